@@ -1,0 +1,65 @@
+import { composeServices } from '@apollo/composition';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+
+/**
+ * The subgraphs that make up the supergraph, with the URL recorded in it (what `npm start`
+ * uses; deployments override each with `<NAME>_URL`). Add a subgraph here when it exists.
+ */
+export const SUBGRAPHS: { name: string; url: string; sdl: () => Promise<string> }[] = [
+  {
+    name: 'tenants',
+    url: 'http://127.0.0.1:4001/graphql',
+    sdl: async () => (await (await import('@switchboard/tenants')).tenantsSchema()).sdl,
+  },
+];
+
+export const SCHEMA_DIR = path.resolve(__dirname, '../../schema');
+
+export interface Composition {
+  subgraphs: { name: string; sdl: string }[];
+  supergraph: string;
+}
+
+/** Prints every subgraph's SDL and composes the supergraph; throws with every composition error. */
+export async function composeSupergraph(): Promise<Composition> {
+  const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => ({ name: s.name, url: s.url, sdl: await s.sdl() })));
+  const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
+  if (result.errors) {
+    throw new Error(`Composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
+  }
+  return {
+    subgraphs: subgraphs.map(({ name, sdl }) => ({ name, sdl: `${sdl.trim()}\n` })),
+    supergraph: `${result.supergraphSdl.trim()}\n`,
+  };
+}
+
+export function writeComposition(composition: Composition, dir = SCHEMA_DIR): string[] {
+  mkdirSync(path.join(dir, 'subgraphs'), { recursive: true });
+  const written: string[] = [];
+  for (const s of composition.subgraphs) {
+    const file = path.join(dir, 'subgraphs', `${s.name}.graphql`);
+    writeFileSync(file, s.sdl);
+    written.push(file);
+  }
+  const file = path.join(dir, 'supergraph.graphql');
+  writeFileSync(file, composition.supergraph);
+  written.push(file);
+  return written;
+}
+
+export function readCheckedIn(name: string, dir = SCHEMA_DIR): string {
+  return readFileSync(path.join(dir, name), 'utf8');
+}
+
+if (require.main === module) {
+  composeSupergraph()
+    .then((c) => {
+      for (const f of writeComposition(c)) process.stdout.write(`wrote ${path.relative(process.cwd(), f)}\n`);
+    })
+    .catch((error) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,85 @@
+import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Migration } from '@mikro-orm/migrations';
+import { AuditEntry, AuditSubscriber } from './audit';
+import type { Identity } from './identity';
+
+export type { EntityManager } from '@mikro-orm/postgresql';
+
+/** The name of the filter every tenant-owned entity declares (see `TenantScoped`). */
+export const TENANT_FILTER = 'tenant';
+
+/**
+ * The filter condition for tenant-owned entities. Declared on each entity with
+ * `@Filter(tenantFilter)`. It takes a parameter, so MikroORM throws when a request forgot
+ * to bind its tenant: a missing tenant is an error, never "all tenants".
+ */
+export const tenantFilter = {
+  name: TENANT_FILTER,
+  cond: (args: { tenantId: string }) => ({ tenantId: args.tenantId }),
+  default: true,
+};
+
+export interface MigrationEntry {
+  name: string;
+  class: new (...args: any[]) => Migration;
+}
+
+export interface OrmOptions {
+  /** The subgraph's name; also its Postgres schema (after `schemaPrefix`). */
+  subgraph: string;
+  databaseUrl: string;
+  schemaPrefix?: string;
+  entities: Function[];
+  migrations: MigrationEntry[];
+  poolMax?: number;
+  debug?: boolean;
+}
+
+export function schemaName(subgraph: string, prefix = ''): string {
+  return `${prefix}${subgraph}`;
+}
+
+/**
+ * MikroORM on PostgreSQL, in the subgraph's own Postgres schema, with the audit log
+ * attached. Migrations run here, at start: each runs in a transaction and the whole set
+ * is all-or-nothing.
+ */
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  const schema = schemaName(options.subgraph, options.schemaPrefix);
+  const config: Options = {
+    clientUrl: options.databaseUrl,
+    schema,
+    entities: [...options.entities, AuditEntry],
+    extensions: [Migrator],
+    subscribers: [new AuditSubscriber()],
+    migrations: {
+      migrationsList: options.migrations,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+      snapshot: false,
+    },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    debug: options.debug ?? false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    ignoreUndefinedInQuery: true,
+    discovery: { warnWhenNoEntities: false },
+  };
+  const orm = await MikroORM.init(config);
+  await orm.getMigrator().up();
+  return orm;
+}
+
+/**
+ * A fresh EntityManager for one request, bound to the caller's tenant. Callers with no
+ * tenant (anonymous, the gateway's own calls) get an EntityManager whose tenant-owned
+ * queries throw unless they explicitly opt out of the filter.
+ */
+export function requestEntityManager(orm: MikroORM, identity: Identity): EntityManager {
+  const em = orm.em.fork({ clear: true, useContext: false });
+  if (identity.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: identity.tenantId });
+  return em;
+}

@@ -1,0 +1,126 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The closed set of `extensions.code` a client can see, with what each means.
+ * docs/api.md prints this table; nothing else may invent a code.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: 'No valid credentials: log in, or send a valid, unrevoked, unexpired API key.',
+  FORBIDDEN: 'Authenticated, but your role or key scopes do not allow this.',
+  NOT_FOUND: 'No such object in your tenant (another tenant’s IDs answer this too).',
+  BAD_USER_INPUT: 'An argument is invalid; `extensions.field` names it.',
+  CONFLICT: 'The write collides with existing data or a concurrent change (duplicate, stale version, last owner).',
+  INVALID_TRANSITION: 'The object’s state does not allow this change; `extensions.allowed` lists what does.',
+  RATE_LIMITED: 'Too many requests for your key or tenant plan; retry after `extensions.retryAfter` seconds.',
+  QUOTA_EXCEEDED: 'A plan quota (seats, monthly tokens) is used up.',
+  OPERATION_TOO_COMPLEX: 'The operation exceeds a depth, alias, root field, directive or cost limit.',
+  UPSTREAM_UNAVAILABLE: 'A service behind the gateway did not answer; its fields are null.',
+  INTERNAL_SERVER_ERROR: 'Something failed on our side; the error is logged with `extensions.traceId`.',
+  GRAPHQL_PARSE_FAILED: 'The document is not valid GraphQL syntax (or exceeds the token limit).',
+  GRAPHQL_VALIDATION_FAILED: 'The document does not validate against the schema.',
+  BAD_REQUEST: 'The HTTP request is malformed (body, method, content type, batching).',
+  PERSISTED_QUERY_NOT_FOUND: 'APQ: the hash is not registered yet; send the query with it.',
+  PERSISTED_QUERY_NOT_IN_LIST: 'The operation id is not in the persisted-operation manifest.',
+  PERSISTED_QUERY_ID_REQUIRED: 'This key may only run operations from the manifest, by id.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** An expected failure: its message and extensions reach the client as they are. */
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = 'AppError';
+  }
+  get code(): ErrorCode {
+    return this.extensions.code as ErrorCode;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(entity: string, id?: string) {
+    super('NOT_FOUND', id ? `${entity} ${id} not found` : `${entity} not found`, { entity });
+  }
+}
+
+export class BadInputError extends AppError {
+  constructor(field: string, message: string) {
+    super('BAD_USER_INPUT', message, { field });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super('CONFLICT', message, extensions);
+  }
+}
+
+export class InvalidTransitionError extends AppError {
+  constructor(message: string, from: string, allowed: readonly string[]) {
+    super('INVALID_TRANSITION', message, { from, allowed });
+  }
+}
+
+/** Apollo Server's own codes that we pass through unchanged. */
+const APOLLO_CODES = new Set<string>([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const SUGGESTION = / ?Did you mean .*\?$/;
+
+export interface MaskOptions {
+  traceId?: string;
+  /** Called with every error that is masked, so it is logged with the trace id. */
+  onInternal?: (error: unknown) => void;
+}
+
+/**
+ * The one edge mapping: typed errors pass with their code; Apollo's request errors pass
+ * without "Did you mean" hints; anything else becomes INTERNAL_SERVER_ERROR with no
+ * stack, SQL or message from inside.
+ */
+export function maskError(formatted: GraphQLFormattedError, original: unknown, options: MaskOptions = {}): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+  const typed = cause instanceof AppError || (original instanceof GraphQLError && !original.originalError && isErrorCode(code));
+  if (typed && isErrorCode(code)) {
+    const { stacktrace: _s, exception: _e, response: _r, serviceName: _n, http: _h, ...extensions } = formatted.extensions ?? {};
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  if (typeof code === 'string' && APOLLO_CODES.has(code) && !(cause instanceof Error && !(cause instanceof GraphQLError))) {
+    return {
+      message: formatted.message.replace(SUGGESTION, ''),
+      locations: formatted.locations,
+      extensions: { code: code === 'OPERATION_RESOLUTION_FAILURE' ? 'BAD_REQUEST' : code },
+    };
+  }
+  options.onInternal?.(original);
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(options.traceId ? { traceId: options.traceId } : {}) },
+  };
+}

@@ -1,0 +1,35 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])`;
+
+/** `__resolveReference` per entity type name: `(reference, context, info) => entity`. */
+export type ReferenceResolvers = Record<string, { __resolveReference: (ref: any, context: any, info: any) => unknown }>;
+
+export interface SubgraphSchema {
+  schema: GraphQLSchema;
+  /** The subgraph SDL with federation directives, as `npm run compose` prints it. */
+  sdl: string;
+}
+
+/**
+ * The one way a subgraph schema is made: type-graphql resolvers → SDL printed with its
+ * directives (`@key` survives; graphql's printSchema would drop it) → a Federation 2
+ * subgraph schema, with the reference resolvers merged in.
+ */
+export async function buildFederatedSchema(
+  options: Omit<BuildSchemaOptions, 'skipCheck'> & { references?: ReferenceResolvers },
+): Promise<SubgraphSchema> {
+  const { references = {}, ...typeGraphqlOptions } = options;
+  const typeSchema = await buildSchema({ ...typeGraphqlOptions, skipCheck: true });
+  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeSchema)}`;
+  const resolvers = createResolversMap(typeSchema) as GraphQLResolverMap<unknown>;
+  for (const [typeName, ref] of Object.entries(references)) {
+    resolvers[typeName] = { ...(resolvers[typeName] as object), ...ref } as never;
+  }
+  const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers });
+  return { schema, sdl };
+}

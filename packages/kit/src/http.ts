@@ -1,0 +1,89 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import express, { type Express, type Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import { runInScope, currentScope, type RequestScope } from './context';
+import { maskError } from './errors';
+import { newTraceContext, parseTraceparent } from './identity';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+import type { GraphQLFormattedError } from 'graphql';
+
+/**
+ * The express app every service starts from: no `x-powered-by`, `/healthz` (the process is
+ * up), `/readyz` (its dependencies answer), `/metrics` (Prometheus), and a request scope
+ * (request id, W3C trace context) around everything after it.
+ */
+export function createHttpApp(options: { metrics: Metrics; ready?: () => Promise<boolean> }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await (options.ready?.() ?? Promise.resolve(true)).catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+  app.use((req, res, next) => {
+    const scope: RequestScope = {
+      requestId: headerValue(req, 'x-request-id')?.slice(0, 128) || randomUUID(),
+      trace: newTraceContext(parseTraceparent(headerValue(req, 'traceparent'))),
+    };
+    res.setHeader('x-request-id', scope.requestId);
+    runInScope(scope, () => next());
+  });
+  return app;
+}
+
+export function headerValue(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Metrics and structured logs for every GraphQL request, and the one place where errors
+ * are masked before they reach a client.
+ */
+export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didResolveOperation({ operationName }) {
+          const scope = currentScope();
+          if (scope) scope.operationName = operationName ?? undefined;
+        },
+        async willSendResponse({ operationName, response }) {
+          const operation = operationName ?? 'anonymous';
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.requests.inc({ operation });
+          metrics.duration.observe({ operation }, seconds);
+          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          for (const e of errors) metrics.errors.inc({ code: String(e.extensions?.code ?? 'UNKNOWN') });
+          logger.info('graphql request', {
+            operationName: operation,
+            durationMs: Math.round(seconds * 1e4) / 10,
+            ...(errors.length ? { errorCodes: errors.map((e) => e.extensions?.code) } : {}),
+          });
+        },
+      };
+    },
+  };
+}
+
+/** Apollo's `formatError`, masking unexpected errors and logging them with the trace id. */
+export function formatErrorFor(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+    maskError(formatted, error, {
+      traceId: currentScope()?.trace.traceId,
+      onInternal: (e) => logger.error('unexpected error', { error: unwrap(e), path: formatted.path }),
+    });
+}
+
+function unwrap(error: unknown): unknown {
+  const original = (error as { originalError?: unknown })?.originalError;
+  return original ?? error;
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/**
+ * A database for one test file: the run's PostgreSQL (the real one from DATABASE_URL, or
+ * the embedded one the global setup started) and a schema prefix no other file uses, so
+ * files run in parallel and in any order. `drop()` removes the file's schemas.
+ */
+export interface TestDatabase {
+  url: string;
+  schemaPrefix: string;
+  embedded: boolean;
+  drop(): Promise<void>;
+}
+
+export function testDatabase(): TestDatabase {
+  const url = process.env.SWITCHBOARD_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!url) throw new Error('No test database: run tests through jest (its global setup provides one)');
+  const schemaPrefix = `t${randomBytes(5).toString('hex')}_`;
+  return {
+    url,
+    schemaPrefix,
+    embedded: process.env.SWITCHBOARD_TEST_EMBEDDED === '1',
+    async drop() {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${schemaPrefix}%`]);
+        for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

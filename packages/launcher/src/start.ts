@@ -1,0 +1,78 @@
+/**
+ * `npm start`: the whole platform on this machine. Without DATABASE_URL it starts an
+ * embedded PostgreSQL (PGlite) whose data stays in .data/pglite between runs; it migrates,
+ * seeds the demo tenants once, starts every subgraph and the gateway in this one process
+ * (each on its own port, speaking real HTTP), and stops them all on Ctrl-C.
+ */
+import { bootstrap as startGateway, gatewayEnv } from '@switchboard/gateway';
+import { createLogger, loadConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
+import { bootstrap as startTenants, DEMO_PASSWORD, DEMO_TENANTS, seedDemo, tenantsEnv } from '@switchboard/tenants';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+async function main() {
+  const started = Date.now();
+  const tenantsConfig = loadConfig(tenantsEnv);
+  const logger = createLogger({ service: 'launcher' }, tenantsConfig.LOG_LEVEL);
+  const quiet = createLogger({ service: 'switchboard' }, process.env.LOG_LEVEL ? tenantsConfig.LOG_LEVEL : 'warn');
+
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = tenantsConfig.DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = process.env.PGLITE_DATA_DIR ?? path.join(ROOT, '.data/pglite');
+    embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.PGLITE_PORT ?? 0) });
+    databaseUrl = embedded.url;
+    logger.info('embedded PostgreSQL started', { dataDir, url: databaseUrl });
+  }
+
+  const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, quiet.child({ service: 'tenants' }));
+  const { seeded } = await seedDemo(tenants.orm);
+
+  const gatewayConfig = loadConfig(gatewayEnv, { ...process.env, TENANTS_URL: process.env.TENANTS_URL ?? tenants.url });
+  const gateway = await startGateway(gatewayConfig, quiet.child({ service: 'gateway' }));
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const publicUrl = `http://localhost:${gateway.port}/graphql`;
+  process.stdout.write(
+    [
+      '',
+      `Switchboard is up in ${seconds}s${seeded ? ' (demo data seeded)' : ''}.`,
+      '',
+      `  GraphQL API   ${publicUrl}`,
+      `  tenants       http://localhost:${tenants.port}/graphql (gateway only: requests need its signature)`,
+      `  database      ${embedded ? `embedded PostgreSQL (PGlite), data in .data/pglite` : 'DATABASE_URL'}`,
+      '',
+      `Demo logins (demo mode only), password "${DEMO_PASSWORD}":`,
+      ...DEMO_TENANTS.flatMap((t) => t.users.map((u) => `  ${u.email.padEnd(24)} ${u.role.padEnd(10)} ${t.slug}`)),
+      '',
+      'Try:',
+      `  curl -s ${publicUrl} -H 'content-type: application/json' \\`,
+      `    -d '{"query":"mutation { login(email: \\"admin@acme.test\\", password: \\"${DEMO_PASSWORD}\\") { token } }"}'`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await gateway.close().catch((e) => logger.error('gateway stop failed', { error: e }));
+    await tenants.close().catch((e) => logger.error('tenants stop failed', { error: e }));
+    await embedded?.stop().catch((e) => logger.error('database stop failed', { error: e }));
+    process.stdout.write('stopped.\n');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

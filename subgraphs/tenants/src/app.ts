@@ -1,0 +1,87 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  createLogger,
+  createOrm,
+  createSubgraphServer,
+  requestEntityManager,
+  startTelemetry,
+  type Logger,
+  type RunningServer,
+} from '@switchboard/kit';
+import express from 'express';
+import type { TenantsContext } from './context';
+import type { TenantsConfig } from './env';
+import { migrations } from './migrations';
+import { ApiKey } from './modules/api-keys/api-key.entity';
+import { verifyApiKey } from './modules/api-keys/api-keys.service';
+import { Tenant } from './modules/tenants/tenant.entity';
+import { User } from './modules/users/user.entity';
+import { tenantsSchema } from './schema';
+
+export const entities = [Tenant, User, ApiKey];
+export { migrations };
+
+export interface TenantsApp {
+  url: string;
+  port: number;
+  orm: MikroORM;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+/** The tenants subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
+export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }, logger?: Logger): Promise<TenantsApp> {
+  const log = logger ?? createLogger({ service: 'tenants' }, config.LOG_LEVEL);
+  const stopTelemetry = await startTelemetry('tenants', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const orm = await createOrm({
+    subgraph: 'tenants',
+    databaseUrl: config.DATABASE_URL,
+    schemaPrefix: config.DB_SCHEMA_PREFIX,
+    entities,
+    migrations,
+  });
+  const { schema } = await tenantsSchema();
+  const server = await createSubgraphServer<TenantsContext>(
+    {
+      name: 'tenants',
+      schema,
+      logger: log,
+      internalSecret: config.INTERNAL_SECRET,
+      context: (identity) => ({ identity, em: requestEntityManager(orm, identity), config }),
+      ready: () => orm.isConnected(),
+      routes: (app) => {
+        // The gateway asks here, with its own service identity, who an API key belongs to.
+        app.post('/internal/api-keys/verify', express.json({ limit: '4kb' }), async (req, res, next) => {
+          try {
+            if (res.locals.identity?.kind !== 'service') {
+              res.status(403).json({ error: 'service identity required' });
+              return;
+            }
+            const key = typeof req.body?.key === 'string' ? req.body.key : '';
+            const verified = await verifyApiKey(orm.em.fork(), key);
+            res.status(verified ? 200 : 401).json(verified ?? { error: 'invalid key' });
+          } catch (error) {
+            next(error);
+          }
+        });
+      },
+    },
+    { port: config.TENANTS_PORT, host: config.HOST },
+  );
+  log.info('tenants subgraph ready', { url: server.url });
+  return {
+    url: server.url,
+    port: server.port,
+    orm,
+    server,
+    async close() {
+      await server.stop();
+      await orm.close();
+      await stopTelemetry();
+    },
+  };
+}
+
+export { seedDemo, DEMO_PASSWORD, DEMO_TENANTS } from './seed';
+export { tenantsEnv, readTenantsConfig, type TenantsConfig } from './env';
+export { tenantsSchema } from './schema';

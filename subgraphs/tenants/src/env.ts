@@ -1,0 +1,16 @@
+import { commonEnv, env, parseConfig, type Config } from '@switchboard/kit';
+
+export const tenantsEnv = {
+  ...commonEnv,
+  TENANTS_PORT: env.port(4001),
+  HOST: env.string({ default: '0.0.0.0' }),
+  /** Signs the JWTs that `login` issues; the gateway verifies them with the same secret. */
+  JWT_SECRET: env.string({ default: 'switchboard-dev-jwt-secret-change-me', minLength: 16 }),
+  JWT_TTL_SECONDS: env.int({ default: 12 * 3600, min: 60 }),
+};
+
+export type TenantsConfig = Config<typeof tenantsEnv>;
+
+export function readTenantsConfig(source: Record<string, string | undefined> = process.env): TenantsConfig {
+  return parseConfig(tenantsEnv, source);
+}

@@ -1,0 +1,7 @@
+import { Migration00000000000000AuditLog, type MigrationEntry } from '@switchboard/kit';
+import { Migration20261123000001Tenants } from './Migration20261123000001Tenants';
+
+export const migrations: MigrationEntry[] = [
+  { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
+  { name: 'Migration20261123000001Tenants', class: Migration20261123000001Tenants },
+];

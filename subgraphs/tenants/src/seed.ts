@@ -1,0 +1,49 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { hashPassword } from './modules/auth/password';
+import { PLAN_QUOTAS, Plan, Tenant } from './modules/tenants/tenant.entity';
+import { Role, User } from './modules/users/user.entity';
+
+/** Demo mode only: every demo user signs in with this password. */
+export const DEMO_PASSWORD = 'switchboard-demo';
+
+export const DEMO_TENANTS = [
+  {
+    slug: 'acme',
+    name: 'Acme Corporation',
+    plan: Plan.GROWTH,
+    users: [
+      { email: 'admin@acme.test', name: 'Ada Admin', role: Role.OWNER, skills: [] },
+      { email: 'supervisor@acme.test', name: 'Sam Supervisor', role: Role.SUPERVISOR, skills: ['billing', 'technical'] },
+      { email: 'agent@acme.test', name: 'Alex Agent', role: Role.AGENT, skills: ['billing', 'general'] },
+      { email: 'agent2@acme.test', name: 'Blair Agent', role: Role.AGENT, skills: ['technical', 'general'] },
+      { email: 'analyst@acme.test', name: 'Ana Analyst', role: Role.ANALYST, skills: [] },
+    ],
+  },
+  {
+    slug: 'globex',
+    name: 'Globex',
+    plan: Plan.STARTER,
+    users: [
+      { email: 'admin@globex.test', name: 'Hank Scorpio', role: Role.OWNER, skills: [] },
+      { email: 'agent@globex.test', name: 'Gina Agent', role: Role.AGENT, skills: ['general'] },
+    ],
+  },
+];
+
+/** Seeds the demo tenants and users once: a second run finds `acme` and does nothing. */
+export async function seedDemo(orm: MikroORM): Promise<{ seeded: boolean }> {
+  const em = orm.em.fork();
+  if (await em.count(Tenant, { slug: 'acme' })) return { seeded: false };
+  const hashes = await Promise.all(DEMO_TENANTS.flatMap((t) => t.users).map(() => hashPassword(DEMO_PASSWORD)));
+  await em.transactional(async (tx) => {
+    let i = 0;
+    for (const t of DEMO_TENANTS) {
+      const tenant = tx.create(Tenant, { slug: t.slug, name: t.name, plan: t.plan, ...PLAN_QUOTAS[t.plan] });
+      await tx.flush(); // users reference the tenant row by plain id: insert it first
+      for (const u of t.users) {
+        tx.create(User, { tenantId: tenant.id, email: u.email, name: u.name, role: u.role, skills: u.skills, passwordHash: hashes[i++]! });
+      }
+    }
+  });
+  return { seeded: true };
+}
