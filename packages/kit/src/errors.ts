@@ -77,16 +77,8 @@ export class InvalidTransitionError extends AppError {
   }
 }
 
-/** Apollo Server's own codes that we pass through unchanged. */
-const APOLLO_CODES = new Set<string>([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
+/** Apollo's request-error codes: their messages may carry "Did you mean" hints. */
+const APOLLO_CODES = new Set<string>(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST']);
 
 const SUGGESTION = / ?Did you mean .*\?$/;
 
@@ -101,26 +93,34 @@ export interface MaskOptions {
  * without "Did you mean" hints; anything else becomes INTERNAL_SERVER_ERROR with no
  * stack, SQL or message from inside.
  */
+/** Apollo codes outside our set, and what a client sees instead. */
+const RENAMED: Record<string, ErrorCode> = { OPERATION_RESOLUTION_FAILURE: 'BAD_REQUEST', PERSISTED_QUERY_NOT_SUPPORTED: 'BAD_REQUEST' };
+
 export function maskError(formatted: GraphQLFormattedError, original: unknown, options: MaskOptions = {}): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
-  const typed = cause instanceof AppError || (original instanceof GraphQLError && !original.originalError && isErrorCode(code));
-  if (typed && isErrorCode(code)) {
+  const raw = formatted.extensions?.code;
+  const code = typeof raw === 'string' ? (RENAMED[raw] ?? raw) : raw;
+  // An exception thrown from code (not a GraphQLError) is unexpected, whatever code a
+  // library stamped on it. Errors relayed from a subgraph carry a plain object here.
+  const inner = original instanceof GraphQLError ? original.originalError : original;
+  const thrown = inner instanceof Error && !(inner instanceof GraphQLError);
+  if (!thrown && isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _s, exception: _e, response: _r, serviceName: _n, http: _h, ...extensions } = formatted.extensions ?? {};
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
-  }
-  if (typeof code === 'string' && APOLLO_CODES.has(code) && !(cause instanceof Error && !(cause instanceof GraphQLError))) {
     return {
-      message: formatted.message.replace(SUGGESTION, ''),
-      locations: formatted.locations,
-      extensions: { code: code === 'OPERATION_RESOLUTION_FAILURE' ? 'BAD_REQUEST' : code },
+      message: APOLLO_CODES.has(code) ? formatted.message.replace(SUGGESTION, '') : formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { ...extensions, code },
     };
+  }
+  const relayedTrace = formatted.extensions?.traceId;
+  if (!thrown && code === 'INTERNAL_SERVER_ERROR' && typeof relayedTrace === 'string') {
+    // Already masked (and logged) by the subgraph that failed.
+    return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code, traceId: relayedTrace } };
   }
   options.onInternal?.(original);
   return {
     message: 'Internal server error',
-    locations: formatted.locations,
-    path: formatted.path,
+    ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(options.traceId ? { traceId: options.traceId } : {}) },
   };
 }

@@ -9,11 +9,12 @@ import {
   type RunningServer,
 } from '@switchboard/kit';
 import express from 'express';
+import { isUuid } from './modules/users/inputs';
 import type { TenantsContext } from './context';
 import type { TenantsConfig } from './env';
 import { migrations } from './migrations';
 import { ApiKey } from './modules/api-keys/api-key.entity';
-import { verifyApiKey } from './modules/api-keys/api-keys.service';
+import { resolvePrincipal } from './modules/auth/principal';
 import { Tenant } from './modules/tenants/tenant.entity';
 import { User } from './modules/users/user.entity';
 import { tenantsSchema } from './schema';
@@ -50,16 +51,22 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
       context: (identity) => ({ identity, em: requestEntityManager(orm, identity), config }),
       ready: () => orm.isConnected(),
       routes: (app) => {
-        // The gateway asks here, with its own service identity, who an API key belongs to.
-        app.post('/internal/api-keys/verify', express.json({ limit: '4kb' }), async (req, res, next) => {
+        // The gateway asks here, with its own service identity, who a credential stands for.
+        app.post('/internal/principal', express.json({ limit: '4kb' }), async (req, res, next) => {
           try {
             if (res.locals.identity?.kind !== 'service') {
               res.status(403).json({ error: 'service identity required' });
               return;
             }
-            const key = typeof req.body?.key === 'string' ? req.body.key : '';
-            const verified = await verifyApiKey(orm.em.fork(), key);
-            res.status(verified ? 200 : 401).json(verified ?? { error: 'invalid key' });
+            const body = req.body as { apiKey?: unknown; userId?: unknown; tenantId?: unknown } | undefined;
+            const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+            const userId = str(body?.userId);
+            const tenantId = str(body?.tenantId);
+            const principal = await resolvePrincipal(orm.em.fork(), {
+              apiKey: str(body?.apiKey),
+              ...(userId && tenantId && isUuid(userId) && isUuid(tenantId) ? { userId, tenantId } : {}),
+            });
+            res.status(principal ? 200 : 401).json(principal ?? { error: 'unknown credential' });
           } catch (error) {
             next(error);
           }

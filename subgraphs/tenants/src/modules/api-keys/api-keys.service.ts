@@ -2,10 +2,8 @@ import { ADMIN_ROLES, BadInputError, NotFoundError, authorize } from '@switchboa
 import { createHash, randomBytes } from 'node:crypto';
 import type { TenantsContext } from '../../context';
 import { isUuid, requireText } from '../users/inputs';
-import { Tenant, TenantStatus } from '../tenants/tenant.entity';
 import { API_KEY_SCOPES, ApiKey, ApiKeyKind } from './api-key.entity';
 import type { CreateApiKeyInput } from './inputs';
-import type { EntityManager } from '@switchboard/kit';
 
 /** Keys are 32 random bytes: a fast hash is enough (a slow one is for guessable passwords). */
 export function hashSecret(secret: string): string {
@@ -56,29 +54,4 @@ export async function revokeApiKey(ctx: TenantsContext, id: string): Promise<Api
     await ctx.em.flush();
   }
   return apiKey;
-}
-
-export interface VerifiedKey {
-  tenantId: string;
-  apiKeyId: string;
-  kind: ApiKeyKind;
-  scopes: string[];
-}
-
-/**
- * The gateway's question for every request with `x-api-key`: which tenant and scopes, if
- * the key is known, unrevoked, unexpired and its tenant active. No cache, so a revocation
- * takes effect on the next request.
- */
-export async function verifyApiKey(em: EntityManager, secret: string, now = new Date()): Promise<VerifiedKey | null> {
-  if (!secret.startsWith('sb_') || secret.length > 200) return null;
-  const key = await em.findOne(ApiKey, { secretHash: hashSecret(secret) }, { filters: false });
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
-  const tenant = await em.findOne(Tenant, key.tenantId);
-  if (!tenant || tenant.status !== TenantStatus.ACTIVE) return null;
-  // Bookkeeping, not a change anyone made: a plain update, once a minute at most, unaudited.
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
-    await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now }, { filters: false });
-  }
-  return { tenantId: key.tenantId, apiKeyId: key.id, kind: key.kind, scopes: key.scopes };
 }

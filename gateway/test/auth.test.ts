@@ -1,0 +1,129 @@
+import { signJwt } from '@switchboard/kit';
+import { readTenantsConfig } from '@switchboard/tenants';
+import { codes, startStack, type Stack } from './stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+
+const ME = `{ me { id email role tenant { slug name } } }`;
+
+describe('login and me', () => {
+  it('returns the caller and their tenant', async () => {
+    const login = await stack.gql(`mutation { login(email: "Admin@Acme.test", password: "switchboard-demo") { token expiresAt user { email role } } }`);
+    expect(login.errors).toBeUndefined();
+    expect(login.data.login.user).toEqual({ email: 'admin@acme.test', role: 'OWNER' });
+    expect(new Date(login.data.login.expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const me = await stack.gql(ME, {}, { authorization: `Bearer ${login.data.login.token}` });
+    expect(me.errors).toBeUndefined();
+    expect(me.data.me).toMatchObject({ email: 'admin@acme.test', role: 'OWNER', tenant: { slug: 'acme', name: 'Acme Corporation' } });
+  });
+
+  it('refuses a wrong password with UNAUTHENTICATED and no token', async () => {
+    const res = await stack.gql(`mutation { login(email: "admin@acme.test", password: "not-the-password") { token } }`);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    expect(res.data).toBeNull();
+  });
+
+  it('answers an unknown email exactly like a wrong password', async () => {
+    const res = await stack.gql(`mutation { login(email: "nobody@acme.test", password: "switchboard-demo") { token } }`);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    expect(res.errors![0]!.message).toBe('Invalid email or password');
+  });
+
+  it('lets anonymous callers run login and nothing else', async () => {
+    const res = await stack.gql(ME);
+    expect(res.status).toBe(401);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    const mixed = await stack.gql(`mutation { login(email: "admin@acme.test", password: "switchboard-demo") { token } createApiKey(input: { name: "x", scopes: ["users:read"] }) { secret } }`);
+    expect(mixed.status).toBe(401);
+    expect(mixed.data).toBeUndefined();
+  });
+
+  it('refuses a forged, malformed or expired token', async () => {
+    const secret = readTenantsConfig({}).JWT_SECRET;
+    const { token: expired } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, secret, 60, Date.now() - 3_600_000);
+    const { token: forged } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, 'someone-elses-secret-entirely', 3600);
+    for (const token of [expired, forged, 'not.a.jwt', 'garbage']) {
+      const res = await stack.gql(ME, {}, { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(401);
+      expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+});
+
+describe('API keys', () => {
+  const CREATE = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name prefix kind scopes revokedAt } } }`;
+
+  it('works until it is revoked, then answers UNAUTHENTICATED at once', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const created = await stack.gql(CREATE, { input: { name: 'CRM sync', scopes: ['users:read', 'tenant:read'] } }, admin);
+    expect(created.errors).toBeUndefined();
+    const { secret, apiKey } = created.data.createApiKey;
+    expect(secret.startsWith(`${apiKey.prefix}_`)).toBe(true);
+    expect(apiKey).toMatchObject({ name: 'CRM sync', kind: 'FIRST_PARTY', scopes: ['users:read', 'tenant:read'], revokedAt: null });
+
+    const withKey = await stack.gql(`{ tenant { slug } users(first: 10) { totalCount } }`, {}, { 'x-api-key': secret });
+    expect(withKey.errors).toBeUndefined();
+    expect(withKey.data).toEqual({ tenant: { slug: 'acme' }, users: { totalCount: 5 } });
+
+    const listed = await stack.gql(`{ apiKeys { id lastUsedAt } }`, {}, admin);
+    expect(listed.data.apiKeys.find((k: any) => k.id === apiKey.id).lastUsedAt).not.toBeNull();
+
+    const revoked = await stack.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: apiKey.id }, admin);
+    expect(revoked.data.revokeApiKey.revokedAt).not.toBeNull();
+
+    const after = await stack.gql(`{ tenant { slug } }`, {}, { 'x-api-key': secret });
+    expect(after.status).toBe(401);
+    expect(codes(after)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('stores only a hash of the secret', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const { data } = await stack.gql(CREATE, { input: { name: 'hash check', scopes: ['users:read'] } }, admin);
+    const rows = await stack.tenants.orm.em.getConnection().execute(
+      `select secret_hash from "${stack.db.schemaPrefix}tenants"."api_key" where id = ?`,
+      [data.createApiKey.apiKey.id],
+    );
+    expect(rows[0].secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(rows)).not.toContain(data.createApiKey.secret);
+  });
+
+  it('holds a key to its scopes and keeps keys from managing keys', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const { data } = await stack.gql(CREATE, { input: { name: 'narrow', scopes: ['tenant:read'] } }, admin);
+    const key = { 'x-api-key': data.createApiKey.secret };
+    expect((await stack.gql(`{ tenant { slug } }`, {}, key)).data).toEqual({ tenant: { slug: 'acme' } });
+    expect(codes(await stack.gql(`{ users { totalCount } }`, {}, key))).toEqual(['FORBIDDEN']);
+    expect(codes(await stack.gql(CREATE, { input: { name: 'minted', scopes: ['tenant:read'] } }, key))).toEqual(['FORBIDDEN']);
+  });
+
+  it('stops working once expired', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const { data } = await stack.gql(CREATE, { input: { name: 'short', scopes: ['tenant:read'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() } }, admin);
+    const key = { 'x-api-key': data.createApiKey.secret };
+    expect((await stack.gql(`{ tenant { slug } }`, {}, key)).errors).toBeUndefined();
+    await stack.tenants.orm.em.getConnection().execute(
+      `update "${stack.db.schemaPrefix}tenants"."api_key" set expires_at = now() - interval '1 second' where id = ?`,
+      [data.createApiKey.apiKey.id],
+    );
+    expect(codes(await stack.gql(`{ tenant { slug } }`, {}, key))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('refuses unknown scopes and past expiry naming the field', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const bad = await stack.gql(CREATE, { input: { name: 'x', scopes: ['everything'] } }, admin);
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scopes' });
+    const past = await stack.gql(CREATE, { input: { name: 'x', scopes: ['tenant:read'], expiresAt: '2020-01-01T00:00:00Z' } }, admin);
+    expect(past.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
+  });
+
+  it('refuses an unknown key', async () => {
+    const res = await stack.gql(`{ tenant { slug } }`, {}, { 'x-api-key': 'sb_nothing_nothingnothingnothing' });
+    expect(res.status).toBe(401);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+});

@@ -1,0 +1,44 @@
+import type { EntityManager } from '@switchboard/kit';
+import { ApiKey, type ApiKeyKind } from '../api-keys/api-key.entity';
+import { hashSecret } from '../api-keys/api-keys.service';
+import { Tenant, TenantStatus } from '../tenants/tenant.entity';
+import { User, type Role } from '../users/user.entity';
+
+/** Who a credential stands for right now, as the gateway forwards it to every subgraph. */
+export type Principal =
+  | { kind: 'user'; tenantId: string; userId: string; roles: Role[]; scopes: string[] }
+  | { kind: 'apiKey'; tenantId: string; apiKeyId: string; apiKeyKind: ApiKeyKind; roles: Role[]; scopes: string[] };
+
+/**
+ * The gateway asks this on every authenticated request, with no cache in between: a revoked
+ * or expired key, a changed role, a suspended tenant all take effect on the next request.
+ * Each question is one indexed lookup plus the tenant row.
+ */
+export async function resolvePrincipal(em: EntityManager, credential: { apiKey?: string; userId?: string; tenantId?: string }, now = new Date()): Promise<Principal | null> {
+  if (credential.apiKey) return resolveApiKey(em, credential.apiKey, now);
+  if (credential.userId && credential.tenantId) return resolveUser(em, credential.userId, credential.tenantId);
+  return null;
+}
+
+async function tenantActive(em: EntityManager, tenantId: string): Promise<boolean> {
+  const tenant = await em.findOne(Tenant, tenantId);
+  return tenant?.status === TenantStatus.ACTIVE;
+}
+
+async function resolveUser(em: EntityManager, userId: string, tenantId: string): Promise<Principal | null> {
+  const user = await em.findOne(User, { id: userId, tenantId }, { filters: false });
+  if (!user || !(await tenantActive(em, tenantId))) return null;
+  return { kind: 'user', tenantId, userId, roles: [user.role], scopes: [] };
+}
+
+async function resolveApiKey(em: EntityManager, secret: string, now: Date): Promise<Principal | null> {
+  if (!secret.startsWith('sb_') || secret.length > 200) return null;
+  const key = await em.findOne(ApiKey, { secretHash: hashSecret(secret) }, { filters: false });
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
+  if (!(await tenantActive(em, key.tenantId))) return null;
+  // Bookkeeping, not a change anyone made: a plain update, once a minute at most, unaudited.
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now }, { filters: false });
+  }
+  return { kind: 'apiKey', tenantId: key.tenantId, apiKeyId: key.id, apiKeyKind: key.kind, roles: [], scopes: key.scopes };
+}
