@@ -21,5 +21,6 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   globalSetup: path.join(__dirname, 'packages/kit/test-support/global-setup.cjs'),
   globalTeardown: path.join(__dirname, 'packages/kit/test-support/global-teardown.cjs'),
+  reporters: ['default', path.join(__dirname, 'packages/kit/test-support/count-reporter.cjs')],
   testTimeout: 60_000,
 };

@@ -70,7 +70,7 @@ describe('unexpected failures', () => {
 
     const logged = stack.logs.find((l) => l.service === 'tenants' && l.msg === 'unexpected error');
     expect(logged).toMatchObject({ level: 'error', traceId: '0af7651916cd43dd8448eb211c80319c' });
-    expect(JSON.stringify(logged.error)).toContain('api_key');
+    expect(JSON.stringify(logged!.error)).toContain('api_key');
   });
 
   it('leave no "Did you mean" hint in validation errors', async () => {

@@ -1,0 +1,51 @@
+import { formatTraceparent, parseTraceparent, signIdentity, signJwt, verifyIdentity, verifyJwt } from './identity';
+
+const SECRET = 'a-secret-of-enough-length';
+
+describe('signed identity header', () => {
+  const identity = { kind: 'user' as const, tenantId: 't1', userId: 'u1', roles: ['AGENT' as const], scopes: [] };
+
+  it('round-trips', () => {
+    const result = verifyIdentity(signIdentity(identity, SECRET), SECRET);
+    expect(result).toMatchObject({ ok: true, identity: { ...identity } });
+  });
+
+  it('refuses a missing, tampered, wrongly signed or expired header', () => {
+    const good = signIdentity(identity, SECRET);
+    const otherBody = Buffer.from(JSON.stringify({ ...identity, tenantId: 't2', exp: 9e9 })).toString('base64url');
+    expect(verifyIdentity(undefined, SECRET)).toEqual({ ok: false, reason: 'missing' });
+    expect(verifyIdentity(`${otherBody}.${good.split('.')[1]}`, SECRET)).toEqual({ ok: false, reason: 'signature' });
+    expect(verifyIdentity(signIdentity(identity, 'another-secret-entirely'), SECRET)).toEqual({ ok: false, reason: 'signature' });
+    expect(verifyIdentity(signIdentity(identity, SECRET, 60, Date.now() - 61_000), SECRET)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyIdentity('a.b.c', SECRET)).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('JWT', () => {
+  const claims = { sub: 'u1', tid: 't1', role: 'OWNER' as const };
+
+  it('verifies its own tokens until they expire', () => {
+    const { token, expiresAt } = signJwt(claims, SECRET, 60);
+    expect(verifyJwt(token, SECRET)).toMatchObject(claims);
+    expect(verifyJwt(token, SECRET, expiresAt.getTime() + 1)).toBeNull();
+  });
+
+  it('refuses alg "none" and other signers', () => {
+    const { token } = signJwt(claims, SECRET, 60);
+    const [, payload] = token.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+    expect(verifyJwt(none, SECRET)).toBeNull();
+    expect(verifyJwt(signJwt(claims, 'not-our-secret-at-all', 60).token, SECRET)).toBeNull();
+  });
+});
+
+describe('traceparent', () => {
+  it('parses a valid header and refuses invalid ones', () => {
+    const header = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const ctx = parseTraceparent(header);
+    expect(ctx).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' });
+    expect(formatTraceparent(ctx!)).toBe(header);
+    expect(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeNull();
+    expect(parseTraceparent('garbage')).toBeNull();
+  });
+});
