@@ -53,7 +53,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger): Promise
   });
 
   const metrics = createMetrics('gateway');
-  const app = createHttpApp({ metrics });
+  const app = createHttpApp({ service: 'gateway', metrics });
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -1,4 +1,4 @@
-import { AppError, UnauthenticatedError, signIdentity, verifyJwt, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
+import { AppError, UnauthenticatedError, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
 
 export interface Authenticator {
   /** The caller's identity from the request headers; anonymous when there are none. */
@@ -14,7 +14,11 @@ type Principal = Pick<Identity, 'kind' | 'tenantId' | 'userId' | 'apiKeyId' | 'a
  * effect on the next request.
  */
 export function createAuthenticator(options: { jwtSecret: string; internalSecret: string; tenantsUrl: () => string; timeoutMs: number }): Authenticator {
-  async function principal(body: Record<string, string>): Promise<Principal | null> {
+  function principal(body: Record<string, string>): Promise<Principal | null> {
+    return withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
+  }
+
+  async function askTenants(body: Record<string, string>): Promise<Principal | null> {
     let response: Response;
     try {
       response = await fetch(new URL('/internal/principal', options.tenantsUrl()), {

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { context, trace } from '@opentelemetry/api';
 import express, { type Express, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { runInScope, currentScope, type RequestScope } from './context';
@@ -6,6 +7,7 @@ import { maskError } from './errors';
 import { newTraceContext, parseTraceparent } from './identity';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { startRequestSpan } from './telemetry';
 import type { GraphQLFormattedError } from 'graphql';
 
 /**
@@ -13,7 +15,7 @@ import type { GraphQLFormattedError } from 'graphql';
  * up), `/readyz` (its dependencies answer), `/metrics` (Prometheus), and a request scope
  * (request id, W3C trace context) around everything after it.
  */
-export function createHttpApp(options: { metrics: Metrics; ready?: () => Promise<boolean> }): Express {
+export function createHttpApp(options: { service: string; metrics: Metrics; ready?: () => Promise<boolean> }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -28,12 +30,28 @@ export function createHttpApp(options: { metrics: Metrics; ready?: () => Promise
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
   app.use((req, res, next) => {
+    const incoming = parseTraceparent(headerValue(req, 'traceparent'));
     const scope: RequestScope = {
       requestId: headerValue(req, 'x-request-id')?.slice(0, 128) || randomUUID(),
-      trace: newTraceContext(parseTraceparent(headerValue(req, 'traceparent'))),
+      trace: newTraceContext(incoming),
     };
     res.setHeader('x-request-id', scope.requestId);
-    runInScope(scope, () => next());
+    runInScope(scope, () => {
+      const span = startRequestSpan(`${options.service} ${req.method} ${req.path}`, incoming, {
+        'http.request.method': req.method,
+        'url.path': req.path,
+        'service.name': options.service,
+      });
+      if (span.isRecording()) {
+        const ctx = span.spanContext();
+        scope.trace = { traceId: ctx.traceId, spanId: ctx.spanId, flags: scope.trace.flags };
+      }
+      res.once('finish', () => {
+        span.setAttribute('http.response.status_code', res.statusCode);
+        span.end();
+      });
+      context.with(trace.setSpan(context.active(), span), next);
+    });
   });
   return app;
 }

@@ -43,7 +43,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   listen: { port: number; host?: string },
 ): Promise<RunningServer> {
   const metrics = createMetrics(options.name);
-  const app = createHttpApp({ metrics, ready: options.ready });
+  const app = createHttpApp({ service: options.name, metrics, ready: options.ready });
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<TContext>({

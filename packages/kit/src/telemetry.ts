@@ -1,4 +1,4 @@
-import { context, trace, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
+import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { currentScope } from './context';
 import type { TraceContext } from './identity';
@@ -27,6 +27,19 @@ export function startTelemetry(serviceName: string, endpoint: string | undefined
 }
 
 const tracer = () => trace.getTracer('switchboard');
+
+/** The server span of one HTTP request, a child of the caller's `traceparent` when there is one. */
+export function startRequestSpan(name: string, parent: TraceContext | null, attributes: Attributes): Span {
+  const ctx = parent
+    ? trace.setSpanContext(context.active(), {
+        traceId: parent.traceId,
+        spanId: parent.spanId,
+        traceFlags: parent.flags === '01' ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        isRemote: true,
+      })
+    : context.active();
+  return tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, ctx);
+}
 
 /**
  * Runs `fn` in a span whose parent is the active span, or else the request's incoming
