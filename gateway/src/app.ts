@@ -58,6 +58,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger): Promise
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // shutdown is ours: onShutdown / the launcher stop everything in order
     formatError: formatErrorFor(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

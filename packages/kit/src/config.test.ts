@@ -34,3 +34,12 @@ describe('parseConfig', () => {
     }
   });
 });
+
+describe('secrets', () => {
+  it('have a development default that production refuses', () => {
+    const spec = { NODE_ENV: env.oneOf(['development', 'production'] as const, 'development'), SECRET: env.secret('dev-default-secret-value') };
+    expect(parseConfig(spec, {}).SECRET).toBe('dev-default-secret-value');
+    expect(() => parseConfig(spec, { NODE_ENV: 'production' })).toThrow('SECRET must be set when NODE_ENV=production');
+    expect(parseConfig(spec, { NODE_ENV: 'production', SECRET: 'a-real-production-secret' }).SECRET).toBe('a-real-production-secret');
+  });
+});

@@ -5,7 +5,7 @@
  */
 
 type Parser<T> = {
-  parse(raw: string | undefined, name: string): { value?: T; error?: string };
+  parse(raw: string | undefined, name: string, source: Record<string, string | undefined>): { value?: T; error?: string };
   describe: string;
 };
 
@@ -21,6 +21,18 @@ export const env = {
       if (options.minLength && value.length < options.minLength) {
         return { error: `${name} must be at least ${options.minLength} characters` };
       }
+      return { value };
+    });
+  },
+  /**
+   * A secret with a development default that is refused in production: a deployment that
+   * forgets to set it fails at start instead of running with a published value.
+   */
+  secret(devDefault: string): Parser<string> {
+    return parser('secret', (raw, name, source) => {
+      if (!raw && source.NODE_ENV === 'production') return { error: `${name} must be set when NODE_ENV=production` };
+      const value = raw || devDefault;
+      if (value.length < 16) return { error: `${name} must be at least 16 characters` };
       return { value };
     });
   },
@@ -44,7 +56,7 @@ export const env = {
   },
   optionalUrl(options: { protocols?: string[] } = {}): Parser<string | undefined> {
     const inner = env.url(options);
-    return parser('url?', (raw, name) => (raw ? inner.parse(raw, name) : { value: undefined }));
+    return parser('url?', (raw, name, source) => (raw ? inner.parse(raw, name, source) : { value: undefined }));
   },
   port(defaultPort: number): Parser<number> {
     return parser('port', (raw, name) => {
@@ -95,7 +107,7 @@ export function parseConfig<S extends Spec>(spec: S, source: Record<string, stri
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, p] of Object.entries(spec)) {
-    const { value, error } = p.parse(source[name], name);
+    const { value, error } = p.parse(source[name], name, source);
     if (error) problems.push(error);
     else out[name] = value;
   }
@@ -121,7 +133,7 @@ export const commonEnv = {
   NODE_ENV: env.oneOf(['development', 'production', 'test'], 'development'),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   /** HMAC secret shared by the gateway and every subgraph for the identity header. */
-  INTERNAL_SECRET: env.string({ default: 'switchboard-dev-internal-secret-change-me', minLength: 16 }),
+  INTERNAL_SECRET: env.secret('switchboard-dev-internal-secret-change-me'),
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres', 'postgresql'] }),
   REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),

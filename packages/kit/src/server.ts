@@ -49,6 +49,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // shutdown is ours: onShutdown / the launcher stop everything in order
     formatError: formatErrorFor(options.logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

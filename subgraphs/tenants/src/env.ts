@@ -5,8 +5,10 @@ export const tenantsEnv = {
   TENANTS_PORT: env.port(4001),
   HOST: env.string({ default: '0.0.0.0' }),
   /** Signs the JWTs that `login` issues; the gateway verifies them with the same secret. */
-  JWT_SECRET: env.string({ default: 'switchboard-dev-jwt-secret-change-me', minLength: 16 }),
+  JWT_SECRET: env.secret('switchboard-dev-jwt-secret-change-me'),
   JWT_TTL_SECONDS: env.int({ default: 12 * 3600, min: 60 }),
+  /** Seed the demo tenants (acme, globex) at start if they are missing. Demo only. */
+  SEED_DEMO: env.bool(false),
 };
 
 export type TenantsConfig = Config<typeof tenantsEnv>;

@@ -1,5 +1,5 @@
 import { loadConfig, createLogger, onShutdown } from '@switchboard/kit';
-import { bootstrap } from './app';
+import { bootstrap, seedDemo } from './app';
 import { tenantsEnv } from './env';
 
 async function main() {
@@ -10,6 +10,7 @@ async function main() {
     process.exit(1);
   }
   const app = await bootstrap({ ...config, DATABASE_URL: config.DATABASE_URL }, logger);
+  if (config.SEED_DEMO && (await seedDemo(app.orm)).seeded) logger.info('demo data seeded');
   onShutdown(() => app.close(), logger);
 }
 

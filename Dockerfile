@@ -1,0 +1,20 @@
+# One image for every service; SERVICE_MAIN picks the entry point.
+#   docker build -t switchboard .
+#   docker run -e SERVICE_MAIN=gateway/src/main.ts switchboard
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY packages/kit/package.json packages/kit/
+COPY packages/launcher/package.json packages/launcher/
+COPY subgraphs/tenants/package.json subgraphs/tenants/
+COPY gateway/package.json gateway/
+RUN npm install --omit=dev --no-audit --no-fund
+COPY scripts ./scripts
+COPY schema ./schema
+COPY packages ./packages
+COPY subgraphs ./subgraphs
+COPY gateway ./gateway
+USER node
+EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007
+CMD ["sh", "-c", "exec node -r ./scripts/register.cjs \"$SERVICE_MAIN\""]
