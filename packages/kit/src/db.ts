@@ -2,6 +2,7 @@ import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresq
 import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
 import { AuditEntry, AuditSubscriber } from './audit';
+import { TenantOwned } from './entity';
 import type { Identity } from './identity';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
@@ -50,7 +51,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const config: Options = {
     clientUrl: options.databaseUrl,
     schema,
-    entities: [...options.entities, AuditEntry],
+    entities: [TenantOwned, ...options.entities, AuditEntry],
     extensions: [Migrator],
     subscribers: [new AuditSubscriber()],
     migrations: {

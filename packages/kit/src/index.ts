@@ -6,6 +6,7 @@ export * from './config';
 export * from './context';
 export * from './db';
 export * from './embedded-postgres';
+export * from './entity';
 export * from './errors';
 export * from './federation';
 export * from './http';

@@ -1,7 +1,6 @@
-import { Entity, Enum, Filter, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { tenantFilter } from '@switchboard/kit';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Filter, OptionalProps, Property } from '@mikro-orm/core';
+import { TenantOwned, tenantFilter } from '@switchboard/kit';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum ApiKeyKind {
   FIRST_PARTY = 'FIRST_PARTY',
@@ -31,15 +30,8 @@ export const API_KEY_SCOPES = [
 @Entity({ tableName: 'api_key' })
 @Filter(tenantFilter)
 @ObjectType({ description: 'A credential for machines. Its secret is shown once, at creation, and stored only as a hash.' })
-export class ApiKey {
+export class ApiKey extends TenantOwned {
   [OptionalProps]?: 'createdAt' | 'lastUsedAt' | 'expiresAt' | 'revokedAt' | 'scopes';
-
-  @PrimaryKey({ type: 'uuid' })
-  @Field(() => ID)
-  id: string = randomUUID();
-
-  @Property({ type: 'uuid' })
-  tenantId!: string;
 
   @Property({ type: 'text' })
   @Field()
@@ -62,10 +54,6 @@ export class ApiKey {
 
   @Property({ type: 'uuid', nullable: true })
   createdBy?: string | null;
-
-  @Property({ type: 'timestamptz' })
-  @Field()
-  createdAt: Date = new Date();
 
   @Property({ type: 'timestamptz', nullable: true })
   @Field(() => Date, { nullable: true })

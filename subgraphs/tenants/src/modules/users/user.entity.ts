@@ -1,7 +1,6 @@
-import { Entity, Enum, Filter, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { tenantFilter } from '@switchboard/kit';
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Filter, OptionalProps, Property } from '@mikro-orm/core';
+import { TenantOwned, tenantFilter } from '@switchboard/kit';
+import { Directive, Field, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum Role {
   OWNER = 'OWNER',
@@ -26,15 +25,8 @@ registerEnumType(Role, {
 @Filter(tenantFilter)
 @ObjectType({ description: 'A person who signs in to a tenant: an owner, admin, supervisor, agent or analyst.' })
 @Directive('@key(fields: "id")')
-export class User {
+export class User extends TenantOwned {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'skills' | 'version';
-
-  @PrimaryKey({ type: 'uuid' })
-  @Field(() => ID)
-  id: string = randomUUID();
-
-  @Property({ type: 'uuid' })
-  tenantId!: string;
 
   @Property({ type: 'text' })
   @Field({ description: 'Unique across Switchboard; stored lower-case.' })
@@ -54,10 +46,6 @@ export class User {
 
   @Property({ type: 'text', lazy: true })
   passwordHash!: string;
-
-  @Property({ type: 'timestamptz' })
-  @Field()
-  createdAt: Date = new Date();
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
