@@ -14,5 +14,6 @@ export * from './identity';
 export * from './logger';
 export * from './metrics';
 export * from './pagination';
+export * from './redis';
 export * from './server';
 export * from './telemetry';
