@@ -29,12 +29,12 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 /** The tenants subgraph and the gateway on ephemeral ports, over a fresh schema with the demo data. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: { redisUrl?: string } = {}): Promise<Stack> {
   const db = testDatabase();
   const logs: Record<string, any>[] = [];
   const logger: Logger = createLogger({}, 'info', (line) => logs.push(JSON.parse(line)));
   const tenants = await startTenants(
-    { ...readTenantsConfig({ TENANTS_PORT: '0', HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix }), DATABASE_URL: db.url },
+    { ...readTenantsConfig({ TENANTS_PORT: '0', HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: options.redisUrl ?? process.env.REDIS_URL }), DATABASE_URL: db.url },
     logger.child({ service: 'tenants' }),
   );
   await seedDemo(tenants.orm);

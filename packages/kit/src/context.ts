@@ -7,6 +7,8 @@ export interface RequestScope {
   trace: TraceContext;
   identity?: Identity;
   operationName?: string;
+  /** SQL statements this request has sent (counted by the ORM's logger). */
+  sqlStatements?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

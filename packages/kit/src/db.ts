@@ -3,6 +3,10 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
 import { AuditEntry, AuditSubscriber } from './audit';
 import { TenantOwned } from './entity';
+import { currentScope } from './context';
+import type { Metrics } from './metrics';
+import { Counter } from 'prom-client';
+import type { EventSubscriber, Logger as OrmLogger } from '@mikro-orm/core';
 import type { Identity } from './identity';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
@@ -34,7 +38,9 @@ export interface OrmOptions {
   entities: Function[];
   migrations: MigrationEntry[];
   poolMax?: number;
-  debug?: boolean;
+  /** Counts SQL statements into `db_statements_total` and the request scope. */
+  metrics?: Metrics;
+  subscribers?: EventSubscriber[];
 }
 
 export function schemaName(subgraph: string, prefix = ''): string {
@@ -53,7 +59,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     schema,
     entities: [TenantOwned, ...options.entities, AuditEntry],
     extensions: [Migrator],
-    subscribers: [new AuditSubscriber()],
+    subscribers: [new AuditSubscriber(), ...(options.subscribers ?? [])],
+    ...(options.metrics ? statementCounter(options.metrics) : {}),
     migrations: {
       migrationsList: options.migrations,
       tableName: 'mikro_orm_migrations',
@@ -63,7 +70,6 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       snapshot: false,
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
-    debug: options.debug ?? false,
     allowGlobalContext: false,
     forceUtcTimezone: true,
     ignoreUndefinedInQuery: true,
@@ -83,4 +89,25 @@ export function requestEntityManager(orm: MikroORM, identity: Identity): EntityM
   const em = orm.em.fork({ clear: true, useContext: false });
   if (identity.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: identity.tenantId });
   return em;
+}
+
+/**
+ * MikroORM calls `logQuery` for every statement when the `query` namespace is enabled; this
+ * logger formats nothing and only counts, per service and per request.
+ */
+function statementCounter(metrics: Metrics): Pick<Options, 'debug' | 'loggerFactory'> {
+  const counter = new Counter({ name: 'db_statements_total', help: 'SQL statements sent', registers: [metrics.registry] });
+  const logger: OrmLogger = {
+    log: () => {},
+    error: () => {},
+    warn: () => {},
+    setDebugMode: () => {},
+    isEnabled: (namespace) => namespace === 'query',
+    logQuery: () => {
+      counter.inc();
+      const scope = currentScope();
+      if (scope) scope.sqlStatements = (scope.sqlStatements ?? 0) + 1;
+    },
+  };
+  return { debug: ['query'], loggerFactory: () => logger };
 }

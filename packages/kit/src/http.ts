@@ -81,9 +81,11 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloSer
           metrics.duration.observe({ operation }, seconds);
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           for (const e of errors) metrics.errors.inc({ code: String(e.extensions?.code ?? 'UNKNOWN') });
+          const sqlStatements = currentScope()?.sqlStatements;
           logger.info('graphql request', {
             operationName: operation,
             durationMs: Math.round(seconds * 1e4) / 10,
+            ...(sqlStatements !== undefined ? { sqlStatements } : {}),
             ...(errors.length ? { errorCodes: errors.map((e) => e.extensions?.code) } : {}),
           });
         },

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './audit';
 export * from './auth';
+export * from './cache';
 export * from './config';
 export * from './context';
 export * from './db';

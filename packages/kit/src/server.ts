@@ -24,6 +24,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   ready?: () => Promise<boolean>;
   /** Extra routes (mounted after identity verification). */
   routes?: (app: Express) => void;
+  /** The service's metrics, when the caller made them first (to share with the ORM and caches). */
+  metrics?: Metrics;
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
   listen: { port: number; host?: string },
 ): Promise<RunningServer> {
-  const metrics = createMetrics(options.name);
+  const metrics = options.metrics ?? createMetrics(options.name);
   const app = createHttpApp({ service: options.name, metrics, ready: options.ready });
   const httpServer = http.createServer(app);
 

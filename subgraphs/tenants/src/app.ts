@@ -1,5 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
+  EntityCache,
+  createMetrics,
+  createRedis,
   createLogger,
   createOrm,
   createSubgraphServer,
@@ -18,6 +21,7 @@ import { resolvePrincipal } from './modules/auth/principal';
 import { Tenant } from './modules/tenants/tenant.entity';
 import { User } from './modules/users/user.entity';
 import { tenantsSchema } from './schema';
+import { createLoaders } from './loaders';
 
 export const entities = [Tenant, User, ApiKey];
 export { migrations };
@@ -27,6 +31,7 @@ export interface TenantsApp {
   port: number;
   orm: MikroORM;
   server: RunningServer;
+  cache: EntityCache;
   close(): Promise<void>;
 }
 
@@ -34,21 +39,30 @@ export interface TenantsApp {
 export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }, logger?: Logger): Promise<TenantsApp> {
   const log = logger ?? createLogger({ service: 'tenants' }, config.LOG_LEVEL);
   const stopTelemetry = await startTelemetry('tenants', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const metrics = createMetrics('tenants');
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL) : undefined;
+  const cache = new EntityCache({ subgraph: 'tenants', redis, metrics }).invalidateOnWrite('User');
   const orm = await createOrm({
     subgraph: 'tenants',
     databaseUrl: config.DATABASE_URL,
     schemaPrefix: config.DB_SCHEMA_PREFIX,
     entities,
     migrations,
+    metrics,
+    subscribers: [cache.subscriber()],
   });
   const { schema } = await tenantsSchema();
   const server = await createSubgraphServer<TenantsContext>(
     {
       name: 'tenants',
       schema,
+      metrics,
       logger: log,
       internalSecret: config.INTERNAL_SECRET,
-      context: (identity) => ({ identity, em: requestEntityManager(orm, identity), config }),
+      context: (identity) => {
+        const em = requestEntityManager(orm, identity);
+        return { identity, em, config, cache, loaders: createLoaders(cache, em, identity) };
+      },
       ready: () => orm.isConnected(),
       routes: (app) => {
         // The gateway asks here, with its own service identity, who a credential stands for.
@@ -81,9 +95,11 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
     port: server.port,
     orm,
     server,
+    cache,
     async close() {
       await server.stop();
       await orm.close();
+      redis?.disconnect();
       await stopTelemetry();
     },
   };

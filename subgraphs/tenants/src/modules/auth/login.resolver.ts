@@ -3,6 +3,7 @@ import { TENANT_FILTER, UnauthenticatedError, signJwt } from '@switchboard/kit';
 import type { TenantsContext } from '../../context';
 import { Tenant, TenantStatus } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
+import { createLoaders } from '../../loaders';
 import { DUMMY_HASH, verifyPassword } from './password';
 
 @ObjectType()
@@ -36,6 +37,7 @@ export class LoginResolver {
     // The rest of this answer (user { tenant … }) is read as the user who just signed in.
     ctx.identity = { kind: 'user', tenantId: user.tenantId, userId: user.id, roles: [user.role], scopes: [], exp: expiresAt.getTime() / 1000 };
     ctx.em.setFilterParams(TENANT_FILTER, { tenantId: user.tenantId });
+    ctx.loaders = createLoaders(ctx.cache, ctx.em, ctx.identity);
     return { token, expiresAt, user };
   }
 }

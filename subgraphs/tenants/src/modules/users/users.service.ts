@@ -10,8 +10,8 @@ import { Role, User } from './user.entity';
 const READ = { roles: ALL_ROLES, scope: 'users:read' };
 
 export async function findUser(ctx: TenantsContext, id: string): Promise<User> {
-  const caller = authorize(ctx.identity, READ);
-  const user = isUuid(id) ? await ctx.em.findOne(User, { id, tenantId: caller.tenantId }) : null;
+  authorize(ctx.identity, READ);
+  const user = isUuid(id) ? await ctx.loaders.user.load(id) : null;
   if (!user) throw new NotFoundError('User', id);
   return user;
 }
