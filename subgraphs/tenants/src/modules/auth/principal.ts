@@ -4,10 +4,14 @@ import { hashSecret } from '../api-keys/api-keys.service';
 import { Tenant, TenantStatus } from '../tenants/tenant.entity';
 import { User, type Role } from '../users/user.entity';
 
-/** Who a credential stands for right now, as the gateway forwards it to every subgraph. */
+/**
+ * Who a credential stands for right now, as the gateway forwards it to every subgraph, plus
+ * the tenant plan's `requestsPerMinute`, which the gateway's rate limiter reads (it is not
+ * part of the identity the gateway signs).
+ */
 export type Principal =
-  | { kind: 'user'; tenantId: string; userId: string; roles: Role[]; scopes: string[] }
-  | { kind: 'apiKey'; tenantId: string; apiKeyId: string; apiKeyKind: ApiKeyKind; roles: Role[]; scopes: string[] };
+  | { kind: 'user'; tenantId: string; userId: string; roles: Role[]; scopes: string[]; requestsPerMinute: number }
+  | { kind: 'apiKey'; tenantId: string; apiKeyId: string; apiKeyKind: ApiKeyKind; roles: Role[]; scopes: string[]; requestsPerMinute: number };
 
 /**
  * The gateway asks this on every authenticated request, with no cache in between: a revoked
@@ -20,25 +24,28 @@ export async function resolvePrincipal(em: EntityManager, credential: { apiKey?:
   return null;
 }
 
-async function tenantActive(em: EntityManager, tenantId: string): Promise<boolean> {
+/** The tenant when it is active; null when it is missing or suspended. */
+async function activeTenant(em: EntityManager, tenantId: string): Promise<Tenant | null> {
   const tenant = await em.findOne(Tenant, tenantId);
-  return tenant?.status === TenantStatus.ACTIVE;
+  return tenant?.status === TenantStatus.ACTIVE ? tenant : null;
 }
 
 async function resolveUser(em: EntityManager, userId: string, tenantId: string): Promise<Principal | null> {
   const user = await em.findOne(User, { id: userId, tenantId }, { filters: false });
-  if (!user || !(await tenantActive(em, tenantId))) return null;
-  return { kind: 'user', tenantId, userId, roles: [user.role], scopes: [] };
+  const tenant = user ? await activeTenant(em, tenantId) : null;
+  if (!user || !tenant) return null;
+  return { kind: 'user', tenantId, userId, roles: [user.role], scopes: [], requestsPerMinute: tenant.requestsPerMinute };
 }
 
 async function resolveApiKey(em: EntityManager, secret: string, now: Date): Promise<Principal | null> {
   if (!secret.startsWith('sb_') || secret.length > 200) return null;
   const key = await em.findOne(ApiKey, { secretHash: hashSecret(secret) }, { filters: false });
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return null;
-  if (!(await tenantActive(em, key.tenantId))) return null;
+  const tenant = await activeTenant(em, key.tenantId);
+  if (!tenant) return null;
   // Bookkeeping, not a change anyone made: a plain update, once a minute at most, unaudited.
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
     await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now }, { filters: false });
   }
-  return { kind: 'apiKey', tenantId: key.tenantId, apiKeyId: key.id, apiKeyKind: key.kind, roles: [], scopes: key.scopes };
+  return { kind: 'apiKey', tenantId: key.tenantId, apiKeyId: key.id, apiKeyKind: key.kind, roles: [], scopes: key.scopes, requestsPerMinute: tenant.requestsPerMinute };
 }
