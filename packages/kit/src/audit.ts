@@ -5,6 +5,8 @@ import { currentScope } from './context';
 
 /** Properties never copied into the audit log, whatever entity they are on. */
 const REDACTED = new Set(['passwordHash', 'secretHash', 'secret', 'password']);
+/** Bookkeeping tables, not changes anyone made. */
+const UNAUDITED = new Set(['OutboxEvent', 'ProcessedEvent']);
 /** Bookkeeping that changes on every write and says nothing about it. */
 const IGNORED = new Set(['id', 'tenantId', 'updatedAt', 'version']);
 
@@ -69,7 +71,7 @@ export class AuditSubscriber implements EventSubscriber {
     const scope = currentScope();
     const identity = scope?.identity;
     for (const cs of uow.getChangeSets()) {
-      if (cs.entity instanceof AuditEntry) continue;
+      if (cs.entity instanceof AuditEntry || UNAUDITED.has(cs.meta.className)) continue;
       const action = ACTIONS[cs.type];
       if (!action) continue;
       const entity = cs.entity as Record<string, unknown>;

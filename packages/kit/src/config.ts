@@ -137,6 +137,8 @@ export const commonEnv = {
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres', 'postgresql'] }),
   REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
+  /** The Redis stream domain events go through (tests use their own). */
+  EVENT_STREAM: env.string({ default: 'switchboard:events' }),
   /** Prepended to every Postgres schema name (tests use it to isolate files). */
   DB_SCHEMA_PREFIX: env.optionalString(),
 };

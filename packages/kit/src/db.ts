@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
 import { AuditEntry, AuditSubscriber } from './audit';
 import { TenantOwned } from './entity';
+import { OutboxEvent, ProcessedEvent } from './events';
 import { currentScope } from './context';
 import type { Metrics } from './metrics';
 import { Counter } from 'prom-client';
@@ -57,7 +58,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const config: Options = {
     clientUrl: options.databaseUrl,
     schema,
-    entities: [TenantOwned, ...options.entities, AuditEntry],
+    entities: [TenantOwned, ...options.entities, AuditEntry, OutboxEvent, ProcessedEvent],
     extensions: [Migrator],
     subscribers: [new AuditSubscriber(), ...(options.subscribers ?? [])],
     ...(options.metrics ? statementCounter(options.metrics) : {}),

@@ -9,6 +9,7 @@ export * from './db';
 export * from './embedded-postgres';
 export * from './entity';
 export * from './errors';
+export * from './events';
 export * from './federation';
 export * from './http';
 export * from './identity';

@@ -1,8 +1,13 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   EntityCache,
+  startOutboxRelay,
+  busFor,
+  type OutboxRelay,
+  type EventBus,
   createMetrics,
   createRedis,
+  redisReady,
   createLogger,
   createOrm,
   createSubgraphServer,
@@ -32,16 +37,26 @@ export interface TenantsApp {
   orm: MikroORM;
   server: RunningServer;
   cache: EntityCache;
+  relay: OutboxRelay;
   close(): Promise<void>;
 }
 
 /** The tenants subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
-export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }, logger?: Logger): Promise<TenantsApp> {
+export interface TenantsDeps {
+  logger?: Logger;
+  /** The event bus to publish on; by default Redis Streams with REDIS_URL, else in-process. */
+  bus?: EventBus;
+}
+
+export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }, deps: TenantsDeps | Logger = {}): Promise<TenantsApp> {
+  const { logger, bus: givenBus } = 'info' in deps ? { logger: deps as Logger, bus: undefined } : (deps as TenantsDeps);
   const log = logger ?? createLogger({ service: 'tenants' }, config.LOG_LEVEL);
   const stopTelemetry = await startTelemetry('tenants', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const metrics = createMetrics('tenants');
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL) : undefined;
+  if (redis && !(await redisReady(redis))) log.warn('Redis is not answering yet: serving from the database meanwhile', { url: config.REDIS_URL });
   const cache = new EntityCache({ subgraph: 'tenants', redis, metrics }).invalidateOnWrite('User');
+  const bus = givenBus ?? busFor(redis, config.EVENT_STREAM);
   const orm = await createOrm({
     subgraph: 'tenants',
     databaseUrl: config.DATABASE_URL,
@@ -51,6 +66,7 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
     metrics,
     subscribers: [cache.subscriber()],
   });
+  const relay = startOutboxRelay(orm, bus, log, metrics);
   const { schema } = await tenantsSchema();
   const server = await createSubgraphServer<TenantsContext>(
     {
@@ -96,8 +112,11 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
     orm,
     server,
     cache,
+    relay,
     async close() {
       await server.stop();
+      await relay.stop();
+      if (!givenBus) await bus.close();
       await orm.close();
       redis?.disconnect();
       await stopTelemetry();

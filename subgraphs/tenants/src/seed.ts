@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { hashPassword } from './modules/auth/password';
 import { PLAN_QUOTAS, Plan, Tenant } from './modules/tenants/tenant.entity';
 import { Role, User } from './modules/users/user.entity';
+import { emitUserUpserted } from './modules/users/user.events';
 
 /** Demo mode only: every demo user signs in with this password. */
 export const DEMO_PASSWORD = 'switchboard-demo';
@@ -41,7 +42,8 @@ export async function seedDemo(orm: MikroORM): Promise<{ seeded: boolean }> {
       const tenant = tx.create(Tenant, { slug: t.slug, name: t.name, plan: t.plan, ...PLAN_QUOTAS[t.plan] });
       await tx.flush(); // users reference the tenant row by plain id: insert it first
       for (const u of t.users) {
-        tx.create(User, { tenantId: tenant.id, email: u.email, name: u.name, role: u.role, skills: u.skills, passwordHash: hashes[i++]! });
+        const user = tx.create(User, { tenantId: tenant.id, email: u.email, name: u.name, role: u.role, skills: u.skills, passwordHash: hashes[i++]! });
+        emitUserUpserted(tx, user);
       }
     }
   });

@@ -31,7 +31,7 @@ describe('tenants bootstrap', () => {
     const second = await bootstrap(config(), silent);
     try {
       const applied = await second.orm.getMigrator().getExecutedMigrations();
-      expect(applied.map((m) => m.name)).toEqual(['Migration00000000000000AuditLog', 'Migration20261123000001Tenants']);
+      expect(applied.map((m) => m.name)).toEqual(['Migration00000000000000AuditLog', 'Migration00000000000001Events', 'Migration20261123000001Tenants']);
       expect(await second.orm.em.fork().count(Tenant, {})).toBe(2);
     } finally {
       await second.close();

@@ -5,6 +5,7 @@ import { hashPassword } from '../auth/password';
 import { Tenant } from '../tenants/tenant.entity';
 import { CreateUserInput, isUuid, normalizeEmail, normalizeSkills, requireText, validatePassword } from './inputs';
 import { Role, User } from './user.entity';
+import { emitUserUpserted } from './user.events';
 
 /** Everyone in a tenant may see its people; keys need `users:read`. */
 const READ = { roles: ALL_ROLES, scope: 'users:read' };
@@ -38,6 +39,7 @@ export async function createUser(ctx: TenantsContext, input: CreateUserInput): P
       }
       if (await em.count(User, { email }, { filters: false })) throw emailTaken();
       const user = em.create(User, { tenantId: caller.tenantId, email, name, role: input.role, skills, passwordHash });
+      emitUserUpserted(em, user);
       await em.flush();
       return user;
     });
@@ -68,6 +70,7 @@ export async function updateUserRole(ctx: TenantsContext, id: string, role: Role
     }
     if (user.role === role) return user;
     user.role = role;
+    emitUserUpserted(em, user);
     await em.flush();
     return user;
   });
