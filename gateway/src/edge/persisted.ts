@@ -1,0 +1,250 @@
+import type { Redis } from '@switchboard/kit';
+import type { Identity } from '@switchboard/kit';
+import type { Request, RequestHandler } from 'express';
+import { Kind, parse, specifiedRules, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { edgeError, type Refuse } from './errors';
+import { operationLimitsRule, type OperationLimits } from './limits';
+
+// ------------------------------------------------------------------ the manifest
+
+/** One safelisted operation, in Apollo's persisted-query manifest format. */
+export interface ManifestOperation {
+  /** sha256 of `body`, hex. */
+  id: string;
+  name: string;
+  type: 'query' | 'mutation' | 'subscription';
+  body: string;
+}
+
+export interface PersistedManifest {
+  format: 'apollo-persisted-query-manifest';
+  version: 1;
+  operations: ManifestOperation[];
+}
+
+export const MANIFEST_FORMAT = 'apollo-persisted-query-manifest';
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The safelist the gateway holds partner keys to, by id. */
+export class Safelist {
+  private readonly byId: Map<string, ManifestOperation>;
+  constructor(readonly operations: readonly ManifestOperation[]) {
+    this.byId = new Map(operations.map((o) => [o.id, o]));
+  }
+  get(id: string | undefined): ManifestOperation | undefined {
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+/** Reads and checks the manifest's shape and ids; throws naming every problem. */
+export function loadManifest(file: string): Safelist {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read the persisted-operation manifest ${file}: ${(error as Error).message}`);
+  }
+  const manifest = raw as Partial<PersistedManifest>;
+  const problems: string[] = [];
+  if (manifest.format !== MANIFEST_FORMAT || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
+    throw new Error(`${file} is not an ${MANIFEST_FORMAT} version 1 (run \`npm run codegen\`)`);
+  }
+  const seen = new Set<string>();
+  for (const op of manifest.operations) {
+    const label = `operation ${op?.name ?? '?'} (${op?.id ?? 'no id'})`;
+    if (typeof op?.body !== 'string' || typeof op.id !== 'string' || typeof op.name !== 'string') problems.push(`${label}: id, name and body must be strings`);
+    else if (sha256(op.body) !== op.id) problems.push(`${label}: id is not the sha256 of its body`);
+    if (!['query', 'mutation', 'subscription'].includes(op?.type)) problems.push(`${label}: type must be query, mutation or subscription`);
+    if (seen.has(op?.id)) problems.push(`${label}: duplicate id`);
+    seen.add(op?.id);
+  }
+  if (problems.length) throw new Error(`Invalid manifest ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return new Safelist(manifest.operations);
+}
+
+/**
+ * Every manifest operation, checked once at start against the schema the gateway serves and
+ * the operation limits: it parses within the token limit, holds exactly the one operation its
+ * entry names, validates, stays within every limit, and does not introspect. A manifest that
+ * fails stops the gateway from starting, so partners never meet a refusal at request time.
+ */
+export function checkManifest(safelist: Safelist, schema: GraphQLSchema, limits: OperationLimits): void {
+  const problems: string[] = [];
+  for (const op of safelist.operations) {
+    try {
+      const document = parse(op.body, { maxTokens: limits.maxTokens });
+      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      if (operations.length !== 1 || operations[0]!.name?.value !== op.name || operations[0]!.operation !== op.type) {
+        problems.push(`${op.name}: the body must hold exactly one ${op.type} named ${op.name}`);
+        continue;
+      }
+      if (/\b__(schema|type)\b/.test(op.body)) problems.push(`${op.name}: introspection is not for partners`);
+      const errors = validate(schema, document, [...specifiedRules, operationLimitsRule(limits)]);
+      for (const e of errors) problems.push(`${op.name}: ${e.message}`);
+    } catch (error) {
+      problems.push(`${op.name}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length) throw new Error(`The persisted-operation manifest does not pass at start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+// ------------------------------------------------------------------ the request's parameters
+
+/** The GraphQL-over-HTTP parameters the edge reads, from the JSON body (POST) or the query string (GET). */
+export interface OperationParams {
+  query?: string;
+  operationName?: string;
+  extensions?: Record<string, unknown>;
+  /** The persisted document's id: `sha256:<hex>` or `<hex>`. */
+  documentId?: string;
+}
+
+export function readParams(req: Request): OperationParams {
+  const source: Record<string, unknown> =
+    req.method === 'POST' ? (req.body as Record<string, unknown>) : Object.fromEntries(new URL(req.url, 'http://x').searchParams);
+  let extensions = source.extensions;
+  if (typeof extensions === 'string') {
+    try {
+      extensions = JSON.parse(extensions);
+    } catch {
+      extensions = undefined; // Apollo answers the malformed parameter itself
+    }
+  }
+  return {
+    query: typeof source.query === 'string' ? source.query : undefined,
+    operationName: typeof source.operationName === 'string' ? source.operationName : undefined,
+    extensions: extensions && typeof extensions === 'object' ? (extensions as Record<string, unknown>) : undefined,
+    documentId: typeof source.documentId === 'string' ? source.documentId : undefined,
+  };
+}
+
+/** The persisted-query hash of the request: `extensions.persistedQuery.sha256Hash`. */
+export function apqHash(params: OperationParams): string | undefined {
+  const pq = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+  return typeof pq?.sha256Hash === 'string' ? pq.sha256Hash : undefined;
+}
+
+function documentIdHash(params: OperationParams): string | undefined {
+  return params.documentId?.replace(/^sha256:/, '');
+}
+
+/** Replaces the request's operation by a manifest body, as if the client had sent it. */
+function substitute(req: Request, params: OperationParams, body: string): void {
+  const extensions = { ...params.extensions };
+  delete extensions.persistedQuery;
+  if (req.method === 'POST') {
+    const b = req.body as Record<string, unknown>;
+    b.query = body;
+    delete b.documentId;
+    if (Object.keys(extensions).length) b.extensions = extensions;
+    else delete b.extensions;
+    return;
+  }
+  const url = new URL(req.url, 'http://x');
+  url.searchParams.set('query', body);
+  url.searchParams.delete('documentId');
+  if (Object.keys(extensions).length) url.searchParams.set('extensions', JSON.stringify(extensions));
+  else url.searchParams.delete('extensions');
+  req.url = `${url.pathname}${url.search}`;
+}
+
+/** True when this request registers a new automatic persisted query (the hash is not in the manifest). */
+export function isApqRegistration(req: Request, safelist: Safelist): boolean {
+  const params = readParams(req);
+  const hash = apqHash(params);
+  return hash !== undefined && params.query !== undefined && !safelist.get(hash);
+}
+
+/**
+ * The safelist, by caller:
+ *  - a PARTNER key runs manifest operations only, named by `extensions.persistedQuery.sha256Hash`
+ *    or `documentId`: no id → PERSISTED_QUERY_ID_REQUIRED, an id not in the manifest →
+ *    PERSISTED_QUERY_NOT_IN_LIST (whatever the APQ store holds: APQ does not widen a safelist);
+ *  - everyone else may send any operation; a manifest id works for them too, and any other
+ *    hash goes on to Apollo's automatic persisted queries.
+ * A manifest hit replaces the request's operation by the manifest's body before Apollo sees it.
+ */
+export function safelistMiddleware(safelist: Safelist, refuse: Refuse): RequestHandler {
+  return (req, res, next) => {
+    const identity = res.locals.identity as Identity;
+    const params = readParams(req);
+    const byDocumentId = documentIdHash(params);
+    const hash = byDocumentId ?? apqHash(params);
+    const hit = safelist.get(hash);
+    const partner = identity.kind === 'apiKey' && identity.apiKeyKind === 'PARTNER';
+    if (partner && hash === undefined) {
+      refuse(res, 400, edgeError('PERSISTED_QUERY_ID_REQUIRED', 'Partner keys run persisted operations only: send the manifest id in extensions.persistedQuery.sha256Hash'));
+      return;
+    }
+    if ((partner || byDocumentId !== undefined) && !hit) {
+      refuse(res, 400, edgeError('PERSISTED_QUERY_NOT_IN_LIST', 'No operation with this id in the persisted-operation manifest'));
+      return;
+    }
+    if (hit) {
+      if (params.query !== undefined && sha256(params.query) !== hit.id) {
+        refuse(res, 400, edgeError('BAD_REQUEST', 'provided sha does not match query'));
+        return;
+      }
+      substitute(req, params, hit.body);
+    }
+    next();
+  };
+}
+
+// ------------------------------------------------------------------ the APQ store
+
+/** Apollo's KeyValueCache, structurally (Apollo prefixes every key with `apq:`). */
+export interface ApqCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, options?: { ttl?: number | null }): Promise<void>;
+  delete(key: string): Promise<boolean | void>;
+}
+
+/**
+ * Automatic persisted queries in Redis, shared by every gateway replica: documents, not data,
+ * so one store serves every tenant. Redis failing costs a miss (the client sends the query
+ * again), never a failed request.
+ */
+export class RedisApqCache implements ApqCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly defaultTtlSeconds: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      return (await this.redis.get(this.prefix + key)) ?? undefined;
+    } catch (error) {
+      this.onError(error);
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
+    const ttl = options?.ttl ?? this.defaultTtlSeconds;
+    try {
+      await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttl)));
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    try {
+      return (await this.redis.del(this.prefix + key)) > 0;
+    } catch (error) {
+      this.onError(error);
+      return false;
+    }
+  }
+}
