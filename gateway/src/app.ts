@@ -4,43 +4,83 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
+  AppError,
   createHttpApp,
   createLogger,
   createMetrics,
+  createRedis,
   currentScope,
   formatErrorFor,
   headerValue,
   observabilityPlugin,
+  redisReady,
   startTelemetry,
+  type Identity,
   type Logger,
+  type Redis,
 } from '@switchboard/kit';
-import express from 'express';
+import type { RequestHandler } from 'express';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator } from './authenticate';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
+import { createResponder, restoreEdgeCode } from './edge/errors';
+import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
+import { operationLimitsRule, type OperationLimits } from './edge/limits';
+import { edgeMetrics } from './edge/metrics';
+import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
+import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
-import { anonymousOnlyLogin } from './plugins';
+import { explorerRouter } from './explorer';
+import { anonymousOnlyLogin, firstPartyIntrospection } from './plugins';
 
 export interface GatewayApp {
   url: string;
   port: number;
   httpServer: http.Server;
+  /** The configuration it runs with (tests start variants of it). */
+  config: GatewayConfig;
   close(): Promise<void>;
 }
 
-/** Request bodies larger than this are refused with 413 before anything parses them. */
-export const MAX_BODY = '256kb';
+export interface GatewayOptions {
+  /** The clock the rate limiter reads, in ms since the epoch (tests inject one). */
+  now?: () => number;
+}
 
-/** The gateway: the precomposed supergraph, authentication, signed identity to subgraphs. */
-export async function bootstrap(config: GatewayConfig, logger?: Logger): Promise<GatewayApp> {
+/** Request bodies larger than this are refused with 413 before anything parses them. */
+export const MAX_BODY = `${MAX_BODY_BYTES / 1024}kb`;
+
+export function operationLimits(config: GatewayConfig): OperationLimits {
+  return {
+    maxDepth: config.OPERATION_MAX_DEPTH,
+    maxAliases: config.OPERATION_MAX_ALIASES,
+    maxRootFields: config.OPERATION_MAX_ROOT_FIELDS,
+    maxDirectives: config.OPERATION_MAX_DIRECTIVES,
+    maxTokens: config.OPERATION_MAX_TOKENS,
+    maxCost: config.OPERATION_MAX_COST,
+    defaultListSize: config.OPERATION_DEFAULT_LIST_SIZE,
+  };
+}
+
+/**
+ * The gateway: the precomposed supergraph behind the edge. A request to /graphql passes, in
+ * order: the HTTP guard (method, content type, body size, no batching) → authentication
+ * (the tenants subgraph says who the credential is) → the rate limiter → the persisted-
+ * operation safelist → Apollo (CSRF prevention, APQ, token limit, validation with the
+ * operation limits, introspection rule, the query plan) → subgraphs with the signed identity.
+ */
+export async function bootstrap(config: GatewayConfig, logger?: Logger, options: GatewayOptions = {}): Promise<GatewayApp> {
   const log = logger ?? createLogger({ service: 'gateway' }, config.LOG_LEVEL);
   const stopTelemetry = await startTelemetry('gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const overrides = subgraphUrlOverrides(config);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const urls = new Map<string, string>();
+  const limits = operationLimits(config);
+  const safelist = loadManifest(config.PERSISTED_DOCUMENTS_PATH);
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -53,21 +93,58 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger): Promise
   });
 
   const metrics = createMetrics('gateway');
+  const counters = edgeMetrics(metrics);
+  const redis: Redis | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL) : undefined;
   const app = createHttpApp({ service: 'gateway', metrics });
+  if (config.TRUST_PROXY > 0) app.set('trust proxy', config.TRUST_PROXY);
   const httpServer = http.createServer(app);
+  const mask = formatErrorFor(log);
+  const formatError = (formatted: GraphQLFormattedError, error: unknown) => mask(restoreEdgeCode(formatted, error), error);
+  let apiSchema: GraphQLSchema | undefined;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // shutdown is ours: onShutdown / the launcher stop everything in order
-    formatError: formatErrorFor(log),
+    // Introspection is on for Apollo, and firstPartyIntrospection decides who may use it.
+    introspection: true,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: [operationLimitsRule(limits)],
+    persistedQueries: {
+      ttl: config.APQ_TTL_SECONDS,
+      ...(redis
+        ? { cache: new RedisApqCache(redis, config.REDIS_KEY_PREFIX, config.APQ_TTL_SECONDS, () => counters.redisErrors.inc({ use: 'apq' })) }
+        : {}), // without Redis: Apollo's bounded in-memory LRU
+    },
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, log),
       anonymousOnlyLogin(),
+      firstPartyIntrospection(),
+      {
+        async serverWillStart() {
+          return {
+            schemaDidLoadOrUpdate({ apiSchema: schema }) {
+              apiSchema = schema;
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
+  try {
+    checkManifest(safelist, apiSchema!, limits);
+  } catch (error) {
+    await apollo.stop();
+    redis?.disconnect();
+    await stopTelemetry();
+    throw error;
+  }
+  if (redis && !(await redisReady(redis))) log.warn('Redis does not answer yet: rate limits fail open and APQ misses until it does');
 
   const authenticator = createAuthenticator({
     jwtSecret: config.JWT_SECRET,
@@ -75,22 +152,69 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger): Promise
     tenantsUrl: () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql',
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   });
+  const refuse = createResponder({ formatError, metrics, logger: log });
 
+  const authenticate: RequestHandler = async (req, res, next) => {
+    try {
+      const { identity, requestsPerMinute } = await authenticator.authenticate({
+        authorization: headerValue(req, 'authorization'),
+        apiKey: headerValue(req, 'x-api-key'),
+      });
+      currentScope()!.identity = identity;
+      res.locals.identity = identity;
+      res.locals.requestsPerMinute = requestsPerMinute;
+      next();
+    } catch (error) {
+      if (!(error instanceof AppError)) return next(error);
+      const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
+      refuse(res, status, error);
+    }
+  };
+
+  let rateLimitStore: RateLimitStore | undefined;
+  let failOpenLogged = 0;
+  const now = options.now ?? Date.now;
+  const rateLimit: RequestHandler[] = [];
+  if (config.RATE_LIMIT_ENABLED) {
+    rateLimitStore = redis ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX) : new MemoryRateLimitStore();
+    rateLimit.push(
+      rateLimitMiddleware({
+        store: rateLimitStore,
+        requestsPerMinute: (res) => res.locals.requestsPerMinute as number | undefined,
+        apiKeySharePercent: config.RATE_LIMIT_API_KEY_SHARE,
+        anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        apqRegistrationsPerMinute: config.APQ_REGISTRATIONS_PER_MINUTE,
+        isApqRegistration: (req) => isApqRegistration(req, safelist),
+        now,
+        refuse,
+        onFailOpen: (error) => {
+          counters.rateLimitFailOpen.inc();
+          counters.redisErrors.inc({ use: 'ratelimit' });
+          if (Date.now() - failOpenLogged > 60_000) {
+            failOpenLogged = Date.now();
+            log.warn('rate limiter failing open: its store does not answer', { error: (error as Error)?.message });
+          }
+        },
+        onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
+      }),
+    );
+  }
+
+  app.use('/explorer', explorerRouter());
   app.use(
     '/graphql',
-    express.json({ limit: MAX_BODY }),
+    ...httpGuard(refuse),
+    authenticate,
+    ...rateLimit,
+    safelistMiddleware(safelist, refuse),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ res }) => {
         const scope = currentScope()!;
-        const identity = await authenticator.authenticate({
-          authorization: headerValue(req, 'authorization'),
-          apiKey: headerValue(req, 'x-api-key'),
-        });
-        scope.identity = identity;
-        return { identity, trace: scope.trace, requestId: scope.requestId };
+        return { identity: res.locals.identity as Identity, trace: scope.trace, requestId: scope.requestId };
       },
     }),
   );
+  app.use(lastResortErrorHandler(refuse, log));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -98,15 +222,17 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger): Promise
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
-  log.info('gateway ready', { url });
+  log.info('gateway ready', { url, persistedOperations: safelist.size, redis: Boolean(redis) });
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
     httpServer,
+    config,
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
+        await redis?.quit().catch(() => redis.disconnect());
         await stopTelemetry();
       })()),
   };

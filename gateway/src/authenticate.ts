@@ -1,11 +1,22 @@
 import { AppError, UnauthenticatedError, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
 
-export interface Authenticator {
-  /** The caller's identity from the request headers; anonymous when there are none. */
-  authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Identity>;
+export interface Authenticated {
+  /** What the gateway signs and forwards to subgraphs. */
+  identity: Identity;
+  /** The caller's tenant plan, for the rate limiter; undefined for anonymous callers. */
+  requestsPerMinute?: number;
 }
 
-type Principal = Pick<Identity, 'kind' | 'tenantId' | 'userId' | 'apiKeyId' | 'apiKeyKind' | 'roles' | 'scopes'>;
+export interface Authenticator {
+  /** The caller's identity from the request headers; anonymous when there are none. */
+  authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Authenticated>;
+}
+
+type Principal = Pick<Identity, 'kind' | 'tenantId' | 'userId' | 'apiKeyId' | 'apiKeyKind' | 'roles' | 'scopes'> & { requestsPerMinute?: number };
+
+function authenticated({ requestsPerMinute, ...identity }: Principal, exp: number): Authenticated {
+  return { identity: { ...identity, exp }, ...(typeof requestsPerMinute === 'number' ? { requestsPerMinute } : {}) };
+}
 
 /**
  * A JWT's signature, issuer and expiry are checked here; then, for JWTs and API keys alike,
@@ -47,14 +58,14 @@ export function createAuthenticator(options: { jwtSecret: string; internalSecret
         if (!claims) throw withStatus(new UnauthenticatedError('Invalid or expired token'), 401);
         const user = await principal({ userId: claims.sub, tenantId: claims.tid });
         if (!user) throw withStatus(new UnauthenticatedError('This account no longer exists or is suspended'), 401);
-        return { ...user, exp };
+        return authenticated(user, exp);
       }
       if (apiKey) {
         const key = await principal({ apiKey });
         if (!key) throw withStatus(new UnauthenticatedError('Invalid, revoked or expired API key'), 401);
-        return { ...key, exp };
+        return authenticated(key, exp);
       }
-      return { kind: 'anonymous', roles: [], scopes: [], exp };
+      return { identity: { kind: 'anonymous', roles: [], scopes: [], exp } };
     },
   };
 }

@@ -20,6 +20,34 @@ export const gatewayEnv = {
   MODELS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
   INTEGRATIONS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
   ANALYTICS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
+
+  // ---- the edge (docs/api.md) ----
+  /** Operation limits, checked as validation rules (once per distinct document). */
+  OPERATION_MAX_DEPTH: env.int({ default: 10, min: 1 }),
+  OPERATION_MAX_ALIASES: env.int({ default: 15, min: 0 }),
+  OPERATION_MAX_ROOT_FIELDS: env.int({ default: 20, min: 1 }),
+  OPERATION_MAX_DIRECTIVES: env.int({ default: 50, min: 0 }),
+  /** Lexical tokens per document (graphql's `parseOptions.maxTokens`): past it, GRAPHQL_PARSE_FAILED. */
+  OPERATION_MAX_TOKENS: env.int({ default: 2_000, min: 10 }),
+  /** Estimated cost: every field counts 1, list fields multiply what they select by `first`/`last`. */
+  OPERATION_MAX_COST: env.int({ default: 10_000, min: 1 }),
+  /** Items assumed for a list with no `first`/`last` (the API's default page size). */
+  OPERATION_DEFAULT_LIST_SIZE: env.int({ default: 20, min: 1 }),
+  /** The safelisted operations (`npm run codegen` writes it). */
+  PERSISTED_DOCUMENTS_PATH: env.string({ default: path.resolve(__dirname, '../../schema/persisted-documents.json') }),
+  /** How long an automatic persisted query stays registered. */
+  APQ_TTL_SECONDS: env.int({ default: 86_400, min: 1 }),
+  /** Prefix of every Redis key the gateway writes (APQ documents, rate-limit buckets). */
+  REDIS_KEY_PREFIX: env.string({ default: 'gateway:' }),
+  RATE_LIMIT_ENABLED: env.bool(true),
+  /** Share of its tenant's requestsPerMinute one API key may use, in percent. */
+  RATE_LIMIT_API_KEY_SHARE: env.int({ default: 50, min: 1, max: 100 }),
+  /** Requests per minute per client IP for anonymous callers (who may only log in). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: env.int({ default: 600, min: 1 }),
+  /** APQ registrations (hash + new query) per minute per tenant (per IP when anonymous). */
+  APQ_REGISTRATIONS_PER_MINUTE: env.int({ default: 100, min: 1 }),
+  /** Proxies in front of the gateway whose X-Forwarded-For to trust for the client IP (0: none). */
+  TRUST_PROXY: env.int({ default: 0, min: 0, max: 10 }),
 };
 
 export type GatewayConfig = Config<typeof gatewayEnv>;

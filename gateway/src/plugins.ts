@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { UnauthenticatedError } from '@switchboard/kit';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { AppError, UnauthenticatedError, type Identity } from '@switchboard/kit';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
 
 /** Root fields an anonymous caller may select. */
@@ -26,4 +26,52 @@ export function anonymousOnlyLogin(): ApolloServerPlugin<GatewayContext> {
 
 function onlyFields(operation: OperationDefinitionNode, allowed: Set<string>): boolean {
   return operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && allowed.has(s.name.value));
+}
+
+/** Who may introspect the schema: signed-in users and first-party keys; never anonymous callers or partner keys. */
+export function mayIntrospect(identity: Identity): boolean {
+  return identity.kind === 'user' || (identity.kind === 'apiKey' && identity.apiKeyKind === 'FIRST_PARTY');
+}
+
+/**
+ * Introspection (`__schema`, `__type`, wherever the operation selects them, fragments
+ * included) only for authenticated first-party callers: anonymous callers get 401 (from
+ * anonymousOnlyLogin, or here), partner keys 403 FORBIDDEN. Apollo's own `introspection`
+ * switch is on, so this is the one rule.
+ */
+export function firstPartyIntrospection(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document }) {
+          if (!operation || !introspects(operation.selectionSet, document, new Set())) return;
+          if (mayIntrospect(contextValue.identity)) return;
+          if (contextValue.identity.kind === 'anonymous') {
+            const error = new UnauthenticatedError('Sign in to introspect the schema');
+            error.extensions.http = { status: 401 };
+            throw error;
+          }
+          const error = new AppError('FORBIDDEN', 'Introspection is for signed-in users and first-party API keys');
+          error.extensions.http = { status: 403 };
+          throw error;
+        },
+      };
+    },
+  };
+}
+
+function introspects(set: SelectionSetNode, document: DocumentNode, seen: Set<string>): boolean {
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) {
+      if (s.name.value === '__schema' || s.name.value === '__type') return true;
+      if (s.selectionSet && introspects(s.selectionSet, document, seen)) return true;
+    } else if (s.kind === Kind.INLINE_FRAGMENT) {
+      if (introspects(s.selectionSet, document, seen)) return true;
+    } else if (!seen.has(s.name.value)) {
+      seen.add(s.name.value);
+      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
+      if (fragment && fragment.kind === Kind.FRAGMENT_DEFINITION && introspects(fragment.selectionSet, document, seen)) return true;
+    }
+  }
+  return false;
 }

@@ -1,0 +1,44 @@
+import { AppError, isErrorCode, type ErrorCode, type Logger, type Metrics } from '@switchboard/kit';
+import type { Response } from 'express';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/**
+ * Apollo reports every validation-rule error as GRAPHQL_VALIDATION_FAILED, keeping the
+ * rule's error as `originalError`. A rule of ours (the operation limits) puts its own code on
+ * that error; this restores it before the kit's masking runs.
+ */
+export function restoreEdgeCode(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' || !(error instanceof GraphQLError)) return formatted;
+  const origin = error.originalError;
+  const code = origin instanceof GraphQLError ? origin.extensions.code : undefined;
+  if (!isErrorCode(code) || code === 'GRAPHQL_VALIDATION_FAILED') return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, code } };
+}
+
+/** An error the edge answers before GraphQL runs, with its HTTP status. */
+export function edgeError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): AppError {
+  return new AppError(code, message, extensions);
+}
+
+/**
+ * Sends a whole-request refusal the way Apollo sends its own: `{ "errors": [...] }` as JSON,
+ * formatted (masked) by the same formatError, counted in the same metrics and logged.
+ */
+export function createResponder(options: { formatError: FormatError; metrics: Metrics; logger: Logger }) {
+  return function refuse(res: Response, status: number, error: GraphQLError, headers: Record<string, string> = {}): void {
+    const formatted = options.formatError(
+      { message: error.message, extensions: { ...error.extensions } },
+      error,
+    );
+    const code = String(formatted.extensions?.code ?? 'UNKNOWN');
+    options.metrics.errors.inc({ code });
+    options.logger.info('request refused', { status, errorCodes: [code] });
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.status(status).type('application/json').send(JSON.stringify({ errors: [formatted] }));
+  };
+}
+
+export type Refuse = ReturnType<typeof createResponder>;

@@ -1,0 +1,203 @@
+import type { Identity, Redis } from '@switchboard/kit';
+import type { Request, RequestHandler } from 'express';
+import { edgeError, type Refuse } from './errors';
+
+/**
+ * Rate limits: GCRA (the "generic cell rate algorithm", a token bucket kept as one
+ * timestamp). A bucket allowing `limit` requests per `windowMs` refills one request every
+ * `windowMs / limit` and holds at most `limit`, so a quiet caller may burst up to its whole
+ * minute and a busy one is held to the steady rate. Its state is the theoretical arrival time
+ * (TAT) of the next request; the bucket is full when TAT ≤ now.
+ */
+export interface BucketSpec {
+  /** The Redis key suffix: `key:<apiKeyId>`, `tenant:<tenantId>`, `ip:<address>`, `apq:<…>`. */
+  id: string;
+  /** What the client is told the bucket is: apiKey, tenant, ip, apqRegistrations. */
+  kind: BucketKind;
+  limit: number;
+  windowMs: number;
+}
+
+export type BucketKind = 'apiKey' | 'tenant' | 'ip' | 'apqRegistrations';
+
+export interface BucketState {
+  allowed: boolean;
+  /** Requests left right after this one. */
+  remaining: number;
+  /** Milliseconds until the bucket is full again. */
+  resetMs: number;
+  /** When refused: milliseconds until one request is allowed. */
+  retryAfterMs: number;
+}
+
+export interface RateLimitStore {
+  /**
+   * Takes one request from every bucket, atomically: when any bucket refuses, none is
+   * charged. Rejects when the store cannot answer (the caller then fails open).
+   */
+  consume(buckets: BucketSpec[], now: number): Promise<BucketState[]>;
+  close?(): Promise<void>;
+}
+
+/** One GCRA step; `tat` is the stored theoretical arrival time (undefined: a full bucket). */
+export function gcra(tat: number | undefined, now: number, limit: number, windowMs: number): BucketState & { newTat: number } {
+  const interval = windowMs / limit;
+  const start = Math.max(tat ?? now, now);
+  const newTat = start + interval;
+  const allowAt = newTat - windowMs;
+  if (now < allowAt) {
+    return { allowed: false, remaining: 0, resetMs: Math.ceil(start - now), retryAfterMs: Math.ceil(allowAt - now), newTat: start };
+  }
+  return { allowed: true, remaining: Math.floor((windowMs - (newTat - now)) / interval), resetMs: Math.ceil(newTat - now), retryAfterMs: 0, newTat };
+}
+
+/** For a single gateway process (no REDIS_URL): the same algorithm in a Map. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly tats = new Map<string, number>();
+
+  async consume(buckets: BucketSpec[], now: number): Promise<BucketState[]> {
+    const steps = buckets.map((b) => gcra(this.tats.get(b.id), now, b.limit, b.windowMs));
+    if (steps.every((s) => s.allowed)) buckets.forEach((b, i) => this.tats.set(b.id, steps[i]!.newTat));
+    if (this.tats.size > 50_000) for (const [id, tat] of this.tats) if (tat <= now) this.tats.delete(id);
+    return steps.map(({ newTat: _n, ...state }) => state);
+  }
+}
+
+/**
+ * The same steps in one Lua script, so every gateway replica shares the buckets and two
+ * replicas cannot both take the last request. The caller's clock is passed in (replicas'
+ * clocks are NTP-synchronised; tests inject one). Keys expire when their bucket is full again.
+ */
+const GCRA_LUA = `
+local now = tonumber(ARGV[1])
+local n = #KEYS
+local results, tats, refused = {}, {}, false
+for i = 1, n do
+  local limit = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  local interval = window / limit
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  if tat < now then tat = now end
+  local newTat = tat + interval
+  local allowAt = newTat - window
+  if now < allowAt then
+    refused = true
+    results[i] = {0, 0, math.ceil(tat - now), math.ceil(allowAt - now)}
+  else
+    tats[i] = newTat
+    results[i] = {1, math.floor((window - (newTat - now)) / interval), math.ceil(newTat - now), 0}
+  end
+end
+if not refused then
+  for i = 1, n do
+    redis.call('SET', KEYS[i], string.format('%.3f', tats[i]), 'PX', math.ceil(tats[i] - now))
+  end
+end
+return results
+`;
+
+type GcraCommand = (numKeys: number, ...args: (string | number)[]) => Promise<[number, number, number, number][]>;
+
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly command: GcraCommand;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
+    if (!('switchboardGcra' in redis)) redis.defineCommand('switchboardGcra', { lua: GCRA_LUA });
+    this.command = (redis as unknown as { switchboardGcra: GcraCommand }).switchboardGcra.bind(redis);
+  }
+
+  async consume(buckets: BucketSpec[], now: number): Promise<BucketState[]> {
+    const keys = buckets.map((b) => `${this.prefix}rl:${b.id}`);
+    const args = buckets.flatMap((b) => [b.limit, b.windowMs]);
+    const rows = await this.command(keys.length, ...keys, now, ...args);
+    return rows.map(([allowed, remaining, resetMs, retryAfterMs]) => ({ allowed: allowed === 1, remaining, resetMs, retryAfterMs }));
+  }
+}
+
+export interface RateLimitOptions {
+  store: RateLimitStore;
+  /** The caller's tenant plan, from the principal lookup. */
+  requestsPerMinute: (res: { locals: Record<string, unknown> }) => number | undefined;
+  apiKeySharePercent: number;
+  anonymousPerMinute: number;
+  apqRegistrationsPerMinute: number;
+  isApqRegistration: (req: Request) => boolean;
+  now: () => number;
+  refuse: Refuse;
+  onFailOpen: (error: unknown) => void;
+  onLimited: (kind: BucketKind) => void;
+}
+
+const MINUTE = 60_000;
+
+/** The buckets one request takes from. */
+export function bucketsFor(identity: Identity, ip: string, requestsPerMinute: number | undefined, options: Pick<RateLimitOptions, 'apiKeySharePercent' | 'anonymousPerMinute' | 'apqRegistrationsPerMinute'>, registration: boolean): BucketSpec[] {
+  const buckets: BucketSpec[] = [];
+  const rpm = Math.max(1, requestsPerMinute ?? options.anonymousPerMinute);
+  if (identity.kind === 'apiKey' && identity.apiKeyId) {
+    buckets.push({ id: `key:${identity.apiKeyId}`, kind: 'apiKey', limit: Math.max(1, Math.floor((rpm * options.apiKeySharePercent) / 100)), windowMs: MINUTE });
+  }
+  if (identity.tenantId) buckets.push({ id: `tenant:${identity.tenantId}`, kind: 'tenant', limit: rpm, windowMs: MINUTE });
+  else buckets.push({ id: `ip:${ip}`, kind: 'ip', limit: options.anonymousPerMinute, windowMs: MINUTE });
+  if (registration) {
+    buckets.push({ id: `apq:${identity.tenantId ?? `ip:${ip}`}`, kind: 'apqRegistrations', limit: options.apqRegistrationsPerMinute, windowMs: MINUTE });
+  }
+  return buckets;
+}
+
+/**
+ * Per API key (a share of its tenant's plan), per tenant (the plan's requestsPerMinute) and,
+ * for anonymous callers, per client IP; APQ registrations also take from their own bucket.
+ * Every response carries `X-RateLimit-Limit/Remaining/Reset` of the tightest request bucket;
+ * over a limit the request is refused whole: 429 RATE_LIMITED with `Retry-After` and
+ * `extensions.retryAfter` (seconds). When the store cannot answer, the request goes through
+ * (fail open) and is counted.
+ */
+export function rateLimitMiddleware(options: RateLimitOptions): RequestHandler {
+  return async (req, res, next) => {
+    const identity = res.locals.identity as Identity;
+    const buckets = bucketsFor(identity, req.ip ?? 'unknown', options.requestsPerMinute(res), options, options.isApqRegistration(req));
+    let states: BucketState[];
+    try {
+      states = await options.store.consume(buckets, options.now());
+    } catch (error) {
+      options.onFailOpen(error);
+      next();
+      return;
+    }
+    // The headers describe the tightest of the request buckets (not the registration one).
+    let shown = 0;
+    buckets.forEach((b, i) => {
+      if (b.kind === 'apqRegistrations') return;
+      const s = states[i]!;
+      const best = states[shown]!;
+      if (s.remaining < best.remaining || (s.remaining === best.remaining && b.limit < buckets[shown]!.limit)) shown = i;
+    });
+    const refusedAt = states.findIndex((s) => !s.allowed);
+    const headerIndex = refusedAt >= 0 ? refusedAt : shown;
+    res.setHeader('X-RateLimit-Limit', String(buckets[headerIndex]!.limit));
+    res.setHeader('X-RateLimit-Remaining', String(Math.max(0, states[headerIndex]!.remaining)));
+    res.setHeader('X-RateLimit-Reset', String(Math.ceil(states[headerIndex]!.resetMs / 1000)));
+    if (refusedAt < 0) {
+      next();
+      return;
+    }
+    const retryAfter = Math.max(1, Math.ceil(Math.max(...states.map((s) => s.retryAfterMs)) / 1000));
+    const bucket = buckets[refusedAt]!;
+    options.onLimited(bucket.kind);
+    const what = { apiKey: 'this API key', tenant: 'your tenant’s plan', ip: 'anonymous requests from your address', apqRegistrations: 'persisted-query registrations' }[bucket.kind];
+    options.refuse(
+      res,
+      429,
+      edgeError('RATE_LIMITED', `Rate limit of ${what} exceeded (${bucket.limit} per minute); retry after ${retryAfter} s`, {
+        retryAfter,
+        bucket: bucket.kind,
+        limit: bucket.limit,
+      }),
+      { 'Retry-After': String(retryAfter) },
+    );
+  };
+}
