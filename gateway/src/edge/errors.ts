@@ -10,11 +10,23 @@ export type FormatError = (formatted: GraphQLFormattedError, error: unknown) => 
  * that error; this restores it before the kit's masking runs.
  */
 export function restoreEdgeCode(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  if (formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' || !(error instanceof GraphQLError)) return formatted;
+  if (!(error instanceof GraphQLError)) return formatted;
+  if (isCodelessRequestError(error)) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+  if (formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED') return formatted;
   const origin = error.originalError;
   const code = origin instanceof GraphQLError ? origin.extensions.code : undefined;
   if (!isErrorCode(code) || code === 'GRAPHQL_VALIDATION_FAILED') return formatted;
   return { ...formatted, extensions: { ...formatted.extensions, code } };
+}
+
+/**
+ * Apollo refuses a few requests with a 4xx status but no code ("provided sha does not match
+ * query", "Unsupported persisted query version"); they are the client's fault, so BAD_REQUEST
+ * rather than a masked INTERNAL_SERVER_ERROR.
+ */
+function isCodelessRequestError(error: GraphQLError): boolean {
+  const status = (error.extensions.http as { status?: number } | undefined)?.status;
+  return error.extensions.code === undefined && !error.originalError && typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** An error the edge answers before GraphQL runs, with its HTTP status. */
