@@ -35,7 +35,7 @@ import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelist
 import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
-import { anonymousOnlyLogin, firstPartyIntrospection } from './plugins';
+import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
 
 export interface GatewayApp {
   url: string;
@@ -122,6 +122,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, log),
+      operationMustResolve(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
       {

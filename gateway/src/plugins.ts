@@ -3,6 +3,29 @@ import { AppError, UnauthenticatedError, type Identity } from '@switchboard/kit'
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
 
+/**
+ * An operationName that names no operation in the document (or none with several) is the
+ * client's mistake: 400 BAD_REQUEST. Left alone, @apollo/gateway throws it from its executor,
+ * which Apollo Server answers with 500.
+ */
+export function operationMustResolve(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (operation) return;
+          const message = request.operationName
+            ? `Unknown operation named "${request.operationName}".`
+            : 'Must provide operation name if query contains multiple operations.';
+          const error = new AppError('BAD_REQUEST', message);
+          error.extensions.http = { status: 400 };
+          throw error;
+        },
+      };
+    },
+  };
+}
+
 /** Root fields an anonymous caller may select. */
 const ANONYMOUS_FIELDS = new Set(['login', '__typename']);
 
