@@ -39,7 +39,7 @@ afterAll(async () => {
 const freshQuery = () => `query Apq_${randomBytes(4).toString('hex')} { tenant { slug } }`;
 
 async function get(params: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse> {
-  const search = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const search = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   const res = await fetch(`${stack.gateway.url}?${search}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
   return { status: res.status, headers: res.headers, ...((await res.json()) as object) };
 }
