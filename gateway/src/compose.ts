@@ -13,6 +13,11 @@ export const SUBGRAPHS: { name: string; url: string; sdl: () => Promise<string> 
     url: 'http://127.0.0.1:4001/graphql',
     sdl: async () => (await (await import('@switchboard/tenants')).tenantsSchema()).sdl,
   },
+  {
+    name: 'tickets',
+    url: 'http://127.0.0.1:4003/graphql',
+    sdl: async () => (await (await import('@switchboard/tickets')).ticketsSchema()).sdl,
+  },
 ];
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../../schema');

@@ -5,8 +5,9 @@
  * (each on its own port, speaking real HTTP), and stops them all on Ctrl-C.
  */
 import { bootstrap as startGateway, gatewayEnv } from '@switchboard/gateway';
-import { createLogger, loadConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
-import { bootstrap as startTenants, DEMO_PASSWORD, DEMO_TENANTS, seedDemo, tenantsEnv } from '@switchboard/tenants';
+import { busFor, createLogger, createRedis, loadConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
+import { bootstrap as startTenants, DEMO_PASSWORD, DEMO_TENANTS, demoDirectory, seedDemo, tenantsEnv } from '@switchboard/tenants';
+import { bootstrap as startTickets, seedDemoTickets, ticketsEnv } from '@switchboard/tickets';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -26,10 +27,19 @@ async function main() {
     logger.info('embedded PostgreSQL started', { dataDir, url: databaseUrl });
   }
 
-  const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, quiet.child({ service: 'tenants' }));
+  // One bus for every service in this process: Redis Streams with REDIS_URL, else in-process.
+  const redis = tenantsConfig.REDIS_URL ? createRedis(tenantsConfig.REDIS_URL) : undefined;
+  const bus = busFor(redis, tenantsConfig.EVENT_STREAM);
+  const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tenants' }), bus });
+  const tickets = await startTickets({ ...loadConfig(ticketsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tickets' }), bus });
   const { seeded } = await seedDemo(tenants.orm);
+  await seedDemoTickets(tickets.orm, await demoDirectory(tenants.orm));
 
-  const gatewayConfig = loadConfig(gatewayEnv, { ...process.env, TENANTS_URL: process.env.TENANTS_URL ?? tenants.url });
+  const gatewayConfig = loadConfig(gatewayEnv, {
+    ...process.env,
+    TENANTS_URL: process.env.TENANTS_URL ?? tenants.url,
+    TICKETS_URL: process.env.TICKETS_URL ?? tickets.url,
+  });
   const gateway = await startGateway(gatewayConfig, quiet.child({ service: 'gateway' }));
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -40,7 +50,7 @@ async function main() {
       `Switchboard is up in ${seconds}s${seeded ? ' (demo data seeded)' : ''}.`,
       '',
       `  GraphQL API   ${publicUrl}`,
-      `  tenants       http://localhost:${tenants.port}/graphql (gateway only: requests need its signature)`,
+      `  subgraphs     tenants :${tenants.port}, tickets :${tickets.port} (gateway only: requests need its signature)`,
       `  database      ${embedded ? `embedded PostgreSQL (PGlite), data in .data/pglite` : 'DATABASE_URL'}`,
       '',
       `Demo logins (demo mode only), password "${DEMO_PASSWORD}":`,
@@ -63,7 +73,10 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     await gateway.close().catch((e) => logger.error('gateway stop failed', { error: e }));
+    await tickets.close().catch((e) => logger.error('tickets stop failed', { error: e }));
     await tenants.close().catch((e) => logger.error('tenants stop failed', { error: e }));
+    await bus.close();
+    redis?.disconnect();
     await embedded?.stop().catch((e) => logger.error('database stop failed', { error: e }));
     process.stdout.write('stopped.\n');
     process.exit(0);

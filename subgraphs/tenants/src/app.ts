@@ -124,6 +124,6 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
   };
 }
 
-export { seedDemo, DEMO_PASSWORD, DEMO_TENANTS } from './seed';
+export { seedDemo, demoDirectory, DEMO_PASSWORD, DEMO_TENANTS } from './seed';
 export { tenantsEnv, readTenantsConfig, type TenantsConfig } from './env';
 export { tenantsSchema } from './schema';

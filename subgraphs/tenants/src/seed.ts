@@ -49,3 +49,12 @@ export async function seedDemo(orm: MikroORM): Promise<{ seeded: boolean }> {
   });
   return { seeded: true };
 }
+
+/** Every user with their tenant's slug: what other subgraphs' demo seeds hang their data on. */
+export async function demoDirectory(orm: MikroORM): Promise<{ id: string; tenantId: string; tenantSlug: string; name: string; email: string; role: string; skills: string[] }[]> {
+  const em = orm.em.fork();
+  const tenants = await em.find(Tenant, {});
+  const slugs = new Map(tenants.map((t) => [t.id, t.slug]));
+  const users = await em.find(User, {}, { filters: false, orderBy: { createdAt: 'asc', id: 'asc' } });
+  return users.map((u) => ({ id: u.id, tenantId: u.tenantId, tenantSlug: slugs.get(u.tenantId) ?? '', name: u.name, email: u.email, role: u.role, skills: u.skills }));
+}
