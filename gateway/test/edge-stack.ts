@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '@switchboard/kit';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp, type GatewayConfig, type GatewayOptions } from '../src/app';
 import { post, startStack, type GraphQLResponse, type Stack } from './stack';
 
@@ -68,21 +68,13 @@ export async function startEdgeStack(env: Record<string, string> = {}, options: 
 
 /**
  * The Redis the tests may use: REDIS_URL when set; else the local one when it answers (so
- * tests that need two gateways sharing Redis still run on a laptop); else undefined.
+ * tests that need two gateways sharing Redis still run on a laptop); else undefined. Synchronous,
+ * so a test file can choose `it` or `it.skip` when it loads.
  */
-export async function testRedisUrl(): Promise<string | undefined> {
+export function sharedRedisUrl(): string | undefined {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  const answers = await new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port: 6379 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-  return answers ? 'redis://127.0.0.1:6379' : undefined;
+  const probe = `require('net').connect(6379, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1)).setTimeout(500, () => process.exit(1))`;
+  return spawnSync(process.execPath, ['-e', probe], { timeout: 3_000 }).status === 0 ? 'redis://127.0.0.1:6379' : undefined;
 }
 
 /** A Redis key prefix no other test file (or run) uses. */

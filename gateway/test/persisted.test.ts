@@ -30,7 +30,7 @@ afterAll(async () => {
   if (redis) {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await redis.quit();
   }
   await stack.close();
 });

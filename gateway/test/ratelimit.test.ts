@@ -1,0 +1,197 @@
+import { createRedis, type Redis } from '@switchboard/kit';
+import { createHash, randomBytes } from 'node:crypto';
+import { MemoryRateLimitStore, RedisRateLimitStore, gcra, type BucketSpec } from '../src/edge/rate-limit';
+import type { GraphQLResponse } from './stack';
+import { codes } from './stack';
+import { sharedRedisUrl, startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
+
+/**
+ * Limits are made small by lowering the demo tenant's plan (requests_per_minute = 6, so an
+ * API key of it may use 3), and time moves by an injected clock, never by waiting.
+ */
+const REDIS = sharedRedisUrl();
+const withRedis = REDIS ? it : it.skip;
+if (!REDIS) console.warn('ratelimit.test: no Redis (REDIS_URL unset and nothing on 127.0.0.1:6379): the tests of gateways sharing Redis are skipped');
+
+const ACME_RPM = 6;
+const prefix = uniquePrefix('ratelimit');
+let clock = Date.UTC(2030, 0, 1);
+const now = () => clock;
+
+let stack: EdgeStack;
+let redis: Redis | undefined;
+const auth: Record<string, Record<string, string>> = {};
+
+beforeAll(async () => {
+  stack = await startEdgeStack(REDIS ? { REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix } : {}, { now });
+  if (REDIS) redis = createRedis(REDIS);
+  for (const email of ['admin@acme.test', 'analyst@acme.test', 'agent@acme.test', 'admin@globex.test']) auth[email] = await stack.as(email);
+  for (const name of ['keyA', 'keyB', 'keyC', 'keyD']) auth[name] = await stack.apiKey('admin@acme.test', 'FIRST_PARTY', ['tenant:read']);
+  auth.globexKey = await stack.apiKey('admin@globex.test', 'FIRST_PARTY', ['tenant:read']);
+  // Only now: the standard gateway (which made the keys above) is not clock-injected.
+  const plan = (slug: string, rpm: number) =>
+    stack.base.tenants.orm.em.getConnection().execute(`update "${stack.base.db.schemaPrefix}tenants"."tenant" set requests_per_minute = ? where slug = ?`, [rpm, slug]);
+  await plan('acme', ACME_RPM);
+  await plan('globex', 60);
+});
+beforeEach(() => {
+  clock += 120_000; // every bucket is full again
+});
+afterAll(async () => {
+  if (redis) {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  }
+  await stack.close();
+});
+
+const TENANT = `{ tenant { slug } }`;
+const limitHeaders = (res: GraphQLResponse) => ({
+  limit: res.headers.get('x-ratelimit-limit'),
+  remaining: res.headers.get('x-ratelimit-remaining'),
+  reset: res.headers.get('x-ratelimit-reset'),
+});
+
+describe('rate limits through the gateway', () => {
+  it('put X-RateLimit-Limit/Remaining/Reset on every response: keys, users, anonymous callers, errors', async () => {
+    const key = await stack.gql(TENANT, {}, auth.keyD);
+    expect(limitHeaders(key)).toEqual({ limit: '3', remaining: '2', reset: '20' }); // the key's bucket is the tighter
+    const user = await stack.gql(TENANT, {}, auth['admin@globex.test']);
+    expect(limitHeaders(user)).toEqual({ limit: '60', remaining: '59', reset: '1' }); // globex: 60/min
+    const anonymous = await stack.gql(`mutation { login(email: "nobody@acme.test", password: "wrong-password") { token } }`);
+    expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    expect(limitHeaders(anonymous)).toEqual({ limit: '600', remaining: '599', reset: '1' }); // per client IP
+  });
+
+  it('refuses a key over its limit with 429 RATE_LIMITED and Retry-After; another tenant’s key is unaffected', async () => {
+    for (let i = 2; i >= 0; i--) {
+      const ok = await stack.gql(TENANT, {}, auth.keyA);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('x-ratelimit-remaining')).toBe(String(i));
+    }
+    const over = await stack.gql(TENANT, {}, auth.keyA);
+    expect(over.status).toBe(429);
+    expect(codes(over)).toEqual(['RATE_LIMITED']);
+    expect(over.data).toBeUndefined();
+    expect(over.headers.get('retry-after')).toBe('20'); // 3 per minute: one every 20 s
+    expect(over.errors![0]!.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 20, bucket: 'apiKey', limit: 3 });
+    expect(limitHeaders(over)).toMatchObject({ limit: '3', remaining: '0' });
+
+    const globex = await stack.gql(TENANT, {}, auth.globexKey);
+    expect(globex.status).toBe(200);
+    expect(globex.data).toEqual({ tenant: { slug: 'globex' } });
+    expect(limitHeaders(globex)).toMatchObject({ limit: '30', remaining: '29' });
+
+    clock += 19_000;
+    expect((await stack.gql(TENANT, {}, auth.keyA)).status).toBe(429);
+    clock += 1_000;
+    const again = await stack.gql(TENANT, {}, auth.keyA);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-ratelimit-remaining')).toBe('0');
+  });
+
+  it('holds a tenant’s users together to its plan’s requestsPerMinute', async () => {
+    for (let i = 0; i < ACME_RPM; i++) {
+      const who = i % 2 ? auth['analyst@acme.test'] : auth['agent@acme.test'];
+      expect((await stack.gql(TENANT, {}, who)).status).toBe(200);
+    }
+    const over = await stack.gql(TENANT, {}, auth['analyst@acme.test']);
+    expect(over.status).toBe(429);
+    expect(over.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', bucket: 'tenant', limit: ACME_RPM, retryAfter: 10 });
+    expect(over.headers.get('retry-after')).toBe('10');
+    expect((await stack.gql(TENANT, {}, auth.keyB)).status).toBe(429); // the tenant’s keys too
+    expect((await stack.gql(TENANT, {}, auth['admin@globex.test'])).status).toBe(200);
+  });
+
+  it('counts refusals in /metrics', async () => {
+    const metrics = await (await fetch(stack.gateway.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/gateway_rate_limited_total\{bucket="apiKey",service="gateway"\} [1-9]/);
+    expect(metrics).toMatch(/graphql_errors_total\{code="RATE_LIMITED",service="gateway"\} [1-9]/);
+  });
+
+  it('rate-limits APQ registrations separately', async () => {
+    const gateway = await stack.startGateway({ ...(REDIS ? { REDIS_URL: REDIS, REDIS_KEY_PREFIX: `${prefix}apq:` } : {}), APQ_REGISTRATIONS_PER_MINUTE: '2' });
+    const admin = auth['admin@globex.test'];
+    const register = (query: string) =>
+      stack.send({ query, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } } }, admin, gateway);
+    const queries = [0, 1, 2].map(() => `query R_${randomBytes(4).toString('hex')} { tenant { slug } }`);
+    expect((await register(queries[0]!)).status).toBe(200);
+    expect((await register(queries[1]!)).status).toBe(200);
+    const third = await register(queries[2]!);
+    expect(third.status).toBe(429);
+    expect(third.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', bucket: 'apqRegistrations', limit: 2 });
+    // Running what is registered, or anything unpersisted, is not a registration.
+    const hit = await stack.send({ extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(queries[0]!).digest('hex') } } }, admin, gateway);
+    expect(hit.data).toEqual({ tenant: { slug: 'globex' } });
+    expect((await stack.gql(TENANT, {}, admin, gateway)).status).toBe(200);
+  });
+
+  withRedis('is shared by two gateway replicas through Redis', async () => {
+    const second = await stack.startGateway(); // same REDIS_URL, prefix and clock
+    const remaining: (string | null)[] = [];
+    for (const gateway of [stack.gateway, second, stack.gateway]) {
+      const res = await stack.gql(TENANT, {}, auth.keyC, gateway);
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get('x-ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    const over = await stack.gql(TENANT, {}, auth.keyC, second);
+    expect(over.status).toBe(429);
+    expect(codes(over)).toEqual(['RATE_LIMITED']);
+    expect((await stack.gql(TENANT, {}, auth.keyC, stack.gateway)).status).toBe(429);
+  });
+
+  it('fails open when Redis does not answer, and counts it', async () => {
+    const gateway = await stack.startGateway({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: prefix });
+    for (let i = 0; i < ACME_RPM + 2; i++) {
+      const res = await stack.gql(TENANT, {}, auth['analyst@acme.test'], gateway);
+      expect(res.status).toBe(200);
+      expect(res.data).toEqual({ tenant: { slug: 'acme' } });
+    }
+    const metrics = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(new RegExp(`gateway_rate_limit_fail_open_total\\{service="gateway"\\} ${ACME_RPM + 2}\\b`));
+    expect(metrics).toMatch(/gateway_redis_errors_total\{use="ratelimit",service="gateway"\} [1-9]/);
+  });
+});
+
+describe('GCRA', () => {
+  const bucket = (id: string, limit: number): BucketSpec => ({ id, kind: 'apiKey', limit, windowMs: 60_000 });
+
+  it('allows a full burst, then one request per interval', () => {
+    let tat: number | undefined;
+    const t0 = 1_000_000;
+    const remaining: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = gcra(tat, t0, 4, 60_000);
+      expect(s.allowed).toBe(true);
+      remaining.push(s.remaining);
+      tat = s.newTat;
+    }
+    expect(remaining).toEqual([3, 2, 1, 0]);
+    expect(gcra(tat, t0, 4, 60_000)).toMatchObject({ allowed: false, retryAfterMs: 15_000, resetMs: 60_000 });
+    expect(gcra(tat, t0 + 14_999, 4, 60_000).allowed).toBe(false);
+    expect(gcra(tat, t0 + 15_000, 4, 60_000)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(gcra(tat, t0 + 60_000, 4, 60_000)).toMatchObject({ allowed: true, remaining: 3 });
+  });
+
+  it('charges no bucket when one of them refuses (memory store)', async () => {
+    const store = new MemoryRateLimitStore();
+    const wide = bucket('wide', 10);
+    const narrow = bucket('narrow', 1);
+    expect((await store.consume([wide, narrow], 0)).map((s) => s.allowed)).toEqual([true, true]);
+    expect((await store.consume([wide, narrow], 0)).map((s) => s.allowed)).toEqual([true, false]);
+    expect((await store.consume([wide], 0))[0]!.remaining).toBe(8); // the refused request took nothing from `wide`
+  });
+
+  withRedis('charges no bucket when one of them refuses, and agrees with the memory store (Redis store)', async () => {
+    const store = new RedisRateLimitStore(redis!, `${prefix}unit:`);
+    const memory = new MemoryRateLimitStore();
+    const wide = bucket('wide', 10);
+    const narrow = bucket('narrow', 3);
+    for (let i = 0; i < 6; i++) {
+      const at = 5_000_000 + i * 7_000;
+      expect(await store.consume([wide, narrow], at)).toEqual(await memory.consume([wide, narrow], at));
+    }
+  });
+});
