@@ -1,4 +1,6 @@
-import { createLogger, type Logger } from '@switchboard/kit';
+import { busFor, createLogger, createRedis, type EventBus, type Logger } from '@switchboard/kit';
+import { randomUUID } from 'node:crypto';
+import { bootstrap as startTickets, readTicketsConfig, type TicketsApp } from '@switchboard/tickets';
 import { testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
 import { bootstrap as startTenants, readTenantsConfig, seedDemo, DEMO_PASSWORD, type TenantsApp } from '@switchboard/tenants';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp } from '../src/app';
@@ -13,6 +15,9 @@ export interface GraphQLResponse<T = any> {
 export interface Stack {
   gateway: GatewayApp;
   tenants: TenantsApp;
+  /** Present when started with `{ tickets: true }`. */
+  tickets?: TicketsApp;
+  bus: EventBus;
   db: TestDatabase;
   /** Every JSON log line the services wrote, parsed. */
   logs: Record<string, any>[];
@@ -29,23 +34,50 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 /** The tenants subgraph and the gateway on ephemeral ports, over a fresh schema with the demo data. */
-export async function startStack(options: { redisUrl?: string } = {}): Promise<Stack> {
+export interface StackOptions {
+  /** Redis for the subgraphs' L2 cache (default: REDIS_URL, if set). */
+  redisUrl?: string;
+  /** Also start the tickets subgraph. */
+  tickets?: boolean;
+  /** The tickets subgraph's clock. */
+  clock?: () => Date;
+}
+
+/**
+ * The tenants subgraph (and tickets, when asked) and the gateway on ephemeral ports, over a
+ * fresh schema with the demo data, sharing one event bus: a Redis stream of its own when
+ * REDIS_URL is set, else in-process.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = testDatabase();
   const logs: Record<string, any>[] = [];
   const logger: Logger = createLogger({}, 'info', (line) => logs.push(JSON.parse(line)));
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+  const busRedis = process.env.REDIS_URL ? createRedis(process.env.REDIS_URL) : undefined;
+  const stream = `test:events:${randomUUID()}`;
+  const bus = busFor(busRedis, stream);
+  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: redisUrl, EVENT_STREAM: stream };
   const tenants = await startTenants(
-    { ...readTenantsConfig({ TENANTS_PORT: '0', HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: options.redisUrl ?? process.env.REDIS_URL }), DATABASE_URL: db.url },
-    logger.child({ service: 'tenants' }),
+    { ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: db.url },
+    { logger: logger.child({ service: 'tenants' }), bus },
   );
+  const tickets = options.tickets
+    ? await startTickets(
+        { ...readTicketsConfig({ ...common, TICKETS_PORT: '0', SLA_CHECK_INTERVAL_MS: '0' }), DATABASE_URL: db.url },
+        { logger: logger.child({ service: 'tickets' }), bus, clock: options.clock },
+      )
+    : undefined;
   await seedDemo(tenants.orm);
   const gateway = await startGateway(
-    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
+    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
     logger.child({ service: 'gateway' }),
   );
   const tokens = new Map<string, string>();
   const stack: Stack = {
     gateway,
     tenants,
+    tickets,
+    bus,
     db,
     logs,
     gql: (query, variables, headers) => post(gateway.url, { query, variables }, headers) as never,
@@ -59,7 +91,13 @@ export async function startStack(options: { redisUrl?: string } = {}): Promise<S
     },
     async close() {
       await gateway.close();
+      await tickets?.close();
       await tenants.close();
+      await bus.close();
+      if (busRedis) {
+        await busRedis.del(stream).catch(() => {});
+        busRedis.disconnect();
+      }
       await db.drop();
     },
   };

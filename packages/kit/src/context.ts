@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import type { Identity, TraceContext } from './identity';
 
 /** What is known about the request being served, wherever we are in its async call tree. */
@@ -20,3 +20,10 @@ export function runInScope<T>(scope: RequestScope, fn: () => T): T {
 export function currentScope(): RequestScope | undefined {
   return storage.getStore();
 }
+
+/**
+ * Runs `fn` outside any request: no request scope, and none of MikroORM's transaction
+ * context. Background work started from inside a request (the outbox relay, in-process
+ * event delivery) must not inherit the request's identity or its open transaction.
+ */
+export const runDetached: <T>(fn: () => T) => T = AsyncResource.bind(<T>(fn: () => T): T => fn());

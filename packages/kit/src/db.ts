@@ -58,6 +58,9 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const config: Options = {
     clientUrl: options.databaseUrl,
     schema,
+    // Several ORMs share a process under npm start: each needs its own context name, or a
+    // fork taken inside another ORM's transaction would resolve to that ORM's EntityManager.
+    contextName: schema,
     entities: [TenantOwned, ...options.entities, AuditEntry, OutboxEvent, ProcessedEvent],
     extensions: [Migrator],
     subscribers: [new AuditSubscriber(), ...(options.subscribers ?? [])],

@@ -4,6 +4,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
+import { runDetached } from './context';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Redis } from './redis';
@@ -133,7 +134,7 @@ export function inProcessBus(): EventBus {
       const listener = (e: DomainEvent) => {
         if (!types.includes(e.type)) return;
         queue.push(e);
-        running ??= drain();
+        running ??= runDetached(drain);
       };
       emitter.on('event', listener);
       return async () => {
@@ -298,7 +299,7 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    this.running = runDetached(() => this.drain())
       .catch((error) => this.logger.warn('outbox relay pass failed', { error }))
       .finally(() => {
         this.running = undefined;

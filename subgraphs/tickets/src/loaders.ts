@@ -48,7 +48,7 @@ export function createLoaders(cache: EntityCache, em: EntityManager, identity: I
       return ids.map((id) => byId.get(id) ?? null);
     }),
     history: new DataLoader(async (ticketIds) => {
-      const rows = none ? [] : await em.find(TicketHistory, { ticketId: { $in: [...ticketIds] }, tenantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = none ? [] : await em.find(TicketHistory, { ticketId: { $in: [...ticketIds] }, tenantId }, { orderBy: { seq: 'asc' } });
       const by = groupBy(rows, (r) => r.ticketId);
       return ticketIds.map((id) => by.get(id) ?? []);
     }),

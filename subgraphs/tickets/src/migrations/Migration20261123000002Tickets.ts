@@ -52,6 +52,7 @@ export class Migration20261123000002Tickets extends Migration {
     this.addSql(`create index "ticket_open_sla_idx" on "${s}"."ticket" ("sla_state") where "status" not in ('RESOLVED', 'CLOSED') and "sla_policy_id" is not null`);
     this.addSql(`create table "${s}"."ticket_history" (
       "id" uuid primary key,
+      "seq" bigserial not null,
       "tenant_id" uuid not null,
       "ticket_id" uuid not null references "${s}"."ticket" ("id") on delete cascade deferrable initially deferred,
       "actor_kind" text not null,
@@ -61,7 +62,7 @@ export class Migration20261123000002Tickets extends Migration {
       "to" jsonb null,
       "created_at" timestamptz not null
     )`);
-    this.addSql(`create index "ticket_history_ticket_idx" on "${s}"."ticket_history" ("tenant_id", "ticket_id", "created_at")`);
+    this.addSql(`create index "ticket_history_ticket_idx" on "${s}"."ticket_history" ("tenant_id", "ticket_id", "seq")`);
     this.addSql(`create table "${s}"."ticket_comment" (
       "id" uuid primary key,
       "tenant_id" uuid not null,

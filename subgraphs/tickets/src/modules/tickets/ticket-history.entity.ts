@@ -10,6 +10,10 @@ export class TicketHistory extends TenantOwned {
   @Property({ type: 'uuid' })
   ticketId!: string;
 
+  /** Insertion order: changes made in the same millisecond still list in the order they happened. */
+  @Property({ type: 'bigint', persist: false })
+  seq?: string;
+
   @Property({ type: 'text' })
   @Field({ description: '`user`, `apiKey` or `system` (the SLA check).' })
   actorKind!: string;
