@@ -3,6 +3,9 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startEdgeStack, type EdgeStack } from './edge-stack';
 
+/** The page's global, as the callbacks given to page.evaluate see it (this file compiles without the DOM lib). */
+declare const document: { querySelector(selector: string): any; querySelectorAll(selector: string): Iterable<any>; getElementById(id: string): any };
+
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const OUTPUT = path.resolve(__dirname, '../test-output');
@@ -83,7 +86,7 @@ describe('the explorer in Chromium', () => {
     await expect(page.textContent('#who')).resolves.toContain('analyst@acme.test (ANALYST)');
 
     // The Authorization header is set for the analyst, visibly, in GraphiQL's headers editor.
-    const tools = await page.evaluate(() => [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e) => (e as any).CodeMirror.getValue() as string));
+    const tools = await page.evaluate(() => [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e) => e.CodeMirror.getValue() as string));
     expect(tools.find((t) => t.includes('Authorization'))).toMatch(/"Authorization": "Bearer [\w-]+\.[\w-]+\.[\w-]+"/);
 
     // The schema docs load through introspection, which the analyst may run.
@@ -97,12 +100,12 @@ describe('the explorer in Chromium', () => {
     await page.click('.graphiql-query-editor .CodeMirror');
     await page.keyboard.press('Control+A');
     await page.keyboard.insertText(query);
-    expect(await page.evaluate(() => (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror.getValue())).toBe(query);
+    expect(await page.evaluate(() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue())).toBe(query);
     // GraphiQL reads the operation name from the editor 100 ms after a change: wait for it, not for time.
-    await page.waitForFunction(() => (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror.operationName === 'AnalystView');
+    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName === 'AnalystView');
     await page.click('.graphiql-execute-button');
-    await page.waitForFunction(() => (document.querySelector('.graphiql-response .CodeMirror') as any)?.CodeMirror.getValue().includes('totalCount'), undefined, { timeout: 15_000 });
-    const result = JSON.parse(await page.evaluate(() => (document.querySelector('.graphiql-response .CodeMirror') as any).CodeMirror.getValue()));
+    await page.waitForFunction(() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue().includes('totalCount'), undefined, { timeout: 15_000 });
+    const result = JSON.parse(await page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()));
     expect(result.errors).toBeUndefined();
     expect(result.data.me).toEqual({ email: 'analyst@acme.test', role: 'ANALYST' });
     expect(result.data.users.nodes).toHaveLength(3);
@@ -123,7 +126,7 @@ describe('the explorer in Chromium', () => {
     await page.fill('#email', 'analyst@acme.test');
     await page.fill('#password', 'not-the-password');
     await page.click('#login-button');
-    await page.waitForFunction(() => document.getElementById('signin-error')!.textContent !== '');
+    await page.waitForFunction(() => document.getElementById('signin-error').textContent !== '');
     expect(await page.textContent('#signin-error')).toBe('Invalid email or password');
     expect(await page.isVisible('#graphiql')).toBe(false);
     await page.close();
