@@ -81,7 +81,3 @@ export function sharedRedisUrl(): string | undefined {
 export function uniquePrefix(file: string): string {
   return `test:${file}:${randomBytes(4).toString('hex')}:`;
 }
-
-export function header(res: GraphQLResponse, name: string): string | null {
-  return res.headers.get(name);
-}
