@@ -1,0 +1,109 @@
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { IDENTITY_HEADER } from '@switchboard/kit';
+import express from 'express';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Target {
+  name: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The checked-in supergraph with each subgraph's URL replaced by where it runs now. */
+export function supergraphFor(sdl: string, urls: Record<string, string>): string {
+  let out = sdl;
+  for (const [name, url] of Object.entries(urls)) {
+    out = out.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]+(")`), `$1${url}$2`);
+  }
+  return out;
+}
+
+/**
+ * A stock @apollo/gateway in Apollo Server 5, untuned: the only addition is passing the
+ * caller's identity header through, which the subgraphs require.
+ */
+export async function startStockApollo(supergraphSdl: string): Promise<Target> {
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ url }) =>
+      new RemoteGraphQLDataSource({
+        url,
+        willSendRequest({ request, context }) {
+          request.http!.headers.set(IDENTITY_HEADER, (context as { identity: string }).identity);
+        },
+      }),
+  });
+  const server = new ApolloServer({ gateway });
+  await server.start();
+  const app = express();
+  app.use('/graphql', express.json(), expressMiddleware(server, { context: async ({ req }) => ({ identity: String(req.headers[IDENTITY_HEADER] ?? '') }) }));
+  const httpServer = http.createServer(app);
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+  return {
+    name: 'stock @apollo/gateway',
+    url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`,
+    close: async () => {
+      await server.stop();
+      await new Promise((r) => httpServer.close(r));
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Hive Gateway from its CLI, serving the same supergraph; headers passed through by its config. */
+export async function startHive(supergraphSdl: string, rustPlanner: boolean): Promise<Target> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sb-hive-'));
+  writeFileSync(path.join(dir, 'supergraph.graphql'), supergraphSdl);
+  writeFileSync(
+    path.join(dir, 'gateway.config.cjs'),
+    `module.exports.gatewayConfig = {
+  logging: 'error',
+  propagateHeaders: {
+    fromClientToSubgraphs({ request }) {
+      return { '${IDENTITY_HEADER}': request.headers.get('${IDENTITY_HEADER}') };
+    },
+  },
+};\n`,
+  );
+  const port = await freePort();
+  const bin = path.resolve(__dirname, '../../node_modules/.bin/hive-gateway');
+  const args = ['supergraph', path.join(dir, 'supergraph.graphql'), '--port', String(port), '--host', '127.0.0.1', '-c', path.join(dir, 'gateway.config.cjs')];
+  if (rustPlanner) args.push('--hive-router-runtime');
+  const child: ChildProcess = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`Hive Gateway exited: ${stderr.slice(0, 500)}`);
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 300) throw new Error(`Hive Gateway did not start: ${stderr.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: rustPlanner ? 'Hive Gateway (Rust planner)' : 'Hive Gateway (JS planner)',
+    url,
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
