@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './processes';
 
 export interface Target {
   name: string;
@@ -29,7 +30,7 @@ export function supergraphFor(sdl: string, urls: Record<string, string>): string
  * A stock @apollo/gateway in Apollo Server 5, untuned: the only addition is passing the
  * caller's identity header through, which the subgraphs require.
  */
-export async function startStockApollo(supergraphSdl: string): Promise<Target> {
+export async function startStockApollo(supergraphSdl: string, port = 0): Promise<Target> {
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ url }) =>
@@ -43,9 +44,12 @@ export async function startStockApollo(supergraphSdl: string): Promise<Target> {
   const server = new ApolloServer({ gateway });
   await server.start();
   const app = express();
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   app.use('/graphql', express.json(), expressMiddleware(server, { context: async ({ req }) => ({ identity: String(req.headers[IDENTITY_HEADER] ?? '') }) }));
   const httpServer = http.createServer(app);
-  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => httpServer.listen(port, '127.0.0.1', r));
   return {
     name: 'stock @apollo/gateway',
     url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`,
@@ -56,13 +60,6 @@ export async function startStockApollo(supergraphSdl: string): Promise<Target> {
   };
 }
 
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Hive Gateway from its CLI, serving the same supergraph; headers passed through by its config. */
 export async function startHive(supergraphSdl: string, rustPlanner: boolean): Promise<Target> {

@@ -42,7 +42,7 @@ export async function measure(url: string, headers: Record<string, string>, body
   });
   latencies.sort((a, b) => a - b);
   return {
-    rps: result.requests.average,
+    rps: latencies.length / options.seconds,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),

@@ -7,17 +7,17 @@
  * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 10) shape the load. With
  * DATABASE_URL/REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
  */
-import { bootstrap as startGateway, readGatewayConfig } from '@switchboard/gateway';
-import { busFor, createLogger, signIdentity, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres } from '@switchboard/kit';
+import { busFor, createLogger, signIdentity, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres } from '@switchboard/kit';
 import { bootstrap as startTenants, readTenantsConfig, seedDemo } from '@switchboard/tenants';
 import { bootstrap as startTickets, readTicketsConfig } from '@switchboard/tickets';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startHive, startStockApollo, supergraphFor, type Target } from './gateways';
-import { check, measure, type Measurement } from './measure';
+import { startHive, supergraphFor } from './gateways';
+import { check, type Measurement } from './measure';
+import { freePort, measureInWorker, startService } from './processes';
 import { seedBench } from './seed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -41,7 +41,7 @@ interface Row {
   target: string;
   case: keyof typeof CASES;
   m: Measurement;
-  sql?: number;
+  sql: number;
 }
 
 async function statements(urls: string[]): Promise<number> {
@@ -63,83 +63,80 @@ async function main() {
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
   log(`database: ${embedded ? 'embedded PGlite' : databaseUrl}; Redis: ${redisUrl ?? 'none (L2 off only)'}; ${SECONDS}s x ${CONNECTIONS} connections per run`);
 
+  // Migrate and seed in this process, then run every server in a process of its own.
+  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error' };
+  const bus = busFor(undefined, 'bench');
+  const tenantsApp = await startTenants({ ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
+  const ticketsApp = await startTickets({ ...readTicketsConfig({ ...common, TICKETS_PORT: '0', SLA_CHECK_INTERVAL_MS: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
+  await seedDemo(tenantsApp.orm);
+  const t0 = Date.now();
+  const { tenantId, ownerId } = await seedBench(tenantsApp.orm, ticketsApp.orm, { agents: 50, tickets: 5000 });
+  log(`seeded 5,000 tickets and 50 agents in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  const [{ id: ticketId }] = await ticketsApp.orm.em.getConnection().execute(`select id from "${prefix}tickets"."ticket" where tenant_id = ? order by number limit 1`, [tenantId]);
+  await ticketsApp.close();
+  await tenantsApp.close();
+  await bus.close();
+
+  const secrets = readTenantsConfig({});
+  const jwt = { authorization: `Bearer ${signJwt({ sub: ownerId, tid: tenantId, role: 'OWNER' }, secrets.JWT_SECRET, 3600).token}` };
+  const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [] }, secrets.INTERNAL_SECRET, 3600) };
+  const body = (query: string) => JSON.stringify({ query, variables: query.includes('$id') ? { id: ticketId } : {} });
+
   const rows: Row[] = [];
   const lowLoad: { target: string; p50: number }[] = [];
-  let ticketId = '';
-  let seeded = false;
-
   for (const l2 of redisUrl ? [true, false] : [false]) {
-    const bus = busFor(undefined, 'bench');
-    const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl : '', LOG_LEVEL: 'error' };
-    const tenants = await startTenants({ ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
-    const tickets = await startTickets({ ...readTicketsConfig({ ...common, TICKETS_PORT: '0', SLA_CHECK_INTERVAL_MS: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
-    if (!seeded) {
-      await seedDemo(tenants.orm);
-      const t0 = Date.now();
-      await seedBench(tenants.orm, tickets.orm, { agents: 50, tickets: 5000 });
-      log(`seeded 5,000 tickets and 50 agents in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-      seeded = true;
-    }
-    const gateway = await startGateway(
-      readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets.url, LOG_LEVEL: 'error', REDIS_URL: l2 ? redisUrl : '' }),
-      silent,
-    );
-    const login = await fetch(gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation { login(email: "admin@acme.test", password: "switchboard-demo") { token user { id tenant { id } } } }' }),
-    });
-    const { data } = (await login.json()) as { data: { login: { token: string; user: { id: string; tenant: { id: string } } } } };
-    const jwt = { authorization: `Bearer ${data.login.token}` };
-    const identity = {
-      [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: data.login.user.tenant.id, userId: data.login.user.id, roles: ['OWNER'], scopes: [] }, readTenantsConfig({}).INTERNAL_SECRET, 3600),
-    };
-    if (!ticketId) {
-      const r = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...jwt }, body: JSON.stringify({ query: '{ tickets(first: 1) { nodes { id } } }' }) });
-      ticketId = ((await r.json()) as any).data.tickets.nodes[0].id;
-    }
-    const body = (query: string) => JSON.stringify({ query, variables: query.includes('$id') ? { id: ticketId } : {} });
+    const env = { DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl! : '', EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
+    const [tp, kp, gp] = [await freePort(), await freePort(), await freePort()];
+    const tenants = await startService('subgraphs/tenants/src/main.ts', { ...env, TENANTS_PORT: String(tp) }, tp);
+    const tickets = await startService('subgraphs/tickets/src/main.ts', { ...env, TICKETS_PORT: String(kp), SLA_CHECK_INTERVAL_MS: '0' }, kp);
+    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), TENANTS_URL: tenants.url, TICKETS_URL: tickets.url }, gp);
     const subgraphUrls = [tenants.url, tickets.url];
 
-    const run = async (target: string, url: string, headers: Record<string, string>, which: keyof typeof CASES, query: string, countSql: boolean) => {
+    const run = async (target: string, url: string, headers: Record<string, string>, which: keyof typeof CASES, query: string) => {
       await check(url, headers, body(query));
-      const before = countSql ? await statements(subgraphUrls) : 0;
-      const m = await measure(url, headers, body(query), { connections: CONNECTIONS, seconds: SECONDS });
-      const sql = countSql ? ((await statements(subgraphUrls)) - before) / Math.max(m.requests, 1) : undefined;
+      const before = await statements(subgraphUrls);
+      const m = await measureInWorker(url, headers, body(query), { connections: CONNECTIONS, seconds: SECONDS });
+      const sql = ((await statements(subgraphUrls)) - before) / Math.max(m.requests, 1);
       rows.push({ target, case: which, m, sql });
-      log(`${target.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms${sql !== undefined ? `  ${sql.toFixed(2)} SQL/req` : ''}`);
+      log(`${target.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req`);
     };
 
     const ours = `Switchboard gateway (L2 ${l2 ? 'on' : 'off'})`;
-    for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(ours, gateway.url, jwt, which, CASES[which].query, true);
+    for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(ours, gateway.url, jwt, which, CASES[which].query);
     if (l2 || !redisUrl) {
       const sdl = supergraphFor(SUPERGRAPH, { tenants: tenants.url, tickets: tickets.url });
-      const others: Target[] = [];
-      try {
-        others.push(await startStockApollo(sdl));
-        others.push(await startHive(sdl, false));
-        others.push(await startHive(sdl, true));
-      } catch (error) {
-        log(`a comparison gateway did not start: ${(error as Error).message}`);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
+      writeFileSync(path.join(dir, 'supergraph.graphql'), sdl);
+      const sp = await freePort();
+      const starters: [string, () => Promise<{ url: string; stop(): Promise<void> }>][] = [
+        ['stock @apollo/gateway', () => startService('bench/src/stock-apollo.ts', { SUPERGRAPH_FILE: path.join(dir, 'supergraph.graphql'), PORT: String(sp) }, sp)],
+        ['Hive Gateway (JS planner)', async () => startHive(sdl, false).then((t) => ({ url: t.url, stop: t.close }))],
+        ['Hive Gateway (Rust planner)', async () => startHive(sdl, true).then((t) => ({ url: t.url, stop: t.close }))],
+      ];
+      for (const [name, start] of starters) {
+        let other: { url: string; stop(): Promise<void> };
+        try {
+          other = await start();
+        } catch (error) {
+          log(`${name} did not start: ${(error as Error).message}`);
+          continue;
+        }
+        for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(name, other.url, identity, which, CASES[which].query);
+        await other.stop();
       }
-      for (const other of others) {
-        for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(other.name, other.url, identity, which, CASES[which].query, true);
-        await other.close();
-      }
-      for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run('tickets subgraph, direct', tickets.url, identity, which, DIRECT[which], true);
+      for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run('tickets subgraph, direct', tickets.url, identity, which, DIRECT[which]);
       // Low load: one connection, to compare latency without queueing.
       for (const [target, url, headers, query] of [
         [ours, gateway.url, jwt, CASES.a.query],
         ['tickets subgraph, direct', tickets.url, identity, DIRECT.a],
       ] as const) {
-        const m = await measure(url, headers, body(query), { connections: 1, seconds: Math.max(2, Math.round(SECONDS / 2)) });
+        const m = await measureInWorker(url, headers, body(query), { connections: 1, seconds: Math.max(2, Math.round(SECONDS / 2)) });
         lowLoad.push({ target, p50: m.p50 });
       }
     }
-    await gateway.close();
-    await tickets.close();
-    await tenants.close();
-    await bus.close();
+    await gateway.stop();
+    await tickets.stop();
+    await tenants.stop();
   }
 
   // Clean up the benchmark's schemas.
@@ -152,11 +149,11 @@ async function main() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     `Switchboard benchmark, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), Node ${process.version},`,
-    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'}${redisUrl ? ' + Redis' : ''}; ${SECONDS}s per run, ${CONNECTIONS} connections; everything on this one machine.`,
+    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'}${redisUrl ? ' + Redis' : ''}; ${SECONDS}s per run, ${CONNECTIONS} connections; each server in its own process, load from a worker thread, all on this one machine.`,
     '',
     '| case | target | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.case} | ${r.target} | ${r.m.rps.toFixed(0)} | ${r.m.p50} | ${r.m.p95} | ${r.m.p99} | ${r.sql?.toFixed(2) ?? '–'} | ${r.m.errors} |`),
+    ...rows.map((r) => `| ${r.case} | ${r.target} | ${r.m.rps.toFixed(0)} | ${r.m.p50.toFixed(1)} | ${r.m.p95.toFixed(1)} | ${r.m.p99.toFixed(1)} | ${r.sql.toFixed(2)} | ${r.m.errors} |`),
     '',
   ];
   const ref = (target: string, which: keyof typeof CASES) => rows.find((r) => r.target === target && r.case === which)?.m.rps;
@@ -170,7 +167,7 @@ async function main() {
     lines.push(`${CASES[which].title}: ours = ${ratios.join(', ')}`);
   }
   if (lowLoad.length) {
-    lines.push(`Low load (1 connection), case (a) p50: ${lowLoad.map((l) => `${l.target} ${l.p50} ms`).join('; ')}`);
+    lines.push(`Low load (1 connection), case (a) p50: ${lowLoad.map((l) => `${l.target} ${l.p50.toFixed(1)} ms`).join('; ')}`);
   }
   lines.push('', `(whole run: ${((Date.now() - started) / 1000).toFixed(0)}s)`);
   process.stdout.write(`${lines.join('\n')}\n`);

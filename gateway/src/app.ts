@@ -9,6 +9,7 @@ import {
   createLogger,
   createMetrics,
   createRedis,
+  createNotifier,
   currentScope,
   formatErrorFor,
   headerValue,
@@ -23,7 +24,8 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthenticator } from './authenticate';
+import { createAuthenticator, type Principal } from './authenticate';
+import { PrincipalCache } from './principal-cache';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
 import { createResponder, restoreEdgeCode } from './edge/errors';
@@ -148,11 +150,13 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   }
   if (redis && !(await redisAnswers(redis))) log.warn('Redis does not answer yet: rate limits fail open and APQ misses until it does');
 
+  const principals = new PrincipalCache<Principal>(createNotifier(redis), config.PRINCIPAL_CACHE_SECONDS * 1000, options.now);
   const authenticator = createAuthenticator({
     jwtSecret: config.JWT_SECRET,
     internalSecret: config.INTERNAL_SECRET,
     tenantsUrl: () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql',
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    cache: principals,
   });
   const refuse = createResponder({ formatError, metrics, logger: log });
 
@@ -234,6 +238,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     close: () =>
       (closing ??= (async () => {
         await apollo.stop();
+        principals.close();
         await redis?.quit().catch(() => redis.disconnect());
         await stopTelemetry();
       })()),

@@ -1,3 +1,4 @@
+import { PrincipalCache } from './principal-cache';
 import { AppError, UnauthenticatedError, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
 
 export interface Authenticated {
@@ -12,21 +13,36 @@ export interface Authenticator {
   authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Authenticated>;
 }
 
-type Principal = Pick<Identity, 'kind' | 'tenantId' | 'userId' | 'apiKeyId' | 'apiKeyKind' | 'roles' | 'scopes'> & { requestsPerMinute?: number };
+export type Principal = Pick<Identity, 'kind' | 'tenantId' | 'userId' | 'apiKeyId' | 'apiKeyKind' | 'roles' | 'scopes'> & {
+  requestsPerMinute?: number;
+  validUntil?: string | null;
+};
 
-function authenticated({ requestsPerMinute, ...identity }: Principal, exp: number): Authenticated {
+function authenticated({ requestsPerMinute, validUntil: _validUntil, ...identity }: Principal, exp: number): Authenticated {
   return { identity: { ...identity, exp }, ...(typeof requestsPerMinute === 'number' ? { requestsPerMinute } : {}) };
 }
 
 /**
  * A JWT's signature, issuer and expiry are checked here; then, for JWTs and API keys alike,
  * the tenants subgraph says who the credential stands for *now* (current role, key not
- * revoked or expired, tenant active). No cache sits in between, so every change takes
- * effect on the next request.
+ * revoked or expired, tenant active). Its answers are cached only while the tenants
+ * subgraph's change announcements are heard (see PrincipalCache), so a role change or a
+ * revocation still takes effect on the next request.
  */
-export function createAuthenticator(options: { jwtSecret: string; internalSecret: string; tenantsUrl: () => string; timeoutMs: number }): Authenticator {
-  function principal(body: Record<string, string>): Promise<Principal | null> {
-    return withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
+export function createAuthenticator(options: {
+  jwtSecret: string;
+  internalSecret: string;
+  tenantsUrl: () => string;
+  timeoutMs: number;
+  cache?: PrincipalCache<Principal>;
+}): Authenticator {
+  async function principal(body: Record<string, string>): Promise<Principal | null> {
+    const key = PrincipalCache.keyFor(body);
+    const cached = options.cache?.get(key);
+    if (cached) return cached;
+    const answer = await withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
+    if (answer) options.cache?.set(key, answer);
+    return answer;
   }
 
   async function askTenants(body: Record<string, string>): Promise<Principal | null> {

@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { AppError, IDENTITY_HEADER, formatTraceparent, outgoingTraceContext, signIdentity } from '@switchboard/kit';
 import type { GatewayContext } from './context';
@@ -26,6 +27,29 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     http.headers.set(IDENTITY_HEADER, signIdentity(context.identity, this.internalSecret));
     http.headers.set('traceparent', formatTraceparent(outgoingTraceContext(context.trace)));
     http.headers.set('x-request-id', context.requestId);
+  }
+
+  /** Identical subgraph fetches in flight, by (operation, variables, caller). */
+  private readonly inflight = new Map<string, Promise<GatewayGraphQLResponse>>();
+
+  /**
+   * Identical queries in flight at once — same operation, same variables, same caller's
+   * identity (so the same authorization) — share one fetch. Mutations never do. Each
+   * sharer gets its own copy of the answer, since the executor writes into what it gets.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request, context } = options;
+    const identity = context?.identity;
+    if (!identity || !request.query || /^\s*mutation\b/.test(request.query)) return super.process(options);
+    const { exp: _exp, ...who } = identity;
+    const key = JSON.stringify([request.query, request.variables ?? null, who]);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = super.process(options).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const shared = await pending;
+    return { ...shared, data: shared.data && structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
   }
 
   override didEncounterError(error: Error, _request: unknown, response?: FetcherResponse): void {

@@ -40,6 +40,8 @@ export const gatewayEnv = {
   /** Prefix of every Redis key the gateway writes (APQ documents, rate-limit buckets). */
   REDIS_KEY_PREFIX: env.string({ default: 'gateway:' }),
   RATE_LIMIT_ENABLED: env.bool(true),
+  /** Seconds the gateway remembers who a credential is; invalidated on every change. 0 asks on every request. */
+  PRINCIPAL_CACHE_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
   /** Share of its tenant's requestsPerMinute one API key may use, in percent. */
   RATE_LIMIT_API_KEY_SHARE: env.int({ default: 50, min: 1, max: 100 }),
   /** Requests per minute per client IP for anonymous callers (who may only log in). */

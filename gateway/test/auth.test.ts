@@ -3,8 +3,10 @@ import { readTenantsConfig } from '@switchboard/tenants';
 import { codes, startStack, type Stack } from './stack';
 
 let stack: Stack;
+/** How far the gateway's clock runs ahead of the real one. */
+let skew = 0;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ gatewayNow: () => Date.now() + skew });
 });
 afterAll(() => stack.close());
 
@@ -101,16 +103,23 @@ describe('API keys', () => {
     expect(codes(await stack.gql(CREATE, { input: { name: 'minted', scopes: ['tenant:read'] } }, key))).toEqual(['FORBIDDEN']);
   });
 
-  it('stops working once expired', async () => {
+  it('stops working once expired, even when the gateway remembered it', async () => {
     const admin = await stack.as('admin@acme.test');
     const { data } = await stack.gql(CREATE, { input: { name: 'short', scopes: ['tenant:read'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() } }, admin);
     const key = { 'x-api-key': data.createApiKey.secret };
     expect((await stack.gql(`{ tenant { slug } }`, {}, key)).errors).toBeUndefined();
+    expect((await stack.gql(`{ tenant { slug } }`, {}, key)).errors).toBeUndefined(); // now from the gateway's memory
+    // Two hours pass, for the gateway and for the database.
+    skew = 2 * 3_600_000;
     await stack.tenants.orm.em.getConnection().execute(
       `update "${stack.db.schemaPrefix}tenants"."api_key" set expires_at = now() - interval '1 second' where id = ?`,
       [data.createApiKey.apiKey.id],
     );
-    expect(codes(await stack.gql(`{ tenant { slug } }`, {}, key))).toEqual(['UNAUTHENTICATED']);
+    try {
+      expect(codes(await stack.gql(`{ tenant { slug } }`, {}, key))).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      skew = 0;
+    }
   });
 
   it('refuses unknown scopes and past expiry naming the field', async () => {
@@ -125,5 +134,19 @@ describe('API keys', () => {
     const res = await stack.gql(`{ tenant { slug } }`, {}, { 'x-api-key': 'sb_nothing_nothingnothingnothing' });
     expect(res.status).toBe(401);
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('remembered credentials', () => {
+  it('follow a role change on the very next request', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const agent2 = await stack.as('agent2@acme.test');
+    const CREATE_KEY = `mutation { createApiKey(input: { name: "mine", scopes: ["tenant:read"] }) { secret } }`;
+    expect(codes(await stack.gql(CREATE_KEY, {}, agent2))).toEqual(['FORBIDDEN']); // remembered as AGENT
+    const { id } = (await stack.gql(`{ me { id } }`, {}, agent2)).data.me;
+    await stack.gql(`mutation($id: ID!) { updateUserRole(id: $id, role: ADMIN) { role } }`, { id }, admin);
+    expect((await stack.gql(CREATE_KEY, {}, agent2)).errors).toBeUndefined();
+    await stack.gql(`mutation($id: ID!) { updateUserRole(id: $id, role: AGENT) { role } }`, { id }, admin);
+    expect(codes(await stack.gql(CREATE_KEY, {}, agent2))).toEqual(['FORBIDDEN']);
   });
 });

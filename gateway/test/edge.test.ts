@@ -112,12 +112,21 @@ describe('observability', () => {
 describe('a subgraph that is down', () => {
   it('yields UPSTREAM_UNAVAILABLE, and the gateway keeps serving', async () => {
     const admin = await stack.as('admin@acme.test');
-    // Take the subgraph's port away; the authentication call fails first, so this is a
-    // whole-request refusal with 503 rather than a null field.
+    const analyst = await stack.as('analyst@acme.test'); // signed in, never used: unknown to the gateway's cache
+    await stack.gql(`{ me { id } }`, {}, admin); // the gateway now remembers who admin is
     await stack.tenants.server.stop();
-    const res = await stack.gql(`{ me { id } }`, {}, admin);
-    expect(res.status).toBe(503);
-    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+
+    // A caller the gateway knows: the request runs, the tenants fields are null with the error.
+    const known = await stack.gql(`{ me { id } }`, {}, admin);
+    expect(known.status).toBe(200);
+    expect(known.data).toEqual({ me: null });
+    expect(known.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', service: 'tenants' });
+
+    // A caller it cannot check: the whole request is refused with 503.
+    const unknown = await stack.gql(`{ me { id } }`, {}, analyst);
+    expect(unknown.status).toBe(503);
+    expect(codes(unknown)).toEqual(['UPSTREAM_UNAVAILABLE']);
+
     const anonymous = await stack.gql(`mutation { login(email: "admin@acme.test", password: "switchboard-demo") { token } }`);
     expect(anonymous.data).toBeNull(); // login is non-null, so its null reaches the root
     expect(anonymous.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', service: 'tenants' });

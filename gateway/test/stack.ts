@@ -41,6 +41,8 @@ export interface StackOptions {
   tickets?: boolean;
   /** The tickets subgraph's clock. */
   clock?: () => Date;
+  /** The gateway's clock (rate limits, cached credentials), ms since the epoch. */
+  gatewayNow?: () => number;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const gateway = await startGateway(
     readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
     logger.child({ service: 'gateway' }),
+    { now: options.gatewayNow },
   );
   const tokens = new Map<string, string>();
   const stack: Stack = {

@@ -46,6 +46,34 @@ describe('loading lists (no L2, so every read reaches the database)', () => {
   });
 });
 
+describe('identical queries in flight at once', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ tickets: true, redisUrl: '' });
+  });
+  afterAll(() => stack.close());
+
+  it('answer every caller with their own tenant’s data', async () => {
+    const acme = await stack.as('agent@acme.test');
+    const globex = await stack.as('admin@globex.test');
+    await stack.gql(CREATE, { input: ticketInput() }, acme);
+    const Q = `query Same { ticketCounts { status count } }`;
+    const answers = await Promise.all([...Array.from({ length: 10 }, () => stack.gql(Q, {}, acme)), ...Array.from({ length: 5 }, () => stack.gql(Q, {}, globex))]);
+    const acmeOpen = answers.slice(0, 10).map((a) => a.data.ticketCounts.find((c: any) => c.status === 'OPEN').count);
+    const globexOpen = answers.slice(10).map((a) => a.data.ticketCounts.find((c: any) => c.status === 'OPEN').count);
+    expect(new Set(acmeOpen)).toEqual(new Set([1]));
+    expect(new Set(globexOpen)).toEqual(new Set([0]));
+    const fetches = stack.logs.filter((l) => l.service === 'tickets' && String(l.operationName).startsWith('Same__'));
+    expect(new Set(fetches.map((l) => l.tenantId)).size).toBe(2); // each tenant fetched its own
+  });
+
+  it('never share mutations', async () => {
+    const acme = await stack.as('agent@acme.test');
+    const created = await Promise.all(Array.from({ length: 3 }, () => stack.gql(CREATE, { input: ticketInput({ subject: 'same' }) }, acme)));
+    expect(new Set(created.map((c) => c.data.createTicket.id)).size).toBe(3);
+  });
+});
+
 const redisUrl = process.env.REDIS_URL;
 const withRedis = redisUrl ? describe : describe.skip;
 if (!redisUrl) console.log('L2 cache tests skipped: REDIS_URL is not set (the no-Redis and unreachable-Redis cases still run)');

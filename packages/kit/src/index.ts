@@ -15,6 +15,7 @@ export * from './http';
 export * from './identity';
 export * from './logger';
 export * from './metrics';
+export * from './notifier';
 export * from './pagination';
 export * from './redis';
 export * from './server';

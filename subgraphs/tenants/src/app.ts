@@ -7,6 +7,8 @@ import {
   type EventBus,
   createMetrics,
   createRedis,
+  createNotifier,
+  PRINCIPALS_CHANNEL,
   redisReady,
   createLogger,
   createOrm,
@@ -57,6 +59,8 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
   if (redis && !(await redisReady(redis))) log.warn('Redis is not answering yet: serving from the database meanwhile', { url: config.REDIS_URL });
   const cache = new EntityCache({ subgraph: 'tenants', redis, metrics }).invalidateOnWrite('User');
   const bus = givenBus ?? busFor(redis, config.EVENT_STREAM);
+  const notifier = createNotifier(redis);
+  const principalChanged = (change: Record<string, unknown>) => notifier.publish(PRINCIPALS_CHANNEL, change);
   const orm = await createOrm({
     subgraph: 'tenants',
     databaseUrl: config.DATABASE_URL,
@@ -77,7 +81,7 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
       internalSecret: config.INTERNAL_SECRET,
       context: (identity) => {
         const em = requestEntityManager(orm, identity);
-        return { identity, em, config, cache, loaders: createLoaders(cache, em, identity) };
+        return { identity, em, config, cache, principalChanged, loaders: createLoaders(cache, em, identity) };
       },
       ready: () => orm.isConnected(),
       routes: (app) => {

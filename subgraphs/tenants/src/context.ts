@@ -8,4 +8,6 @@ export interface TenantsContext {
   config: TenantsConfig;
   loaders: TenantsLoaders;
   cache: EntityCache;
+  /** Tells every gateway that a user's or key's access changed (they drop cached answers). */
+  principalChanged(change: { userId?: string; apiKeyId?: string; tenantId?: string }): Promise<void>;
 }

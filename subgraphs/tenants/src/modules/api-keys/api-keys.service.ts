@@ -53,5 +53,7 @@ export async function revokeApiKey(ctx: TenantsContext, id: string): Promise<Api
     apiKey.revokedAt = new Date();
     await ctx.em.flush();
   }
+  // Before answering: the key must already fail on the next request, at every gateway.
+  await ctx.principalChanged({ apiKeyId: apiKey.id });
   return apiKey;
 }

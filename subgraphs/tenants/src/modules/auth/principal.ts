@@ -11,7 +11,17 @@ import { User, type Role } from '../users/user.entity';
  */
 export type Principal =
   | { kind: 'user'; tenantId: string; userId: string; roles: Role[]; scopes: string[]; requestsPerMinute: number }
-  | { kind: 'apiKey'; tenantId: string; apiKeyId: string; apiKeyKind: ApiKeyKind; roles: Role[]; scopes: string[]; requestsPerMinute: number };
+  | {
+      kind: 'apiKey';
+      tenantId: string;
+      apiKeyId: string;
+      apiKeyKind: ApiKeyKind;
+      roles: Role[];
+      scopes: string[];
+      requestsPerMinute: number;
+      /** When the key expires (ISO), so a gateway that caches this answer never outlives it. */
+      validUntil: string | null;
+    };
 
 /**
  * The gateway asks this on every authenticated request, with no cache in between: a revoked
@@ -47,5 +57,14 @@ async function resolveApiKey(em: EntityManager, secret: string, now: Date): Prom
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
     await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now }, { filters: false });
   }
-  return { kind: 'apiKey', tenantId: key.tenantId, apiKeyId: key.id, apiKeyKind: key.kind, roles: [], scopes: key.scopes, requestsPerMinute: tenant.requestsPerMinute };
+  return {
+    kind: 'apiKey',
+    tenantId: key.tenantId,
+    apiKeyId: key.id,
+    apiKeyKind: key.kind,
+    roles: [],
+    scopes: key.scopes,
+    requestsPerMinute: tenant.requestsPerMinute,
+    validUntil: key.expiresAt?.toISOString() ?? null,
+  };
 }

@@ -56,7 +56,7 @@ function emailTaken() {
 export async function updateUserRole(ctx: TenantsContext, id: string, role: Role): Promise<User> {
   const caller = authorize(ctx.identity, { roles: ADMIN_ROLES });
   const isOwner = caller.roles.includes('OWNER');
-  return ctx.em.transactional(async (em) => {
+  const updated = await ctx.em.transactional(async (em) => {
     // Lock the tenant's owners first, so two owners demoting each other at once cannot
     // both succeed and leave the tenant with none.
     const owners = await em.find(User, { tenantId: caller.tenantId, role: Role.OWNER }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
@@ -74,4 +74,7 @@ export async function updateUserRole(ctx: TenantsContext, id: string, role: Role
     await em.flush();
     return user;
   });
+  // Before answering: the caller's next request must already see the new role.
+  await ctx.principalChanged({ userId: updated.id });
+  return updated;
 }

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Measurement } from './measure';
+
+const ROOT = path.resolve(__dirname, '../..');
+const REGISTER = path.join(ROOT, 'scripts/register.cjs');
+
+export async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export interface Child {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a TypeScript entry point of this repository in its own Node process and waits for its /healthz. */
+export async function startService(entry: string, env: Record<string, string>, port: number): Promise<Child> {
+  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited: ${stderr.slice(0, 800)}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 300) throw new Error(`${entry} did not start: ${stderr.slice(0, 800)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Runs one load measurement in a worker thread. */
+export function measureInWorker(url: string, headers: Record<string, string>, body: string, options: { connections: number; seconds: number }): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(
+      `require(${JSON.stringify(REGISTER)}); require(${JSON.stringify(path.join(__dirname, 'load-worker.ts'))});`,
+      { eval: true, workerData: { url, headers, body, ...options } },
+    );
+    worker.once('message', (msg: { ok: boolean; m?: Measurement; error?: string }) => (msg.ok ? resolve(msg.m!) : reject(new Error(msg.error))));
+    worker.once('error', reject);
+  });
+}
