@@ -171,7 +171,7 @@ describe('the manifest at start', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(path.join(tmpdir(), 'manifest-'));
     const file = path.join(dir, 'persisted-documents.json');
-    const tampered = { ...manifest, operations: manifest.operations.map((o, i) => (i === 0 ? { ...o, body: o.body.replace('slug', 'slug name') } : o)) };
+    const tampered = { ...manifest, operations: manifest.operations.map((o, i) => (i === 0 ? { ...o, body: o.body.replace('{', '{ __typename ') } : o)) };
     writeFileSync(file, JSON.stringify(tampered));
     await expect(stack.startGateway({ PERSISTED_DOCUMENTS_PATH: file })).rejects.toThrow(/id is not the sha256 of its body/);
     writeFileSync(file, JSON.stringify({ operations: [] }));

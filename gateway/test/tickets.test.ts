@@ -1,4 +1,6 @@
 import { IDENTITY_HEADER, signIdentity } from '@switchboard/kit';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { readTenantsConfig } from '@switchboard/tenants';
 import { runSlaCheck } from '@switchboard/tickets';
 import { codes, post, startStack, type Stack } from './stack';
@@ -268,6 +270,24 @@ describe('across subgraphs and tenants', () => {
     });
     expect((await post(stack.tickets!.url, query, as('PARTNER'))).data.ticket.comments).toEqual([{ body: 'We are on it', internal: false }]);
     expect((await post(stack.tickets!.url, query, as('FIRST_PARTY'))).data.ticket.comments).toHaveLength(2);
+  });
+
+  it('lets a partner key run the manifest’s ticket operations, without internal notes', async () => {
+    const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../schema/persisted-documents.json'), 'utf8')) as { operations: { id: string; name: string }[] };
+    const id = (name: string) => manifest.operations.find((o) => o.name === name)!.id;
+    const key = await stack.gql(`mutation { createApiKey(input: { name: "crm", kind: PARTNER, scopes: ["tickets:read", "tickets:write"] }) { secret } }`, {}, admin);
+    const partner = { 'x-api-key': key.data.createApiKey.secret };
+    const byId = (name: string, variables: Record<string, unknown>) =>
+      post(stack.gateway.url, { variables, extensions: { persistedQuery: { version: 1, sha256Hash: id(name) } } }, partner);
+
+    const created = await byId('CreateTicket', { input: ticketInput({ subject: 'From the CRM' }) });
+    expect(created.errors).toBeUndefined();
+    const ticketId = created.data.createTicket.id;
+    await stack.gql(`mutation($id: ID!) { addTicketComment(id: $id, body: "VIP, handle with care", internal: true) { id } }`, { id: ticketId }, agent);
+    await byId('ReplyToTicket', { id: ticketId, body: 'We have your case' });
+    const read = await byId('TicketById', { id: ticketId });
+    expect(read.data.ticket.comments.map((c: any) => c.body)).toEqual(['We have your case']);
+    expect(codes(await post(stack.gateway.url, { query: `{ ticketCounts { status count } }` }, partner))).toEqual(['PERSISTED_QUERY_ID_REQUIRED']);
   });
 
   it('lets analysts read tickets but not create them', async () => {
