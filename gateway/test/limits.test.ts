@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { buildSchema, getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
 import { measureOperation } from '../src/edge/limits';
 import { codes } from './stack';
@@ -98,9 +101,17 @@ describe('operation limits (defaults)', () => {
 });
 
 describe('operation limits from the environment', () => {
+  /** The manifest's tenants and users operations only, so these limits do not depend on what other subgraphs add. */
+  function usersManifest(): string {
+    const full = JSON.parse(readFileSync(path.resolve(__dirname, '../../schema/persisted-documents.json'), 'utf8')) as { operations: { name: string }[] };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'manifest-')), 'persisted-documents.json');
+    writeFileSync(file, JSON.stringify({ ...full, operations: full.operations.filter((o) => ['TenantInfo', 'UsersPage', 'UserById'].includes(o.name)) }));
+    return file;
+  }
+
   it('applies OPERATION_MAX_DEPTH and OPERATION_MAX_COST', async () => {
-    // 1,001 is the costliest manifest operation (UsersPage: a variable `first` counts as 100).
-    const strict = await stack.startGateway({ OPERATION_MAX_DEPTH: '3', OPERATION_MAX_COST: '1001' });
+    // 1,001 is the costliest of these operations (UsersPage: a variable `first` counts as 100).
+    const strict = await stack.startGateway({ OPERATION_MAX_DEPTH: '3', OPERATION_MAX_COST: '1001', PERSISTED_DOCUMENTS_PATH: usersManifest() });
     const shallow = await stack.gql(nested(3), {}, admin, strict);
     expect(shallow.errors).toBeUndefined();
     const deep = await stack.gql(nested(4), {}, admin, strict);
@@ -111,8 +122,9 @@ describe('operation limits from the environment', () => {
   });
 
   it('checks the manifest once at start: a manifest operation over a limit stops the gateway from starting', async () => {
-    await expect(stack.startGateway({ OPERATION_MAX_COST: '1000' })).rejects.toThrow(/UsersPage: Operation UsersPage has an estimated cost of 1001; the limit is 1000/);
-    await expect(stack.startGateway({ OPERATION_MAX_TOKENS: '20' })).rejects.toThrow(/more th\w+ 20 tokens/);
+    const manifest = usersManifest();
+    await expect(stack.startGateway({ OPERATION_MAX_COST: '1000', PERSISTED_DOCUMENTS_PATH: manifest })).rejects.toThrow(/UsersPage: Operation UsersPage has an estimated cost of 1001; the limit is 1000/);
+    await expect(stack.startGateway({ OPERATION_MAX_TOKENS: '20', PERSISTED_DOCUMENTS_PATH: manifest })).rejects.toThrow(/more th\w+ 20 tokens/);
   });
 });
 
