@@ -5,10 +5,13 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
+# Every workspace's package.json first, so the install layer is cached until one changes.
 COPY packages/kit/package.json packages/kit/
 COPY packages/launcher/package.json packages/launcher/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
+COPY subgraphs/tickets/package.json subgraphs/tickets/
 COPY gateway/package.json gateway/
+COPY bench/package.json bench/
 RUN npm install --omit=dev --no-audit --no-fund
 COPY scripts ./scripts
 COPY schema ./schema
