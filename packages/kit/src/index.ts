@@ -19,4 +19,5 @@ export * from './notifier';
 export * from './pagination';
 export * from './redis';
 export * from './server';
+export * from './subgraph';
 export * from './telemetry';
