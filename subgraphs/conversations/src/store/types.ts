@@ -1,0 +1,208 @@
+/**
+ * The storage contract of the conversations subgraph. Resolvers and services call this
+ * interface only; a PostgreSQL (MikroORM) and a MongoDB implementation sit behind it, and
+ * one contract suite (test/store-contract.ts) holds both to the same behaviour.
+ *
+ * What a store guarantees: every operation is scoped to the tenant it is given (another
+ * tenant's ids behave exactly like ids that do not exist), appendMessage is idempotent per
+ * (tenant, idempotencyKey) through a unique index, messages list in append order, and the
+ * counters of a conversation move together with its messages. What it does not do: check
+ * sizes, roles or workflow transitions — that is the service layer's job.
+ */
+
+export const CHANNELS = ['WEB', 'WHATSAPP', 'MESSENGER', 'SLACK', 'TEAMS', 'EMAIL', 'SMS', 'VOICE'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CONVERSATION_STATUSES = ['BOT', 'QUEUED', 'ASSIGNED', 'RESOLVED', 'CLOSED'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const AUTHOR_KINDS = ['CUSTOMER', 'AGENT', 'BOT', 'SYSTEM'] as const;
+export type AuthorKind = (typeof AUTHOR_KINDS)[number];
+
+export interface Contact {
+  id: string;
+  tenantId: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  /** The contact's id on each channel it has written from (WhatsApp number, Slack user id, …). */
+  externalIds: Partial<Record<Channel, string>>;
+  createdAt: Date;
+}
+
+export interface Conversation {
+  id: string;
+  tenantId: string;
+  channel: Channel;
+  contact: Contact;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  tags: string[];
+  priority: Priority;
+  createdAt: Date;
+  /** Changes with updateConversation only; appending messages or markRead leave it alone. */
+  updatedAt: Date;
+  /** The createdAt of the newest message, or the conversation's createdAt before the first one. */
+  lastMessageAt: Date;
+  /** Customer messages since the last markRead. */
+  unreadCount: number;
+  /** 1 at creation, +1 on every updateConversation. */
+  version: number;
+}
+
+export interface Attachment {
+  name: string;
+  url: string;
+  mimeType: string;
+  size: number;
+}
+
+export interface Message {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  authorKind: AuthorKind;
+  authorId: string | null;
+  text: string;
+  attachments: Attachment[];
+  metadata: Record<string, unknown>;
+  idempotencyKey: string | null;
+  createdAt: Date;
+}
+
+export interface ContactInput {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  externalIds?: Partial<Record<Channel, string>>;
+}
+
+export interface NewConversation {
+  channel: Channel;
+  /** An existing contact of the same tenant (NotFoundError otherwise)… */
+  contactId?: string;
+  /** …or a new one, created with the conversation. Exactly one of the two. */
+  contact?: ContactInput;
+  /** Default BOT. */
+  status?: ConversationStatus;
+  assigneeId?: string | null;
+  tags?: string[];
+  /** Default NORMAL. */
+  priority?: Priority;
+  /** Default now; demo data and imports pass their own. Also the initial lastMessageAt. */
+  createdAt?: Date;
+}
+
+export interface ConversationPatch {
+  status?: ConversationStatus;
+  assigneeId?: string | null;
+  tags?: string[];
+  priority?: Priority;
+}
+
+export interface NewMessage {
+  authorKind: AuthorKind;
+  authorId?: string | null;
+  text: string;
+  attachments?: Attachment[];
+  metadata?: Record<string, unknown>;
+  /** Client-supplied: a retry with the same key in the same tenant returns the stored message. */
+  idempotencyKey?: string | null;
+  /** Default now. Never before the conversation's lastMessageAt (see appendMessage). */
+  createdAt?: Date;
+}
+
+export interface ConversationFilter {
+  status?: ConversationStatus[] | null;
+  channel?: Channel[] | null;
+  assigneeId?: string | null;
+  /** Only conversations with no assignee; wins over assigneeId. */
+  unassigned?: boolean | null;
+}
+
+export interface ForwardPage {
+  /** 1–100, default 20. */
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface BidirectionalPage extends ForwardPage {
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  /** Items in the whole (filtered) list, across pages. */
+  totalCount: number;
+}
+
+export interface AppendResult {
+  message: Message;
+  /** false when the idempotency key was seen before: `message` is the stored one and nothing changed. */
+  created: boolean;
+}
+
+export interface ConversationStore {
+  /** Creates the conversation (and its contact when `contact` is given). Emits `conversation.started`. */
+  createConversation(tenantId: string, input: NewConversation): Promise<Conversation>;
+
+  getConversation(tenantId: string, id: string): Promise<Conversation | null>;
+
+  /** Batch read for DataLoaders: the conversations that exist in the tenant, in no particular order. */
+  getConversations(tenantId: string, ids: readonly string[]): Promise<Conversation[]>;
+
+  /** The tenant's queue: newest lastMessageAt first (ties by id), keyset cursors. */
+  listConversations(tenantId: string, filter?: ConversationFilter, page?: ForwardPage): Promise<Connection<Conversation>>;
+
+  /**
+   * Applies `patch` when the conversation is still at `expectedVersion` and bumps the
+   * version. ConflictError (extensions.currentVersion) when the version moved, also when a
+   * concurrent writer won the race; NotFoundError when it does not exist in the tenant.
+   */
+  updateConversation(tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation>;
+
+  /**
+   * Stores a message, moves the conversation's lastMessageAt to its createdAt and, for a
+   * CUSTOMER message, adds one to unreadCount — all or nothing. A createdAt is never before
+   * the conversation's lastMessageAt, so the list order is the append order. With an
+   * idempotencyKey already used in the tenant: the stored message with created=false and
+   * nothing written (ConflictError when that key belongs to another conversation).
+   * NotFoundError when the conversation does not exist in the tenant.
+   */
+  appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult>;
+
+  /** Batch read for DataLoaders: the messages that exist in the tenant, in no particular order. */
+  getMessages(tenantId: string, ids: readonly string[]): Promise<Message[]>;
+
+  /**
+   * Oldest → newest. `first`/`after` pages forward, `last`/`before` backward (Relay); with
+   * neither `first` nor `last`, the newest 20. A conversation that does not exist in the
+   * tenant has no messages (an empty connection).
+   */
+  listMessages(tenantId: string, conversationId: string, page?: BidirectionalPage): Promise<Connection<Message>>;
+
+  /** unreadCount → 0. NotFoundError when the conversation does not exist in the tenant. */
+  markRead(tenantId: string, conversationId: string): Promise<Conversation>;
+
+  getContact(tenantId: string, id: string): Promise<Contact | null>;
+
+  /** Every status, 0 included. */
+  countByStatus(tenantId: string): Promise<Record<ConversationStatus, number>>;
+}
+
+/** A store that owns its connections (what the factories return). */
+export interface OwnedConversationStore extends ConversationStore {
+  close(): Promise<void>;
+}
