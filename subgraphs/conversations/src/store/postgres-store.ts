@@ -1,0 +1,370 @@
+import { LockMode, OptimisticLockError, raw, type FilterQuery, type QueryResult } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, type EntityManager, type Metrics } from '@switchboard/kit';
+import { migrations } from '../migrations';
+import { ContactEntity, ConversationEntity, MessageEntity, conversationEntities } from './postgres/entities';
+import { bidirectionalPage, connection, emptyCounts, encodeCursor, forwardPage, isUuid, nextMessageAt, uuidv7 } from './shared';
+import type {
+  AppendResult,
+  BidirectionalPage,
+  Connection,
+  Contact,
+  Conversation,
+  ConversationFilter,
+  ConversationPatch,
+  ConversationStatus,
+  ForwardPage,
+  Message,
+  NewConversation,
+  NewMessage,
+  OwnedConversationStore,
+} from './types';
+
+export { conversationEntities } from './postgres/entities';
+export { migrations } from '../migrations';
+
+export interface PostgresStoreOptions {
+  databaseUrl: string;
+  /** Tests give each file its own schema prefix. */
+  schemaPrefix?: string;
+  poolMax?: number;
+  metrics?: Metrics;
+}
+
+/**
+ * The PostgreSQL store on its own ORM (the subgraph's schema `conversations`, migrations run
+ * at start). An app that needs more entities in the same ORM creates it with
+ * `conversationEntities` and `migrations` and passes it to `new PostgresConversationStore`.
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresConversationStore> {
+  const orm = await createOrm({
+    subgraph: 'conversations',
+    databaseUrl: options.databaseUrl,
+    ...(options.schemaPrefix ? { schemaPrefix: options.schemaPrefix } : {}),
+    ...(options.poolMax ? { poolMax: options.poolMax } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    entities: conversationEntities,
+    migrations,
+  });
+  return new PostgresConversationStore(orm, { ownsOrm: true });
+}
+
+/** Thrown inside appendMessage's transaction when a concurrent send took the idempotency key first: roll back, return theirs. */
+class KeyTaken extends Error {}
+
+function toContact(c: ContactEntity): Contact {
+  return { id: c.id, tenantId: c.tenantId, name: c.name, email: c.email, phone: c.phone, externalIds: { ...c.externalIds }, createdAt: c.createdAt };
+}
+
+function toConversation(c: ConversationEntity, contact: ContactEntity): Conversation {
+  return {
+    id: c.id,
+    tenantId: c.tenantId,
+    channel: c.channel,
+    contact: toContact(contact),
+    status: c.status,
+    assigneeId: c.assigneeId,
+    tags: [...c.tags],
+    priority: c.priority,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    lastMessageAt: c.lastMessageAt,
+    unreadCount: c.unreadCount,
+    version: c.version,
+  };
+}
+
+function toMessage(m: MessageEntity): Message {
+  return {
+    id: m.id,
+    tenantId: m.tenantId,
+    conversationId: m.conversationId,
+    authorKind: m.authorKind,
+    authorId: m.authorId,
+    text: m.text,
+    attachments: m.attachments.map((a) => ({ ...a })),
+    metadata: { ...m.metadata },
+    idempotencyKey: m.idempotencyKey,
+    createdAt: m.createdAt,
+  };
+}
+
+/**
+ * Writes that describe a change (create, update) go through the unit of work, so the audit
+ * log records them in the same transaction. Message inserts and the conversation's counters
+ * are plain SQL inside the same transaction: the insert needs `on conflict do nothing` for
+ * idempotency, and the counters are bookkeeping (no version bump, no audit row per message).
+ */
+export class PostgresConversationStore implements OwnedConversationStore {
+  constructor(
+    readonly orm: MikroORM,
+    private readonly options: { ownsOrm?: boolean } = {},
+  ) {}
+
+  async close(): Promise<void> {
+    if (this.options.ownsOrm) await this.orm.close(true);
+  }
+
+  /** A fresh EntityManager bound to the tenant: the filter is a second lock behind the `tenantId` in every where. */
+  private em(tenantId: string): EntityManager {
+    const em = this.orm.em.fork({ clear: true, useContext: false });
+    em.setFilterParams(TENANT_FILTER, { tenantId });
+    return em;
+  }
+
+  private get schema(): string {
+    return this.orm.config.get('schema') as string;
+  }
+
+  private async withContacts(em: EntityManager, tenantId: string, rows: ConversationEntity[]): Promise<Conversation[]> {
+    if (!rows.length) return [];
+    const ids = [...new Set(rows.map((r) => r.contactId))];
+    const contacts = new Map((await em.find(ContactEntity, { tenantId, id: { $in: ids } })).map((c) => [c.id, c]));
+    return rows.map((r) => {
+      const contact = contacts.get(r.contactId);
+      if (!contact) throw new Error(`Conversation ${r.id} has no contact ${r.contactId}`);
+      return toConversation(r, contact);
+    });
+  }
+
+  async createConversation(tenantId: string, input: NewConversation): Promise<Conversation> {
+    if (input.contactId !== undefined && input.contact !== undefined) throw new BadInputError('contact', 'Pass contactId or contact, not both');
+    const now = input.createdAt ?? new Date();
+    return this.em(tenantId).transactional(async (em) => {
+      let contact: ContactEntity | null;
+      if (input.contactId !== undefined) {
+        contact = isUuid(input.contactId) ? await em.findOne(ContactEntity, { id: input.contactId, tenantId }) : null;
+        if (!contact) throw new NotFoundError('Contact', input.contactId);
+      } else {
+        const c = input.contact ?? {};
+        contact = em.create(ContactEntity, {
+          tenantId,
+          name: c.name ?? null,
+          email: c.email ?? null,
+          phone: c.phone ?? null,
+          externalIds: { ...(c.externalIds ?? {}) },
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      const conversation = em.create(ConversationEntity, {
+        tenantId,
+        channel: input.channel,
+        contactId: contact.id,
+        status: input.status ?? 'BOT',
+        assigneeId: input.assigneeId ?? null,
+        tags: [...(input.tags ?? [])],
+        priority: input.priority ?? 'NORMAL',
+        createdAt: now,
+        updatedAt: now,
+        lastMessageAt: now,
+      });
+      emitEvent(em, 'conversation.started', tenantId, {
+        id: conversation.id,
+        channel: conversation.channel,
+        status: conversation.status,
+        contactId: contact.id,
+        assigneeId: conversation.assigneeId,
+        priority: conversation.priority,
+      });
+      await em.flush();
+      return toConversation(conversation, contact);
+    });
+  }
+
+  async getConversation(tenantId: string, id: string): Promise<Conversation | null> {
+    const [found] = await this.getConversations(tenantId, [id]);
+    return found ?? null;
+  }
+
+  async getConversations(tenantId: string, ids: readonly string[]): Promise<Conversation[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (!valid.length) return [];
+    const em = this.em(tenantId);
+    return this.withContacts(em, tenantId, await em.find(ConversationEntity, { tenantId, id: { $in: valid } }));
+  }
+
+  async listConversations(tenantId: string, filter: ConversationFilter = {}, page?: ForwardPage): Promise<Connection<Conversation>> {
+    const { limit, after } = forwardPage(page, 'c');
+    const where: Record<string, unknown> = { tenantId };
+    if (filter.status?.length) where.status = { $in: filter.status };
+    if (filter.channel?.length) where.channel = { $in: filter.channel };
+    if (filter.unassigned) where.assigneeId = null;
+    else if (filter.assigneeId) where.assigneeId = filter.assigneeId;
+    const range = after ? { $or: [{ lastMessageAt: { $lt: after.at } }, { lastMessageAt: after.at, id: { $lt: after.id } }] } : {};
+    const em = this.em(tenantId);
+    const [rows, totalCount] = await Promise.all([
+      em.find(ConversationEntity, { $and: [where, range] } as FilterQuery<ConversationEntity>, { orderBy: { lastMessageAt: 'desc', id: 'desc' }, limit: limit + 1 }),
+      em.count(ConversationEntity, where as FilterQuery<ConversationEntity>),
+    ]);
+    const conversations = await this.withContacts(em, tenantId, rows);
+    return connection(conversations, { direction: 'forward', limit, after, before: null }, totalCount, (c) => encodeCursor('c', c.lastMessageAt, c.id));
+  }
+
+  async updateConversation(tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
+    if (!isUuid(id)) throw new NotFoundError('Conversation', id);
+    const now = new Date();
+    try {
+      return await this.em(tenantId).transactional(async (em) => {
+        const conversation = await em.findOne(ConversationEntity, { id, tenantId });
+        if (!conversation) throw new NotFoundError('Conversation', id);
+        if (conversation.version !== expectedVersion) {
+          throw new ConflictError(`Conversation ${id} changed since version ${expectedVersion}; it is at version ${conversation.version}`, {
+            currentVersion: conversation.version,
+          });
+        }
+        const changes: Record<string, { from: unknown; to: unknown }> = {};
+        const set = <K extends keyof ConversationPatch & keyof ConversationEntity>(field: K, value: ConversationEntity[K] | undefined) => {
+          if (value === undefined || JSON.stringify(conversation[field]) === JSON.stringify(value)) return;
+          changes[field] = { from: conversation[field], to: value };
+          conversation[field] = value;
+        };
+        set('status', patch.status);
+        set('assigneeId', patch.assigneeId);
+        set('tags', patch.tags ? [...patch.tags] : undefined);
+        set('priority', patch.priority);
+        // Every successful update bumps the version (as the Mongo store's compare-and-set does),
+        // and MikroORM's version column makes the writer that lost a race fail its
+        // `update … where version = ?`.
+        conversation.updatedAt = new Date(Math.max(now.getTime(), conversation.updatedAt.getTime() + 1));
+        if (Object.keys(changes).length) {
+          emitEvent(em, 'conversation.updated', tenantId, { id, version: expectedVersion + 1, changes });
+          if (changes.assigneeId && conversation.assigneeId) emitEvent(em, 'conversation.assigned', tenantId, { id, assigneeId: conversation.assigneeId });
+          if (changes.status && conversation.status === 'RESOLVED') emitEvent(em, 'conversation.resolved', tenantId, { id });
+        }
+        await em.flush();
+        const contact = await em.findOneOrFail(ContactEntity, { id: conversation.contactId, tenantId });
+        return toConversation(conversation, contact);
+      });
+    } catch (error) {
+      if (error instanceof OptimisticLockError) {
+        throw new ConflictError(`Conversation ${id} was changed by someone else at the same time; reload and retry`);
+      }
+      throw error;
+    }
+  }
+
+  async appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
+    if (!isUuid(conversationId)) throw new NotFoundError('Conversation', conversationId);
+    const key = input.idempotencyKey ?? null;
+    const s = this.schema;
+    try {
+      return await this.em(tenantId).transactional(async (em) => {
+        // The row lock serializes sends to one conversation: createdAt values follow commit
+        // order, and a retry waiting here sees the first send's message once it gets the lock.
+        const conversation = await em.findOne(ConversationEntity, { id: conversationId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!conversation) throw new NotFoundError('Conversation', conversationId);
+        if (key !== null) {
+          const existing = await em.findOne(MessageEntity, { tenantId, idempotencyKey: key });
+          if (existing) return this.replay(existing, conversationId);
+        }
+        const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
+        const message: Message = {
+          id: uuidv7(createdAt.getTime()),
+          tenantId,
+          conversationId,
+          authorKind: input.authorKind,
+          authorId: input.authorId ?? null,
+          text: input.text,
+          attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
+          metadata: { ...(input.metadata ?? {}) },
+          idempotencyKey: key,
+          createdAt,
+        };
+        const connection = em.getConnection();
+        const ctx = em.getTransactionContext();
+        const inserted = await connection.execute<{ id: string }[]>(
+          `insert into "${s}"."message" ("id", "tenant_id", "conversation_id", "author_kind", "author_id", "text", "attachments", "metadata", "idempotency_key", "created_at")
+           values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::timestamptz)
+           on conflict ("tenant_id", "idempotency_key") where "idempotency_key" is not null do nothing
+           returning "id"`,
+          [message.id, tenantId, conversationId, message.authorKind, message.authorId, message.text, JSON.stringify(message.attachments), JSON.stringify(message.metadata), key, createdAt.toISOString()],
+          'all',
+          ctx,
+        );
+        if (!inserted.length) throw new KeyTaken(); // a send to another conversation took the key meanwhile
+        await connection.execute(
+          `update "${s}"."conversation" set "last_message_at" = ?::timestamptz, "unread_count" = "unread_count" + ? where "id" = ? and "tenant_id" = ?`,
+          [createdAt.toISOString(), message.authorKind === 'CUSTOMER' ? 1 : 0, conversationId, tenantId],
+          'run',
+          ctx,
+        );
+        emitEvent(em, 'message.sent', tenantId, {
+          id: message.id,
+          conversationId,
+          authorKind: message.authorKind,
+          authorId: message.authorId,
+          createdAt: createdAt.toISOString(),
+        });
+        await em.flush();
+        return { message, created: true };
+      });
+    } catch (error) {
+      if (!(error instanceof KeyTaken) || key === null) throw error;
+      const existing = await this.em(tenantId).findOne(MessageEntity, { tenantId, idempotencyKey: key });
+      if (!existing) throw error;
+      return this.replay(existing, conversationId);
+    }
+  }
+
+  private replay(existing: MessageEntity, conversationId: string): AppendResult {
+    if (existing.conversationId !== conversationId) {
+      throw new ConflictError('This idempotency key was already used for a message in another conversation', { field: 'idempotencyKey' });
+    }
+    return { message: toMessage(existing), created: false };
+  }
+
+  async getMessages(tenantId: string, ids: readonly string[]): Promise<Message[]> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (!valid.length) return [];
+    return (await this.em(tenantId).find(MessageEntity, { tenantId, id: { $in: valid } })).map(toMessage);
+  }
+
+  async listMessages(tenantId: string, conversationId: string, page?: BidirectionalPage): Promise<Connection<Message>> {
+    const window = bidirectionalPage(page, 'm');
+    if (!isUuid(conversationId)) return connection([], window, 0, () => '');
+    const where = { tenantId, conversationId };
+    const ranges: FilterQuery<MessageEntity>[] = [];
+    if (window.after) ranges.push({ $or: [{ createdAt: { $gt: window.after.at } }, { createdAt: window.after.at, id: { $gt: window.after.id } }] });
+    if (window.before) ranges.push({ $or: [{ createdAt: { $lt: window.before.at } }, { createdAt: window.before.at, id: { $lt: window.before.id } }] });
+    const order = window.direction === 'forward' ? 'asc' : 'desc';
+    const em = this.em(tenantId);
+    const [rows, totalCount] = await Promise.all([
+      em.find(MessageEntity, { $and: [where, ...ranges] }, { orderBy: { createdAt: order, id: order }, limit: window.limit + 1 }),
+      em.count(MessageEntity, where),
+    ]);
+    return connection(rows.map(toMessage), window, totalCount, (m) => encodeCursor('m', m.createdAt, m.id));
+  }
+
+  async markRead(tenantId: string, conversationId: string): Promise<Conversation> {
+    if (!isUuid(conversationId)) throw new NotFoundError('Conversation', conversationId);
+    // Plain SQL: MikroORM's nativeUpdate would bump the version column, and reading must not
+    // invalidate an agent's expectedVersion.
+    const { affectedRows } = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<QueryResult>(`update "${this.schema}"."conversation" set "unread_count" = 0 where "id" = ? and "tenant_id" = ?`, [conversationId, tenantId], 'run');
+    if (!affectedRows) throw new NotFoundError('Conversation', conversationId);
+    const conversation = await this.getConversation(tenantId, conversationId);
+    if (!conversation) throw new NotFoundError('Conversation', conversationId);
+    return conversation;
+  }
+
+  async getContact(tenantId: string, id: string): Promise<Contact | null> {
+    if (!isUuid(id)) return null;
+    const contact = await this.em(tenantId).findOne(ContactEntity, { id, tenantId });
+    return contact ? toContact(contact) : null;
+  }
+
+  async countByStatus(tenantId: string): Promise<Record<ConversationStatus, number>> {
+    const rows = await this.em(tenantId)
+      .createQueryBuilder(ConversationEntity)
+      .select(['status', raw('count(*) as n')])
+      .where({ tenantId })
+      .groupBy('status')
+      .execute<{ status: ConversationStatus; n: string | number }[]>('all');
+    const counts = emptyCounts();
+    for (const r of rows) if (r.status in counts) counts[r.status] = Number(r.n);
+    return counts;
+  }
+}
