@@ -66,7 +66,7 @@ interface MessageDoc {
 
 export interface MongoStoreOptions {
   url: string;
-  /** Default: the database in the URL, else `switchboard`. */
+  /** Default: the database named in the URL (the driver's own default, `test`, when it names none). */
   dbName?: string;
 }
 
@@ -75,7 +75,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Mong
   const client = new MongoClient(options.url);
   await client.connect();
   try {
-    const store = new MongoConversationStore(client.db(options.dbName ?? (new URL(options.url).pathname.slice(1) || 'switchboard')), client);
+    const store = new MongoConversationStore(client.db(options.dbName), client);
     await store.ensureIndexes();
     return store;
   } catch (error) {
@@ -288,7 +288,7 @@ export class MongoConversationStore implements OwnedConversationStore {
     if (!conversation) throw new NotFoundError('Conversation', conversationId);
     const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
     const doc: MessageDoc = {
-      _id: uuidv7(createdAt.getTime()),
+      _id: uuidv7(),
       tenantId,
       conversationId,
       authorKind: input.authorKind,

@@ -260,7 +260,7 @@ export class PostgresConversationStore implements OwnedConversationStore {
         }
         const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
         const message: Message = {
-          id: uuidv7(createdAt.getTime()),
+          id: uuidv7(),
           tenantId,
           conversationId,
           authorKind: input.authorKind,
