@@ -186,6 +186,23 @@ export function storeContract(options: ContractOptions): void {
         expect((await store.getConversation(t, c2.id))!.unreadCount).toBe(0);
       });
 
+      it('lets one of two concurrent sends with the same key to different conversations store it; the other is CONFLICT', async () => {
+        const t = tenant();
+        const c1 = await store.createConversation(t, conversationInput());
+        const c2 = await store.createConversation(t, conversationInput());
+        const results = await Promise.allSettled([c1, c2].map((c) => store.appendMessage(t, c.id, say(`to ${c.id}`, { idempotencyKey: 'contested' }))));
+        const stored = results.filter((r): r is PromiseFulfilledResult<{ message: Message; created: boolean }> => r.status === 'fulfilled');
+        expect(stored).toHaveLength(1);
+        expect(stored[0]!.value.created).toBe(true);
+        const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+        expect(refused.reason).toBeInstanceOf(ConflictError);
+        const winner = stored[0]!.value.message.conversationId;
+        const loser = winner === c1.id ? c2.id : c1.id;
+        expect((await store.listMessages(t, winner)).totalCount).toBe(1);
+        expect((await store.listMessages(t, loser)).totalCount).toBe(0);
+        expect((await store.getConversation(t, loser))!.unreadCount).toBe(0);
+      });
+
       it('stores one message when 10 retries run concurrently', async () => {
         const t = tenant();
         const c = await store.createConversation(t, conversationInput());
