@@ -14,6 +14,11 @@ export const SUBGRAPHS: { name: string; url: string; sdl: () => Promise<string> 
     sdl: async () => (await (await import('@switchboard/tenants')).tenantsSchema()).sdl,
   },
   {
+    name: 'conversations',
+    url: 'http://127.0.0.1:4002/graphql',
+    sdl: async () => (await (await import('@switchboard/conversations')).conversationsSchema()).sdl,
+  },
+  {
     name: 'tickets',
     url: 'http://127.0.0.1:4003/graphql',
     sdl: async () => (await (await import('@switchboard/tickets')).ticketsSchema()).sdl,

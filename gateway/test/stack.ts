@@ -1,6 +1,7 @@
 import { busFor, createLogger, createRedis, type EventBus, type Logger } from '@switchboard/kit';
 import { randomUUID } from 'node:crypto';
 import { bootstrap as startTickets, readTicketsConfig, type TicketsApp } from '@switchboard/tickets';
+import { bootstrap as startConversations, readConversationsConfig, type ConversationsApp } from '@switchboard/conversations';
 import { testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
 import { bootstrap as startTenants, readTenantsConfig, seedDemo, DEMO_PASSWORD, type TenantsApp } from '@switchboard/tenants';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp } from '../src/app';
@@ -17,6 +18,8 @@ export interface Stack {
   tenants: TenantsApp;
   /** Present when started with `{ tickets: true }`. */
   tickets?: TicketsApp;
+  /** Present when started with `{ conversations: true }`. */
+  conversations?: ConversationsApp;
   bus: EventBus;
   db: TestDatabase;
   /** Every JSON log line the services wrote, parsed. */
@@ -39,6 +42,8 @@ export interface StackOptions {
   redisUrl?: string;
   /** Also start the tickets subgraph. */
   tickets?: boolean;
+  /** Also start the conversations subgraph (PostgreSQL store). */
+  conversations?: boolean;
   /** The tickets subgraph's clock. */
   clock?: () => Date;
   /** The gateway's clock (rate limits, cached credentials), ms since the epoch. */
@@ -69,9 +74,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         { logger: logger.child({ service: 'tickets' }), bus, clock: options.clock },
       )
     : undefined;
+  const conversations = options.conversations
+    ? await startConversations(
+        { ...readConversationsConfig({ ...common, CONVERSATIONS_PORT: '0' }), DATABASE_URL: db.url },
+        { logger: logger.child({ service: 'conversations' }), bus },
+      )
+    : undefined;
   await seedDemo(tenants.orm);
   const gateway = await startGateway(
-    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
+    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, CONVERSATIONS_URL: conversations?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
     logger.child({ service: 'gateway' }),
     { now: options.gatewayNow },
   );
@@ -80,6 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     tenants,
     tickets,
+    conversations,
     bus,
     db,
     logs,
@@ -95,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await gateway.close();
       await tickets?.close();
+      await conversations?.close();
       await tenants.close();
       await bus.close();
       if (busRedis) {

@@ -6,6 +6,7 @@ export * from './cache';
 export * from './config';
 export * from './context';
 export * from './db';
+export * from './directory';
 export * from './embedded-postgres';
 export * from './entity';
 export * from './errors';

@@ -8,6 +8,7 @@ import { bootstrap as startGateway, gatewayEnv } from '@switchboard/gateway';
 import { busFor, createLogger, createRedis, loadConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
 import { bootstrap as startTenants, DEMO_PASSWORD, DEMO_TENANTS, demoDirectory, seedDemo, tenantsEnv } from '@switchboard/tenants';
 import { bootstrap as startTickets, seedDemoTickets, ticketsEnv } from '@switchboard/tickets';
+import { bootstrap as startConversations, conversationsEnv, seedDemoConversations } from '@switchboard/conversations';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -32,13 +33,17 @@ async function main() {
   const bus = busFor(redis, tenantsConfig.EVENT_STREAM);
   const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tenants' }), bus });
   const tickets = await startTickets({ ...loadConfig(ticketsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tickets' }), bus });
+  const conversations = await startConversations({ ...loadConfig(conversationsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'conversations' }), bus });
   const { seeded } = await seedDemo(tenants.orm);
-  await seedDemoTickets(tickets.orm, await demoDirectory(tenants.orm));
+  const directory = await demoDirectory(tenants.orm);
+  await seedDemoTickets(tickets.orm, directory);
+  await seedDemoConversations(conversations, directory);
 
   const gatewayConfig = loadConfig(gatewayEnv, {
     ...process.env,
     TENANTS_URL: process.env.TENANTS_URL ?? tenants.url,
     TICKETS_URL: process.env.TICKETS_URL ?? tickets.url,
+    CONVERSATIONS_URL: process.env.CONVERSATIONS_URL ?? conversations.url,
   });
   const gateway = await startGateway(gatewayConfig, quiet.child({ service: 'gateway' }));
 
@@ -50,7 +55,7 @@ async function main() {
       `Switchboard is up in ${seconds}s${seeded ? ' (demo data seeded)' : ''}.`,
       '',
       `  GraphQL API   ${publicUrl}`,
-      `  subgraphs     tenants :${tenants.port}, tickets :${tickets.port} (gateway only: requests need its signature)`,
+      `  subgraphs     tenants :${tenants.port}, conversations :${conversations.port}, tickets :${tickets.port} (gateway only: requests need its signature)`,
       `  database      ${embedded ? `embedded PostgreSQL (PGlite), data in .data/pglite` : 'DATABASE_URL'}`,
       '',
       `Demo logins (demo mode only), password "${DEMO_PASSWORD}":`,
@@ -73,6 +78,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     await gateway.close().catch((e) => logger.error('gateway stop failed', { error: e }));
+    await conversations.close().catch((e) => logger.error('conversations stop failed', { error: e }));
     await tickets.close().catch((e) => logger.error('tickets stop failed', { error: e }));
     await tenants.close().catch((e) => logger.error('tenants stop failed', { error: e }));
     await bus.close();

@@ -1,0 +1,107 @@
+import { Agent } from '@switchboard/conversations/src/modules/agents/agent.entity';
+import { codes, startStack, type Stack } from './stack';
+
+let stack: Stack;
+let agent: Record<string, string>;
+let admin: Record<string, string>;
+
+beforeAll(async () => {
+  stack = await startStack({ conversations: true, redisUrl: '' });
+  for (let i = 0; i < 400 && (await stack.conversations!.orm.em.fork().count(Agent, {}, { filters: false })) < 7; i++) await new Promise((r) => setTimeout(r, 25));
+  agent = await stack.as('agent@acme.test');
+  admin = await stack.as('admin@acme.test');
+});
+afterAll(() => stack.close());
+
+const START = `mutation($input: StartConversationInput!) { startConversation(input: $input) { id status version unreadCount channel contact { name externalIds } } }`;
+const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { created message { id text authorKind author { name } } } }`;
+const MESSAGES = `query($id: ID!) { conversation(id: $id) { status unreadCount messages(first: 100) { totalCount nodes { text authorKind } } } }`;
+
+async function start(as = agent, over: Record<string, unknown> = {}) {
+  const res = await stack.gql(START, { input: { channel: 'WHATSAPP', contact: { name: 'Kim', externalId: '+4930123' }, text: 'Hello?', ...over } }, as);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data.startConversation;
+}
+
+describe('conversations through the gateway', () => {
+  it('starts a conversation with the customer’s first message, and an agent answers under their own name', async () => {
+    const c = await start();
+    expect(c).toMatchObject({ status: 'BOT', channel: 'WHATSAPP', unreadCount: 1, contact: { name: 'Kim', externalIds: { WHATSAPP: '+4930123' } } });
+    const sent = await stack.gql(SEND, { input: { conversationId: c.id, text: 'Hi Kim, Alex here' } }, agent);
+    expect(sent.data.sendMessage).toMatchObject({ created: true, message: { authorKind: 'AGENT', author: { name: 'Alex Agent' } } });
+    const read = await stack.gql(MESSAGES, { id: c.id }, agent);
+    expect(read.data.conversation.messages.nodes.map((m: any) => m.text)).toEqual(['Hello?', 'Hi Kim, Alex here']);
+  });
+
+  it('stores a retried send with the same idempotency key once', async () => {
+    const c = await start();
+    const input = { conversationId: c.id, text: 'Your refund is on its way', idempotencyKey: 'reply-42' };
+    const [a, b, d] = await Promise.all([stack.gql(SEND, { input }, agent), stack.gql(SEND, { input }, agent), stack.gql(SEND, { input }, agent)]);
+    const results = [a, b, d].map((r) => r.data.sendMessage);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+    expect((await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.totalCount).toBe(2);
+  });
+
+  it('refuses bad input with a clear error and stores nothing', async () => {
+    const c = await start();
+    const cases: [Record<string, unknown>, string, string?][] = [
+      [{ conversationId: '00000000-0000-0000-0000-000000000000', text: 'x' }, 'NOT_FOUND'],
+      [{ conversationId: c.id, text: '   ' }, 'BAD_USER_INPUT', 'text'],
+      [{ conversationId: c.id, text: 'x'.repeat(4001) }, 'BAD_USER_INPUT', 'text'],
+      [{ conversationId: c.id, text: 'see file', attachments: [{ name: 'big.zip', url: 'https://files.example.com/big.zip', mimeType: 'application/zip', size: 26 * 1024 * 1024 }] }, 'BAD_USER_INPUT', 'attachments'],
+      [{ conversationId: c.id, text: 'as the customer', as: 'CUSTOMER' }, 'BAD_USER_INPUT', 'as'],
+    ];
+    for (const [input, code, field] of cases) {
+      const res = await stack.gql(SEND, { input }, agent);
+      expect(res.errors![0]!.extensions).toMatchObject({ code, ...(field ? { field } : {}) });
+    }
+    expect((await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.totalCount).toBe(1);
+  });
+
+  it('hands off, assigns, resolves and reopens along the workflow, refusing illegal moves', async () => {
+    const c = await start();
+    const sup = await stack.as('supervisor@acme.test');
+    const handoff = await stack.gql(`mutation($id: ID!) { handoffToHuman(id: $id, reason: "customer asked for a person") { status } }`, { id: c.id }, agent);
+    expect(handoff.data.handoffToHuman.status).toBe('QUEUED');
+    const again = await stack.gql(`mutation($id: ID!) { handoffToHuman(id: $id, reason: "again") { status } }`, { id: c.id }, agent);
+    expect(again.errors![0]!.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'QUEUED', allowed: ['ASSIGNED', 'RESOLVED'] });
+    const assigned = await stack.gql(`mutation($id: ID!) { assignConversation(id: $id) { status assignee { name role } } }`, { id: c.id }, sup);
+    expect(assigned.data.assignConversation.status).toBe('ASSIGNED');
+    expect(assigned.data.assignConversation.assignee.role).toBe('AGENT');
+    expect((await stack.gql(`mutation($id: ID!) { resolveConversation(id: $id) { status } }`, { id: c.id }, agent)).data.resolveConversation.status).toBe('RESOLVED');
+    expect((await stack.gql(`mutation($id: ID!) { reopenConversation(id: $id) { status } }`, { id: c.id }, agent)).data.reopenConversation.status).toBe('ASSIGNED');
+    const msgs = (await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.nodes;
+    expect(msgs.find((m: any) => m.authorKind === 'SYSTEM').text).toContain('customer asked for a person');
+  });
+
+  it('lets agents take conversations themselves but not hand them to others; markRead clears unread', async () => {
+    const c = await start();
+    const users = (await stack.gql(`{ users(first: 100) { nodes { id email } } }`, {}, admin)).data.users.nodes;
+    const other = users.find((u: any) => u.email === 'agent2@acme.test').id;
+    expect(codes(await stack.gql(`mutation($id: ID!, $u: ID) { assignConversation(id: $id, userId: $u) { status } }`, { id: c.id, u: other }, agent))).toEqual(['FORBIDDEN']);
+    const me = users.find((u: any) => u.email === 'agent@acme.test').id;
+    expect((await stack.gql(`mutation($id: ID!, $u: ID) { assignConversation(id: $id, userId: $u) { assignee { email } } }`, { id: c.id, u: me }, agent)).data.assignConversation.assignee.email).toBe('agent@acme.test');
+    expect((await stack.gql(`mutation($id: ID!) { markRead(id: $id) { unreadCount } }`, { id: c.id }, agent)).data.markRead.unreadCount).toBe(0);
+  });
+
+  it('keeps tenants apart: another tenant’s conversation is NOT_FOUND, its users cannot be assigned, its queue is its own', async () => {
+    const c = await start();
+    const globex = await stack.as('admin@globex.test');
+    expect(codes(await stack.gql(MESSAGES, { id: c.id }, globex))).toEqual(['NOT_FOUND']);
+    expect(codes(await stack.gql(SEND, { input: { conversationId: c.id, text: 'hi from globex' } }, globex))).toEqual(['NOT_FOUND']);
+    const globexUser = (await stack.gql(`{ users { nodes { id } } }`, {}, globex)).data.users.nodes[0].id;
+    expect(codes(await stack.gql(`mutation($id: ID!, $u: ID) { assignConversation(id: $id, userId: $u) { id } }`, { id: c.id, u: globexUser }, admin))).toEqual(['NOT_FOUND']);
+    const queue = await stack.gql(`{ conversations(first: 100) { totalCount } }`, {}, globex);
+    expect(queue.data.conversations.totalCount).toBe(0);
+    expect((await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.totalCount).toBe(1);
+  });
+
+  it('filters the queue by status and assignee', async () => {
+    const c = await start();
+    await stack.gql(`mutation($id: ID!) { handoffToHuman(id: $id, reason: "now") { id } }`, { id: c.id }, agent);
+    const queued = await stack.gql(`{ conversations(filter: { status: [QUEUED], unassigned: true }, first: 100) { nodes { id status } } }`, {}, agent);
+    expect(queued.data.conversations.nodes.map((n: any) => n.id)).toContain(c.id);
+    expect(queued.data.conversations.nodes.every((n: any) => n.status === 'QUEUED')).toBe(true);
+  });
+});

@@ -1,0 +1,44 @@
+import type { EntityClass } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from './db';
+import { idempotent, type EventBus } from './events';
+
+/** A subgraph's copy of one user, kept from `user.upserted` events (tenants owns the user). */
+export interface DirectoryEntry {
+  id: string;
+  tenantId: string;
+  name: string;
+  role: string;
+  skills: string[];
+  updatedAt: Date;
+}
+
+/** The payload of `user.upserted`. */
+export interface UserUpserted {
+  id: string;
+  name: string;
+  role: string;
+  skills: string[];
+}
+
+/**
+ * Keeps `entity` (the subgraph's directory table) in step with `user.upserted`, each event
+ * applied once per consumer group: how a subgraph knows who may be assigned work without
+ * calling the tenants subgraph.
+ */
+export function consumeUserDirectory<T extends DirectoryEntry>(orm: MikroORM, bus: EventBus, group: string, entity: EntityClass<T>): () => Promise<void> {
+  return bus.consume(
+    group,
+    ['user.upserted'],
+    idempotent(orm, group, (em, event) => upsertDirectoryEntry(em, entity, event.tenantId, event.data as unknown as UserUpserted, new Date(event.occurredAt))),
+  );
+}
+
+/** Newer facts win: an event older than the row (redelivered out of order) changes nothing. */
+export async function upsertDirectoryEntry<T extends DirectoryEntry>(em: EntityManager, entity: EntityClass<T>, tenantId: string, u: UserUpserted, at: Date): Promise<void> {
+  const existing = (await em.findOne(entity, { id: u.id, tenantId } as never, { filters: false })) as T | null;
+  if (existing && existing.updatedAt > at) return;
+  const row = existing ?? (em.create(entity, { id: u.id, tenantId, name: u.name, role: u.role, skills: u.skills, updatedAt: at } as never) as T);
+  Object.assign(row, { name: u.name, role: u.role, skills: u.skills, updatedAt: at });
+  await em.flush();
+}

@@ -1,0 +1,53 @@
+import { consumeUserDirectory, startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
+import DataLoader from 'dataloader';
+import type { ConversationsContext } from './context';
+import type { ConversationsConfig } from './env';
+import { AGENT_DIRECTORY_GROUP, Agent } from './modules/agents/agent.entity';
+import { conversationsSchema } from './schema';
+import { createMongoStore } from './store/mongo-store';
+import { PostgresConversationStore, conversationEntities, migrations } from './store/postgres-store';
+import type { Conversation, ConversationStore } from './store/types';
+
+export type ConversationsApp = RunningSubgraph & { store: ConversationStore };
+
+/**
+ * The conversations subgraph. Conversations and messages live in MongoDB when MONGO_URL is
+ * set, else in PostgreSQL; the agent directory, audit log and outbox are always PostgreSQL.
+ */
+export async function bootstrap(config: ConversationsConfig & { DATABASE_URL: string }, deps: SubgraphDeps = {}): Promise<ConversationsApp> {
+  let store: ConversationStore | undefined;
+  const mongo = config.MONGO_URL ? await createMongoStore({ url: config.MONGO_URL }) : undefined;
+  const app = await startSubgraph<ConversationsContext>({
+    name: 'conversations',
+    config,
+    port: config.CONVERSATIONS_PORT,
+    deps,
+    entities: [...conversationEntities, Agent],
+    migrations,
+    schema: conversationsSchema,
+    background: ({ orm, bus }) => {
+      store = mongo ?? new PostgresConversationStore(orm);
+      return [consumeUserDirectory(orm, bus, AGENT_DIRECTORY_GROUP, Agent), async () => mongo?.close()];
+    },
+    context: (identity, em) => {
+      const s = store!;
+      const tenantId = identity.tenantId ?? '';
+      return {
+        identity,
+        em,
+        store: s,
+        config,
+        conversations: new DataLoader<string, Conversation | null>(async (ids) => {
+          const rows = tenantId ? await s.getConversations(tenantId, ids) : [];
+          const byId = new Map(rows.map((c) => [c.id, c]));
+          return ids.map((id) => byId.get(id) ?? null);
+        }),
+      };
+    },
+  });
+  return Object.assign(app, { store: store! });
+}
+
+export { conversationsEnv, readConversationsConfig, type ConversationsConfig } from './env';
+export { conversationsSchema } from './schema';
+export { seedDemoConversations } from './seed';

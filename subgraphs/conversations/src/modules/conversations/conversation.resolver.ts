@@ -1,0 +1,132 @@
+import { NotFoundError, authorize } from '@switchboard/kit';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { ConversationsContext } from '../../context';
+import type { Conversation, Message } from '../../store/types';
+import { User } from '../users/user.stub';
+import {
+  ContactType,
+  ConversationConnection,
+  ConversationFilterInput,
+  ConversationType,
+  MessageConnection,
+  MessageType,
+  SendMessageInput,
+  SendMessagePayload,
+  StartConversationInput,
+} from './graphql-types';
+import {
+  READ,
+  assignConversation,
+  findConversation,
+  handoffToHuman,
+  listConversations,
+  markRead,
+  reopenConversation,
+  resolveConversation,
+  sendMessage,
+  startConversation,
+} from './conversations.service';
+
+const withNodes = <T>(c: { edges: { cursor: string; node: T }[] }) => ({ ...c, nodes: c.edges.map((e) => e.node) });
+
+@Resolver(() => ConversationType)
+export class ConversationResolver {
+  @Query(() => ConversationType, { description: 'A conversation of your tenant.' })
+  conversation(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext): Promise<Conversation> {
+    return findConversation(ctx, id);
+  }
+
+  @Query(() => ConversationConnection, { description: 'The queue: your tenant’s conversations, most recent activity first.' })
+  async conversations(
+    @Ctx() ctx: ConversationsContext,
+    @Arg('filter', () => ConversationFilterInput, { nullable: true }) filter?: ConversationFilterInput,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return withNodes(await listConversations(ctx, filter, { first, after }));
+  }
+
+  @Query(() => ContactType, { nullable: true, description: 'A contact of your tenant; null when there is none with that id.' })
+  async contact(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
+    const caller = authorize(ctx.identity, READ);
+    return ctx.store.getContact(caller.tenantId, id);
+  }
+
+  @Mutation(() => ConversationType, { description: 'A new conversation (with the bot), optionally with the customer’s first message.' })
+  startConversation(@Arg('input') input: StartConversationInput, @Ctx() ctx: ConversationsContext) {
+    return startConversation(ctx, input);
+  }
+
+  @Mutation(() => SendMessagePayload, { description: 'Stores a message once per idempotencyKey: a retry answers the stored message with created: false.' })
+  sendMessage(@Arg('input') input: SendMessageInput, @Ctx() ctx: ConversationsContext) {
+    return sendMessage(ctx, input);
+  }
+
+  @Mutation(() => ConversationType, { description: 'BOT → QUEUED, with the reason as a system message.' })
+  handoffToHuman(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: ConversationsContext) {
+    return handoffToHuman(ctx, id, reason);
+  }
+
+  @Mutation(() => ConversationType, { description: 'To a user (agents: themselves), or with no userId to the least-loaded available AGENT.' })
+  assignConversation(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext, @Arg('userId', () => ID, { nullable: true }) userId?: string) {
+    return assignConversation(ctx, id, userId);
+  }
+
+  @Mutation(() => ConversationType)
+  resolveConversation(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext, @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion?: number) {
+    return resolveConversation(ctx, id, expectedVersion);
+  }
+
+  @Mutation(() => ConversationType, { description: 'RESOLVED → QUEUED (or ASSIGNED when it has an assignee).' })
+  reopenConversation(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
+    return reopenConversation(ctx, id);
+  }
+
+  @Mutation(() => ConversationType, { description: 'Sets unreadCount to 0.' })
+  markRead(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
+    return markRead(ctx, id);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  assignee(@Root() c: Conversation): User | null {
+    return c.assigneeId ? { id: c.assigneeId } : null;
+  }
+
+  @FieldResolver(() => MessageConnection, { description: 'Newest last. `last`/`before` page back in time; with neither first nor last, the newest 20.' })
+  async messages(
+    @Root() c: Conversation,
+    @Ctx() ctx: ConversationsContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('last', () => Int, { nullable: true }) last?: number,
+    @Arg('before', () => String, { nullable: true }) before?: string,
+  ) {
+    return withNodes(await ctx.store.listMessages(c.tenantId, c.id, { first, after, last, before }));
+  }
+}
+
+@Resolver(() => MessageType)
+export class MessageResolver {
+  @FieldResolver(() => User, { nullable: true, description: 'The agent who wrote it; null for customers, the bot and the system.' })
+  author(@Root() m: Message): User | null {
+    return m.authorKind === 'AGENT' && m.authorId ? { id: m.authorId } : null;
+  }
+
+  @FieldResolver(() => ConversationType)
+  conversation(@Root() m: Message, @Ctx() ctx: ConversationsContext): Promise<Conversation> {
+    return findConversation(ctx, m.conversationId);
+  }
+}
+
+export const references = {
+  Conversation: { __resolveReference: (ref: { id: string }, ctx: ConversationsContext) => findConversation(ctx, ref.id) },
+  Message: {
+    __resolveReference: async (ref: { id: string }, ctx: ConversationsContext) => {
+      const caller = authorize(ctx.identity, READ);
+      const [message] = await ctx.store.getMessages(caller.tenantId, [ref.id]);
+      if (!message) throw new NotFoundError('Message', ref.id);
+      return message;
+    },
+  },
+  User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+};

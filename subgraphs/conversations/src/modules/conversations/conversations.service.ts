@@ -1,0 +1,183 @@
+import {
+  ALL_ROLES,
+  BadInputError,
+  ConflictError,
+  ForbiddenError,
+  InvalidTransitionError,
+  NotFoundError,
+  authorize,
+  type Caller,
+  type Role,
+} from '@switchboard/kit';
+import type { ConversationsContext } from '../../context';
+import { isUuid } from '../../store/shared';
+import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority } from '../../store/types';
+import { Agent } from '../agents/agent.entity';
+import type { ConversationFilterInput, SendMessageInput, StartConversationInput } from './graphql-types';
+import { CONVERSATION_TRANSITIONS, canMove } from './workflow';
+
+const WORKERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT'];
+const MANAGERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR'];
+export const READ = { roles: ALL_ROLES, scope: 'conversations:read' };
+const WORK = { roles: WORKERS, scope: 'conversations:write' };
+/** Conversations an agent may hold at once before round-robin passes them by. */
+export const AGENT_CAPACITY = 5;
+
+export async function findConversation(ctx: ConversationsContext, id: string): Promise<Conversation> {
+  authorize(ctx.identity, READ);
+  const conversation = isUuid(id) ? await ctx.conversations.load(id) : null;
+  if (!conversation) throw new NotFoundError('Conversation', id);
+  return conversation;
+}
+
+export async function listConversations(ctx: ConversationsContext, filter: ConversationFilterInput | null | undefined, page: { first?: number | null; after?: string | null }) {
+  const caller = authorize(ctx.identity, READ);
+  if (filter?.assigneeId && !isUuid(filter.assigneeId)) throw new BadInputError('filter.assigneeId', 'filter.assigneeId is not an id');
+  return ctx.store.listConversations(
+    caller.tenantId,
+    { status: filter?.status as ConversationStatus[] | null, channel: filter?.channel as Channel[] | null, assigneeId: filter?.assigneeId, unassigned: filter?.unassigned },
+    page,
+  );
+}
+
+function text(value: string, field: string, max: number): string {
+  const v = value.trim();
+  if (!v) throw new BadInputError(field, `${field} must not be empty`);
+  if (v.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
+  return v;
+}
+
+export async function startConversation(ctx: ConversationsContext, input: StartConversationInput): Promise<Conversation> {
+  const caller = authorize(ctx.identity, WORK);
+  const first = input.text != null ? text(input.text, 'text', ctx.config.MAX_MESSAGE_CHARS) : null;
+  const c = input.contact;
+  if (!c.name?.trim() && !c.email?.trim() && !c.phone?.trim() && !c.externalId?.trim()) {
+    throw new BadInputError('contact', 'contact needs at least a name, email, phone or externalId');
+  }
+  const tags = [...new Set((input.tags ?? []).map((t) => text(t, 'tags', 50).toLowerCase()))];
+  if (tags.length > 20) throw new BadInputError('tags', 'at most 20 tags');
+  const conversation = await ctx.store.createConversation(caller.tenantId, {
+    channel: input.channel as Channel,
+    contact: {
+      name: c.name?.trim() || null,
+      email: c.email?.trim().toLowerCase() || null,
+      phone: c.phone?.trim() || null,
+      externalIds: c.externalId?.trim() ? { [input.channel]: c.externalId.trim() } : {},
+    },
+    priority: (input.priority as Priority | null) ?? 'NORMAL',
+    tags,
+  });
+  if (!first) return conversation;
+  await ctx.store.appendMessage(caller.tenantId, conversation.id, { authorKind: 'CUSTOMER', text: first });
+  return (await ctx.store.getConversation(caller.tenantId, conversation.id))!;
+}
+
+function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null } {
+  if (caller.kind === 'user') {
+    if (requested && requested !== 'AGENT') throw new BadInputError('as', 'people send as AGENT; only API keys send as CUSTOMER or BOT');
+    return { authorKind: 'AGENT', authorId: caller.userId ?? null };
+  }
+  const kind = (requested ?? 'CUSTOMER') as AuthorKind;
+  if (kind !== 'CUSTOMER' && kind !== 'BOT') throw new BadInputError('as', 'an API key sends as CUSTOMER or BOT');
+  return { authorKind: kind, authorId: null };
+}
+
+export async function sendMessage(ctx: ConversationsContext, input: SendMessageInput) {
+  const caller = authorize(ctx.identity, WORK);
+  const author = authorOf(caller, input.as);
+  const body = text(input.text, 'text', ctx.config.MAX_MESSAGE_CHARS);
+  const attachments = input.attachments ?? [];
+  if (attachments.length > ctx.config.MAX_ATTACHMENTS) throw new BadInputError('attachments', `at most ${ctx.config.MAX_ATTACHMENTS} attachments`);
+  for (const a of attachments) {
+    if (!Number.isInteger(a.size) || a.size < 0 || a.size > ctx.config.MAX_ATTACHMENT_BYTES) {
+      throw new BadInputError('attachments', `an attachment may be at most ${ctx.config.MAX_ATTACHMENT_BYTES} bytes`);
+    }
+    if (!/^https?:\/\//i.test(a.url)) throw new BadInputError('attachments', 'attachment urls must be http(s)');
+  }
+  if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 200)) {
+    throw new BadInputError('idempotencyKey', 'idempotencyKey must be 1-200 characters');
+  }
+  const conversation = await findConversation(ctx, input.conversationId);
+  if (conversation.status === 'CLOSED') throw new InvalidTransitionError('The conversation is closed; start a new one', 'CLOSED', []);
+  return ctx.store.appendMessage(caller.tenantId, conversation.id, {
+    ...author,
+    text: body,
+    attachments: attachments.map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
+    metadata: input.metadata ?? {},
+    idempotencyKey: input.idempotencyKey ?? null,
+  });
+}
+
+/** Moves a conversation, refusing moves the workflow does not allow (INVALID_TRANSITION, with what is allowed). */
+async function move(
+  ctx: ConversationsContext,
+  id: string,
+  to: ConversationStatus,
+  options: { patch?: { assigneeId?: string | null }; expectedVersion?: number | null; from?: ConversationStatus } = {},
+) {
+  const caller = authorize(ctx.identity, WORK);
+  const current = await findConversation(ctx, id);
+  const stays = current.status === to && to === 'ASSIGNED'; // a reassignment
+  if ((options.from && current.status !== options.from) || (!stays && !canMove(current.status, to))) {
+    throw new InvalidTransitionError(`A ${current.status} conversation cannot become ${to}`, current.status, CONVERSATION_TRANSITIONS[current.status]);
+  }
+  const updated = await ctx.store.updateConversation(caller.tenantId, id, options.expectedVersion ?? current.version, { status: to, ...options.patch });
+  ctx.conversations.clear(id).prime(id, updated);
+  return { caller, before: current, after: updated };
+}
+
+export async function handoffToHuman(ctx: ConversationsContext, id: string, reason: string) {
+  const why = text(reason, 'reason', 500);
+  const { caller, after } = await move(ctx, id, 'QUEUED', { from: 'BOT' });
+  await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Handed off to a human: ${why}`, metadata: { reason: why } });
+  return (await ctx.store.getConversation(caller.tenantId, id)) ?? after;
+}
+
+export async function assignConversation(ctx: ConversationsContext, id: string, userId: string | null | undefined) {
+  const caller = authorize(ctx.identity, WORK);
+  let assignee: Agent | null;
+  if (userId) {
+    const self = caller.kind === 'user' && caller.userId === userId;
+    if (!self && caller.kind === 'user' && !caller.roles.some((r) => MANAGERS.includes(r))) {
+      throw new ForbiddenError('Agents take conversations themselves; assigning others needs SUPERVISOR, ADMIN or OWNER');
+    }
+    assignee = isUuid(userId) ? await ctx.em.findOne(Agent, { id: userId, tenantId: caller.tenantId }) : null;
+    if (!assignee) throw new NotFoundError('User', userId);
+    if (assignee.role === 'ANALYST') throw new ConflictError('Analysts cannot be assigned conversations', { field: 'userId' });
+  } else {
+    assignee = await roundRobin(ctx, caller.tenantId);
+  }
+  return (await move(ctx, id, 'ASSIGNED', { patch: { assigneeId: assignee.id } })).after;
+}
+
+/** The AGENT with the fewest assigned conversations, under capacity; ties by name, then id. */
+async function roundRobin(ctx: ConversationsContext, tenantId: string): Promise<Agent> {
+  const agents = await ctx.em.find(Agent, { tenantId, role: 'AGENT' }, { orderBy: { name: 'asc', id: 'asc' } });
+  let best: { agent: Agent; load: number } | null = null;
+  for (const agent of agents) {
+    const load = (await ctx.store.listConversations(tenantId, { assigneeId: agent.id, status: ['ASSIGNED'] }, { first: 1 })).totalCount;
+    if (load < AGENT_CAPACITY && (!best || load < best.load)) best = { agent, load };
+  }
+  if (!best) throw new ConflictError('Every agent is at capacity; the conversation stays queued', { reason: 'NO_AVAILABLE_AGENT', capacity: AGENT_CAPACITY });
+  return best.agent;
+}
+
+export async function resolveConversation(ctx: ConversationsContext, id: string, expectedVersion?: number | null) {
+  return (await move(ctx, id, 'RESOLVED', { expectedVersion })).after;
+}
+
+export async function reopenConversation(ctx: ConversationsContext, id: string) {
+  const current = await findConversation(ctx, id);
+  if (current.status !== 'RESOLVED') {
+    throw new InvalidTransitionError(`Only a RESOLVED conversation can be reopened; this one is ${current.status}`, current.status, CONVERSATION_TRANSITIONS[current.status]);
+  }
+  return (await move(ctx, id, current.assigneeId ? 'ASSIGNED' : 'QUEUED')).after;
+}
+
+export async function markRead(ctx: ConversationsContext, id: string) {
+  const caller = authorize(ctx.identity, WORK);
+  await findConversation(ctx, id);
+  const updated = await ctx.store.markRead(caller.tenantId, id);
+  ctx.conversations.clear(id).prime(id, updated);
+  return updated;
+}
