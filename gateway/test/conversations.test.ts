@@ -6,7 +6,7 @@ let agent: Record<string, string>;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startStack({ conversations: true, redisUrl: '' });
+  stack = await startStack({ conversations: true, tickets: true, redisUrl: '' });
   for (let i = 0; i < 400 && (await stack.conversations!.orm.em.fork().count(Agent, {}, { filters: false })) < 7; i++) await new Promise((r) => setTimeout(r, 25));
   agent = await stack.as('agent@acme.test');
   admin = await stack.as('admin@acme.test');
@@ -103,5 +103,22 @@ describe('conversations through the gateway', () => {
     const queued = await stack.gql(`{ conversations(filter: { status: [QUEUED], unassigned: true }, first: 100) { nodes { id status } } }`, {}, agent);
     expect(queued.data.conversations.nodes.map((n: any) => n.id)).toContain(c.id);
     expect(queued.data.conversations.nodes.every((n: any) => n.status === 'QUEUED')).toBe(true);
+  });
+
+  it('escalates to a ticket owned by the tickets subgraph, linked both ways across subgraphs', async () => {
+    const c = await start(agent, { contact: { name: 'Kim', email: 'kim@example.com' }, text: 'My invoice is wrong' });
+    const res = await stack.gql(`mutation($id: ID!) { escalateToTicket(id: $id, subject: "Invoice dispute", priority: HIGH, category: "billing") { id } }`, { id: c.id }, agent);
+    expect(res.errors).toBeUndefined();
+    const Q = `query($id: ID!) { conversation(id: $id) { tickets { number subject priority category requester { email } description conversation { id status } } } }`;
+    let tickets: any[] = [];
+    for (let i = 0; i < 200 && !tickets.length; i++) {
+      tickets = (await stack.gql(Q, { id: c.id }, agent)).data.conversation.tickets;
+      if (!tickets.length) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({ subject: 'Invoice dispute', priority: 'HIGH', category: 'billing', requester: { email: 'kim@example.com' }, conversation: { id: c.id, status: 'BOT' } });
+    expect(tickets[0].description).toContain('CUSTOMER: My invoice is wrong');
+    const globex = await stack.as('admin@globex.test');
+    expect(codes(await stack.gql(`mutation($id: ID!) { escalateToTicket(id: $id) { id } }`, { id: c.id }, globex))).toEqual(['NOT_FOUND']);
   });
 });

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { runDetached } from './context';
+import { TENANT_FILTER } from './db';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Redis } from './redis';
@@ -106,26 +107,27 @@ export interface EventBus {
  * process (`npm start` without REDIS_URL), and it keeps nothing: a group only sees events
  * published after it started consuming.
  */
-export function inProcessBus(): EventBus {
+export function inProcessBus(logger?: Logger): EventBus {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
     async publish(events) {
       for (const e of events) emitter.emit('event', e);
     },
-    consume(_group, types, handler) {
+    consume(group, types, handler) {
       const queue: DomainEvent[] = [];
       let running: Promise<void> | undefined;
       const drain = async () => {
         while (queue.length) {
           const e = queue.shift()!;
           // At-least-once, like the Redis bus: a failing handler sees the event again.
-          for (let attempt = 0; attempt < 5; attempt++) {
+          for (let attempt = 1; attempt <= 5; attempt++) {
             try {
               await handler(e);
               break;
-            } catch {
-              await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+            } catch (error) {
+              logger?.warn('event handler failed', { group, eventId: e.id, type: e.type, attempt, error });
+              await new Promise((r) => setTimeout(r, 50 * attempt));
             }
           }
         }
@@ -155,7 +157,7 @@ export const EVENT_STREAM = 'switchboard:events';
  * consumer reads its own pending entries first (what it took but never acknowledged before
  * a crash), then new ones; it acknowledges only after the handler succeeded.
  */
-export function redisStreamBus(redis: Redis, options: { consumerName?: string; blockMs?: number; stream?: string } = {}): EventBus {
+export function redisStreamBus(redis: Redis, options: { consumerName?: string; blockMs?: number; stream?: string; logger?: Logger } = {}): EventBus {
   const stream = options.stream ?? EVENT_STREAM;
   const consumerName = options.consumerName ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const readers: Redis[] = [];
@@ -200,7 +202,8 @@ export function redisStreamBus(redis: Redis, options: { consumerName?: string; b
               const event: DomainEvent = { id: f.id!, type: f.type, tenantId: f.tenantId!, occurredAt: f.occurredAt!, data: JSON.parse(f.data ?? '{}') };
               try {
                 await handler(event);
-              } catch {
+              } catch (error) {
+                options.logger?.warn('event handler failed; the event stays pending', { group, eventId: event.id, type: event.type, error });
                 cursor = '0'; // leave it pending; it comes back on the next pass
                 continue;
               }
@@ -224,11 +227,14 @@ export function redisStreamBus(redis: Redis, options: { consumerName?: string; b
 
 /**
  * Runs `handler` for an event at most once per consumer: the event id is recorded in the
- * same transaction as whatever the handler writes, so a redelivered event is skipped.
+ * same transaction as whatever the handler writes, so a redelivered event is skipped. The
+ * handler's EntityManager is bound to the event's tenant, like a request's.
  */
 export function idempotent(orm: MikroORM, consumer: string, handler: (em: EntityManager, event: DomainEvent) => Promise<void>): EventHandler {
   return async (event) => {
-    await orm.em.fork().transactional(async (em) => {
+    const fork = orm.em.fork();
+    fork.setFilterParams(TENANT_FILTER, { tenantId: event.tenantId });
+    await fork.transactional(async (em) => {
       const inserted = await em.getConnection().execute(
         `insert into "${orm.config.get('schema')}"."processed_event" ("consumer", "event_id", "processed_at") values (?, ?, now()) on conflict do nothing`,
         [consumer, event.id],
@@ -343,8 +349,8 @@ export class OutboxRelay {
 }
 
 /** The bus a service uses: Redis Streams with REDIS_URL, else in-process (one process only). */
-export function busFor(redis: Redis | undefined, stream: string): EventBus {
-  return redis ? redisStreamBus(redis, { stream }) : inProcessBus();
+export function busFor(redis: Redis | undefined, stream: string, logger?: Logger): EventBus {
+  return redis ? redisStreamBus(redis, { stream, logger }) : inProcessBus(logger);
 }
 
 /** Starts the relay for a service's outbox and wakes it after every flush that wrote events. */

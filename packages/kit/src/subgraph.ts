@@ -73,7 +73,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
   if (redis && !(await redisReady(redis))) log.warn('Redis is not answering yet: serving from the database meanwhile', { url: config.REDIS_URL });
   const cache = new EntityCache({ subgraph: name, redis, metrics });
   for (const entity of options.cached ?? []) cache.invalidateOnWrite(entity);
-  const bus = options.deps?.bus ?? busFor(redis, config.EVENT_STREAM);
+  const bus = options.deps?.bus ?? busFor(redis, config.EVENT_STREAM, log);
   const orm = await createOrm({
     subgraph: name,
     databaseUrl: config.DATABASE_URL,

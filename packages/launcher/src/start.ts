@@ -30,7 +30,7 @@ async function main() {
 
   // One bus for every service in this process: Redis Streams with REDIS_URL, else in-process.
   const redis = tenantsConfig.REDIS_URL ? createRedis(tenantsConfig.REDIS_URL) : undefined;
-  const bus = busFor(redis, tenantsConfig.EVENT_STREAM);
+  const bus = busFor(redis, tenantsConfig.EVENT_STREAM, logger);
   const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tenants' }), bus });
   const tickets = await startTickets({ ...loadConfig(ticketsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tickets' }), bus });
   const conversations = await startConversations({ ...loadConfig(conversationsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'conversations' }), bus });

@@ -5,6 +5,7 @@ import { createLoaders } from './loaders';
 import { migrations } from './migrations';
 import { Agent } from './modules/agents/agent.entity';
 import { consumeUserDirectory } from './modules/agents/agents.consumer';
+import { consumeEscalations } from './modules/escalations/escalations.consumer';
 import { startSlaMonitor } from './modules/sla/sla-monitor';
 import { SlaPolicy } from './modules/sla/sla-policy.entity';
 import { TicketComment } from './modules/tickets/ticket-comment.entity';
@@ -35,6 +36,7 @@ export async function bootstrap(config: TicketsConfig & { DATABASE_URL: string }
     schema: ticketsSchema,
     background: ({ orm, bus, log }) => [
       consumeUserDirectory(orm, bus),
+      consumeEscalations(orm, bus, clock, config.SLA_AT_RISK_SHARE),
       startSlaMonitor(orm, { intervalMs: config.SLA_CHECK_INTERVAL_MS, defaultAtRiskPercent: config.SLA_AT_RISK_SHARE, clock, logger: log }),
     ],
     context: (identity, em, { cache }) => ({ identity, em, config, clock, loaders: createLoaders(cache, em, identity) }),

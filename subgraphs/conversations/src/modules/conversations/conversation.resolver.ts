@@ -7,6 +7,7 @@ import {
   ContactType,
   ConversationConnection,
   ConversationFilterInput,
+  ConversationPriority,
   ConversationType,
   MessageConnection,
   MessageType,
@@ -17,6 +18,7 @@ import {
 import {
   READ,
   assignConversation,
+  escalateToTicket,
   findConversation,
   handoffToHuman,
   listConversations,
@@ -80,6 +82,17 @@ export class ConversationResolver {
   @Mutation(() => ConversationType, { description: 'RESOLVED → QUEUED (or ASSIGNED when it has an assignee).' })
   reopenConversation(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
     return reopenConversation(ctx, id);
+  }
+
+  @Mutation(() => ConversationType, { description: 'Opens a ticket (owned by the tickets subgraph) linked to this conversation; it appears in `tickets` within moments.' })
+  escalateToTicket(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ConversationsContext,
+    @Arg('subject', () => String, { nullable: true }) subject?: string,
+    @Arg('priority', () => ConversationPriority, { nullable: true }) priority?: string,
+    @Arg('category', () => String, { nullable: true }) category?: string,
+  ) {
+    return escalateToTicket(ctx, id, { subject, priority, category });
   }
 
   @Mutation(() => ConversationType, { description: 'Sets unreadCount to 0.' })

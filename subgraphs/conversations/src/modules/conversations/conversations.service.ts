@@ -6,6 +6,7 @@ import {
   InvalidTransitionError,
   NotFoundError,
   authorize,
+  emitEvent,
   type Caller,
   type Role,
 } from '@switchboard/kit';
@@ -180,4 +181,31 @@ export async function markRead(ctx: ConversationsContext, id: string) {
   const updated = await ctx.store.markRead(caller.tenantId, id);
   ctx.conversations.clear(id).prime(id, updated);
   return updated;
+}
+
+/**
+ * Asks the tickets subgraph, by a `conversation.escalated` event written through the outbox,
+ * to open a ticket linked to this conversation; it shows up in `Conversation.tickets` once
+ * tickets has consumed the event. A system message records the escalation.
+ */
+export async function escalateToTicket(ctx: ConversationsContext, id: string, input: { subject?: string | null; priority?: string | null; category?: string | null }) {
+  const caller = authorize(ctx.identity, WORK);
+  const conversation = await findConversation(ctx, id);
+  if (conversation.status === 'CLOSED') throw new InvalidTransitionError('A closed conversation cannot be escalated', 'CLOSED', []);
+  const recent = await ctx.store.listMessages(caller.tenantId, id, { last: 20 });
+  const subject = input.subject != null ? text(input.subject, 'subject', 300) : `Conversation with ${conversation.contact.name ?? conversation.contact.email ?? 'a customer'} on ${conversation.channel}`;
+  const transcript = recent.edges.map(({ node }) => `${node.authorKind}: ${node.text}`).join('\n');
+  emitEvent(ctx.em, 'conversation.escalated', caller.tenantId, {
+    conversationId: id,
+    subject,
+    description: transcript,
+    priority: input.priority ?? conversation.priority,
+    category: input.category?.trim().toLowerCase() || null,
+    requesterName: conversation.contact.name,
+    requesterEmail: conversation.contact.email,
+    byUserId: caller.userId ?? null,
+  });
+  await ctx.em.flush();
+  await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Escalated to a ticket: ${subject}` });
+  return (await ctx.store.getConversation(caller.tenantId, id)) ?? conversation;
 }

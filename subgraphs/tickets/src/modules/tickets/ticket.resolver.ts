@@ -2,6 +2,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, R
 import type { TicketsContext } from '../../context';
 import { SlaPolicy } from '../sla/sla-policy.entity';
 import { User } from '../users/user.stub';
+import { Conversation } from '../escalations/conversation.stub';
 import { TicketConnection } from '../users/user-tickets.resolver';
 import { CreateTicketInput, TicketFilter, TicketOrder, UpdateTicketInput } from './inputs';
 import { TicketComment } from './ticket-comment.entity';
@@ -132,6 +133,11 @@ export class TicketResolver {
   @FieldResolver(() => User, { nullable: true })
   assignee(@Root() t: Ticket): User | null {
     return t.assigneeId ? { id: t.assigneeId } : null;
+  }
+
+  @FieldResolver(() => Conversation, { nullable: true, description: 'The conversation this ticket was escalated from.' })
+  conversation(@Root() t: Ticket): Conversation | null {
+    return t.conversationId ? { id: t.conversationId } : null;
   }
 
   @FieldResolver(() => TicketSla, { nullable: true, description: 'Null when the tenant has no policy for the ticket’s priority.' })

@@ -21,7 +21,7 @@ import { SlaPolicy } from '../sla/sla-policy.entity';
 import { CreateTicketInput, TicketFilter, TicketOrder, UpdateTicketInput, category, email, isUuid, tags, text } from './inputs';
 import { TicketComment } from './ticket-comment.entity';
 import { TicketHistory } from './ticket-history.entity';
-import { Ticket, TicketStatus } from './ticket.entity';
+import { Ticket, TicketStatus, type TicketPriority } from './ticket.entity';
 import { OPEN_STATUSES, allowedTransitions, canTransition } from './workflow';
 
 const WORKERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT'];
@@ -100,9 +100,20 @@ export async function nextNumber(em: EntityManager, tenantId: string): Promise<n
   return rows[0]!.last_number;
 }
 
-export async function createTicket(ctx: TicketsContext, input: CreateTicketInput): Promise<Ticket> {
-  const caller = authorize(ctx.identity, WORK);
-  const data = {
+export interface NewTicket {
+  subject: string;
+  description: string;
+  priority: TicketPriority;
+  category: string | null;
+  tags: string[];
+  requesterName: string;
+  requesterEmail: string;
+  conversationId?: string | null;
+}
+
+/** Validates a createTicket input into a NewTicket, naming the field that is wrong. */
+export function newTicket(input: CreateTicketInput): NewTicket {
+  return {
     subject: text(input.subject, 'subject', 300),
     description: text(input.description ?? '', 'description', 20_000, { allowEmpty: true }),
     priority: input.priority,
@@ -111,18 +122,29 @@ export async function createTicket(ctx: TicketsContext, input: CreateTicketInput
     requesterName: text(input.requester.name, 'requester.name', 200),
     requesterEmail: email(input.requester.email, 'requester.email'),
   };
+}
+
+/**
+ * Writes a new ticket inside the caller's transaction: its number, SLA targets, first
+ * history entry and `ticket.created` event. Used by createTicket and by escalations.
+ */
+export async function insertTicket(em: EntityManager, tenantId: string, data: NewTicket, now: Date, who: { kind: string; id: string | null }, atRiskPercent: number): Promise<Ticket> {
+  const number = await nextNumber(em, tenantId);
+  const ticket = em.create(Ticket, { tenantId, number, ...data, createdAt: now, updatedAt: now });
+  const policy = await policyFor(em, tenantId, ticket.priority);
+  applyPolicy(ticket, policy);
+  reevaluate(ticket, policy, now, atRiskPercent);
+  record(em, ticket, who, [{ field: 'status', from: null, to: ticket.status }], now);
+  emitEvent(em, 'ticket.created', tenantId, { id: ticket.id, number, priority: ticket.priority, category: ticket.category, conversationId: ticket.conversationId ?? null });
+  await em.flush();
+  return ticket;
+}
+
+export async function createTicket(ctx: TicketsContext, input: CreateTicketInput): Promise<Ticket> {
+  const caller = authorize(ctx.identity, WORK);
+  const data = newTicket(input);
   const now = ctx.clock();
-  return ctx.em.transactional(async (em) => {
-    const number = await nextNumber(em, caller.tenantId);
-    const ticket = em.create(Ticket, { tenantId: caller.tenantId, number, ...data, createdAt: now, updatedAt: now });
-    const policy = await policyFor(em, caller.tenantId, ticket.priority);
-    applyPolicy(ticket, policy);
-    reevaluate(ticket, policy, now, ctx.config.SLA_AT_RISK_SHARE);
-    record(em, ticket, actor(caller), [{ field: 'status', from: null, to: ticket.status }], now);
-    emitEvent(em, 'ticket.created', caller.tenantId, { id: ticket.id, number, priority: ticket.priority, category: ticket.category });
-    await em.flush();
-    return ticket;
-  });
+  return ctx.em.transactional((em) => insertTicket(em, caller.tenantId, data, now, actor(caller), ctx.config.SLA_AT_RISK_SHARE));
 }
 
 /**
