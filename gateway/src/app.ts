@@ -37,6 +37,7 @@ import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type Ra
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
+import { startSubscriptions, type AccessCheck, type SubscriptionServer } from './subscriptions';
 
 export interface GatewayApp {
   url: string;
@@ -44,12 +45,20 @@ export interface GatewayApp {
   httpServer: http.Server;
   /** The configuration it runs with (tests start variants of it). */
   config: GatewayConfig;
+  /** graphql-ws on the same server and path; absent when SUBSCRIPTIONS_ENABLED is false. */
+  subscriptions?: SubscriptionServer;
   close(): Promise<void>;
 }
 
 export interface GatewayOptions {
   /** The clock the rate limiter reads, in ms since the epoch (tests inject one). */
   now?: () => number;
+  /**
+   * Subscriptions: for each Subscription field with arguments, the Query field the owning
+   * subgraph answers to check the caller may read that argument (none by default, so such
+   * fields are refused until configured).
+   */
+  subscriptions?: { accessChecks?: Record<string, AccessCheck> };
 }
 
 /** Request bodies larger than this are refused with 413 before anything parses them. */
@@ -222,6 +231,28 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   );
   app.use(lastResortErrorHandler(refuse, log));
 
+  const subscriptions = config.SUBSCRIPTIONS_ENABLED
+    ? startSubscriptions({
+        httpServer,
+        path: '/graphql',
+        supergraphSdl,
+        dataSource: (name, url) => {
+          const target = overrides[name as keyof typeof overrides] ?? url;
+          if (!target) throw new Error(`No URL for subgraph ${name}: set ${name.toUpperCase()}_URL`);
+          return new SubgraphDataSource(name, target, config.INTERNAL_SECRET, config.SUBGRAPH_TIMEOUT_MS);
+        },
+        authenticate: (credentials) => authenticator.authenticate(credentials),
+        redis,
+        accessChecks: options.subscriptions?.accessChecks,
+        validationRules: [operationLimitsRule(limits)],
+        maxTokens: limits.maxTokens,
+        formatError,
+        logger: log,
+        queueLimit: config.SUBSCRIPTION_QUEUE_LIMIT,
+        reauthMs: config.SUBSCRIPTION_REAUTH_SECONDS * 1000,
+      })
+    : undefined;
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.GATEWAY_PORT, config.HOST, () => resolve());
@@ -235,8 +266,10 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     port,
     httpServer,
     config,
+    subscriptions,
     close: () =>
       (closing ??= (async () => {
+        await subscriptions?.close(); // in-flight events delivered, sockets closed with 1001
         await apollo.stop();
         principals.close();
         await redis?.quit().catch(() => redis.disconnect());

@@ -48,6 +48,12 @@ export const gatewayEnv = {
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: env.int({ default: 600, min: 1 }),
   /** APQ registrations (hash + new query) per minute per tenant (per IP when anonymous). */
   APQ_REGISTRATIONS_PER_MINUTE: env.int({ default: 100, min: 1 }),
+  // ---- subscriptions (graphql-ws on /graphql; docs/api.md "Live updates") ----
+  SUBSCRIPTIONS_ENABLED: env.bool(true),
+  /** Results queued for one socket before it is closed with 1013 as too slow. */
+  SUBSCRIPTION_QUEUE_LIMIT: env.int({ default: 100, min: 1 }),
+  /** Seconds between re-checks of a connection's credentials (revoked, expired, changed → 4403); 0: never. */
+  SUBSCRIPTION_REAUTH_SECONDS: env.int({ default: 60, min: 0, max: 3600 }),
   /** Proxies in front of the gateway whose X-Forwarded-For to trust for the client IP (0: none). */
   TRUST_PROXY: env.int({ default: 0, min: 0, max: 10 }),
 };

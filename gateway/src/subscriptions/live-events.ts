@@ -1,0 +1,161 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from '@switchboard/kit';
+
+/**
+ * A live event: "this subscription field fired, for these arguments, about this entity".
+ * It carries the entity's key only; the gateway resolves the subscriber's selection from it.
+ */
+export interface LiveEvent {
+  /** The Subscription root field, e.g. `messageAdded`. */
+  field: string;
+  /** The arguments a subscriber's own must equal to receive it (compared as strings), e.g. `{ conversationId }`. */
+  args?: Record<string, unknown>;
+  /** The entity's representation: `{ __typename: 'Message', id }`. */
+  representation: { __typename: string; [key: string]: unknown };
+}
+
+/** Redis pub/sub channel of a tenant's live events. Tenant-scoped: a gateway only listens to its subscribers' tenants. */
+export const LIVE_CHANNEL_PREFIX = 'switchboard:live:';
+export const liveChannel = (tenantId: string) => `${LIVE_CHANNEL_PREFIX}${tenantId}`;
+
+/** Without Redis, live events stay in this process (npm start runs every service in one). */
+const local = new EventEmitter();
+local.setMaxListeners(0);
+
+/**
+ * Publishes a live event to a tenant's subscribers: on Redis when given one (every gateway
+ * replica hears it), else in-process. At-most-once: clients catch up with a cursor query on
+ * reconnect. Never throws; resolves to false when Redis refused it.
+ */
+export async function publishLive(redis: Redis | undefined, tenantId: string, event: LiveEvent): Promise<boolean> {
+  if (!tenantId) throw new Error('publishLive needs a tenant');
+  const channel = liveChannel(tenantId);
+  if (!redis) {
+    local.emit(channel, structuredClone(event));
+    return true;
+  }
+  return redis.publish(channel, JSON.stringify(event)).then(
+    () => true,
+    () => false,
+  );
+}
+
+export type LiveListener = (event: LiveEvent) => void;
+
+/**
+ * The gateway's side of the fan-out: one Redis subscriber connection per process, channels
+ * reference-counted (SUBSCRIBE on a tenant's first listener, UNSUBSCRIBE after its last);
+ * in-process when there is no Redis. Modelled on the kit's notifier.
+ */
+export class LiveEvents {
+  private readonly listeners = new Map<string, Set<LiveListener>>();
+  /** Redis SUBSCRIBE of each channel, settled once acknowledged (or failed: then ioredis resubscribes on reconnect). */
+  private readonly subscribed = new Map<string, Promise<void>>();
+  private readonly sub: Redis | undefined;
+  private closed = false;
+
+  constructor(redis: Redis | undefined, private readonly onError: (error: unknown) => void = () => {}) {
+    this.sub = redis?.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    if (this.sub) {
+      const sub = this.sub;
+      sub.on('error', () => {});
+      // After a reconnect, ioredis resubscribes by itself (autoResubscribe); nothing to do.
+      sub.on('message', (channel: string, raw: string) => {
+        let event: LiveEvent;
+        try {
+          event = JSON.parse(raw) as LiveEvent;
+        } catch {
+          return; // not ours
+        }
+        this.dispatch(channel, event);
+      });
+    }
+  }
+
+  /**
+   * Listens to a tenant's events until `stop` is called. `ready` resolves once the channel
+   * is subscribed (on Redis: SUBSCRIBE acknowledged), so nothing published after it is missed.
+   */
+  listen(tenantId: string, listener: LiveListener): { ready: Promise<void>; stop: () => void } {
+    if (this.closed) throw new Error('LiveEvents closed');
+    const channel = liveChannel(tenantId);
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      if (this.sub) {
+        this.subscribed.set(
+          channel,
+          this.sub.subscribe(channel).then(
+            () => undefined,
+            (error) => this.onError(error),
+          ),
+        );
+      } else local.on(channel, this.localHandler(channel));
+    }
+    set.add(listener);
+    let done = false;
+    const ready = this.subscribed.get(channel) ?? Promise.resolve();
+    const stop = () => {
+      if (done) return;
+      done = true;
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(channel) === set) {
+        this.listeners.delete(channel);
+        this.subscribed.delete(channel);
+        if (this.sub) {
+          if (!this.closed) this.sub.unsubscribe(channel).catch((error) => this.onError(error));
+        } else local.off(channel, this.localHandler(channel));
+      }
+    };
+    return { ready, stop };
+  }
+
+  /** Channels listened to now (for tests and metrics). */
+  channels(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  /** Stops hearing events (listeners stay registered but receive nothing more). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const channel of this.listeners.keys()) if (!this.sub) local.off(channel, this.localHandler(channel));
+    this.listeners.clear();
+    this.sub?.disconnect();
+  }
+
+  private readonly handlers = new Map<string, (event: LiveEvent) => void>();
+  private localHandler(channel: string): (event: LiveEvent) => void {
+    let handler = this.handlers.get(channel);
+    if (!handler) {
+      handler = (event) => this.dispatch(channel, event);
+      this.handlers.set(channel, handler);
+    }
+    return handler;
+  }
+
+  private dispatch(channel: string, event: LiveEvent): void {
+    if (this.closed || !isLiveEvent(event)) return;
+    for (const listener of [...(this.listeners.get(channel) ?? [])]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+}
+
+function isLiveEvent(value: unknown): value is LiveEvent {
+  const event = value as LiveEvent;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event.field === 'string' &&
+    typeof event.representation === 'object' &&
+    event.representation !== null &&
+    typeof event.representation.__typename === 'string' &&
+    (event.args === undefined || (typeof event.args === 'object' && event.args !== null))
+  );
+}
