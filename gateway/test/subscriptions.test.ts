@@ -116,6 +116,25 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(stack.chat.entityResolutions - resolutions).toBe(2);
   });
 
+  it('disconnects an open socket with 4403 once its API key is revoked', async () => {
+    const gateway = await stack.startGateway({ SUBSCRIPTION_REAUTH_SECONDS: 1 });
+    extra.push(gateway);
+    const owner = await stack.base.as('admin@acme.test');
+    const created = await stack.base.gql(
+      `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`,
+      { input: { name: 'live reauth', kind: 'FIRST_PARTY', scopes: ['conversations:read'] } },
+      owner,
+    );
+    const client = stack.connect(gateway, { apiKey: created.data.createApiKey.secret });
+    opened.push(client);
+    const sub = client.subscribe(MESSAGE_ADDED, { c: stack.conversations.acme });
+    await until(() => gateway.subscriptions!.stats().subscribers === 1, 'the subscription to register');
+    await stack.base.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.data.createApiKey.apiKey.id }, owner);
+    await until(() => client.closes.length > 0, 'the re-check to close the socket', 5_000);
+    expect(client.closes[0]!.code).toBe(4403);
+    expect(sub.results).toEqual([]);
+  });
+
   const withRedis = process.env.REDIS_URL ? it : it.skip;
   if (!process.env.REDIS_URL) console.log('REDIS_URL is not set: the two-gateway Redis fan-out test is skipped (in-process fan-out only).');
   withRedis('delivers through every gateway replica when fan-out goes through Redis', async () => {
