@@ -99,6 +99,21 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(intruder.results).toEqual([]);
   });
 
+  it('refuses, per subscription, queries over the socket, invalid documents and fields without a configured access check', async () => {
+    const unconfigured = await stack.startGateway({}, {});
+    extra.push(unconfigured);
+    const token = await stack.token('agent@acme.test');
+    const client = stack.connect(unconfigured, { authorization: `Bearer ${token}` });
+    opened.push(client);
+    const noCheck = client.subscribe(MESSAGE_ADDED, { c: stack.conversations.acme });
+    const query = client.subscribe(`query($c: ID!) { conversation(id: $c) { title } }`, { c: stack.conversations.acme });
+    const invalid = client.subscribe(`subscription { messageAdded(conversationId: "x") { nope } }`);
+    await until(() => [noCheck, query, invalid].every((s) => s.errors.length > 0), 'three refusals');
+    const code = (s: { errors: unknown[] }) => (s.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code;
+    expect([code(noCheck), code(query), code(invalid)]).toEqual(['FORBIDDEN', 'BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED']);
+    expect(client.closes).toEqual([]); // the socket itself stays open
+  });
+
   it('shares one execution per event among subscribers with the same document, variables and identity', async () => {
     const gateway = await stack.startGateway();
     extra.push(gateway);

@@ -15,6 +15,7 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
   type ExecutionResult,
   type FieldNode,
   type GraphQLField,
@@ -414,6 +415,29 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
     return group;
   }
 
+  /** Parses, validates, plans and access-checks a subscription: its execution arguments, or its errors. */
+  async function admit(ctx: WsContext, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const connection = connections.get(ctx);
+    if (!connection || closing) return [codeError('The server is shutting down', 'UPSTREAM_UNAVAILABLE')];
+    const p = prepare(payload.query, payload.operationName ?? undefined);
+    if (!('live' in p)) return p;
+    const coerced = getVariableValues(apiSchema, p.operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) return coerced.errors.map((e) => codeError(e.message, 'BAD_USER_INPUT'));
+    const variables = coerced.coerced;
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(p.field, p.fieldNode, variables);
+    } catch (error) {
+      return [codeError((error as Error).message, 'BAD_USER_INPUT')];
+    }
+    if (p.field.args.length > 0) {
+      const refused = await checkAccess(p.field.name, args, connection.identity);
+      if (refused) return refused;
+    }
+    const contextValue: LiveArgs = { prepared: p, variables, args, source: payload.query, connection };
+    return { schema: apiSchema, document: p.document, operationName: p.operationName, variableValues: variables, contextValue };
+  }
+
   // ------------------------------------------------------------ graphql-ws
 
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql' });
@@ -452,25 +476,13 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
         return true;
       },
       onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
-        const connection = connections.get(ctx as WsContext);
-        if (!connection || closing) return [codeError('The server is shutting down', 'UPSTREAM_UNAVAILABLE')];
-        const p = prepare(payload.query, payload.operationName ?? undefined);
-        if (!('live' in p)) return p;
-        const coerced = getVariableValues(apiSchema, p.operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => codeError(e.message, 'BAD_USER_INPUT'));
-        const variables = coerced.coerced;
-        let args: Record<string, unknown>;
         try {
-          args = getArgumentValues(p.field, p.fieldNode, variables);
+          return await admit(ctx as WsContext, payload);
         } catch (error) {
-          return [codeError((error as Error).message, 'BAD_USER_INPUT')];
+          // A planner or configuration failure is this subscription's error, not the socket's.
+          log.error('subscription refused by an internal error', { error: (error as Error)?.message });
+          return [codeError('Internal server error', 'INTERNAL_SERVER_ERROR')];
         }
-        if (p.field.args.length > 0) {
-          const refused = await checkAccess(p.field.name, args, connection.identity);
-          if (refused) return refused;
-        }
-        const contextValue: LiveArgs = { prepared: p, variables, args, source: payload.query, connection };
-        return { schema: apiSchema, document: p.document, operationName: p.operationName, variableValues: variables, contextValue };
       },
       subscribe: async (execArgs) => {
         const { prepared: p, variables, args, source, connection } = execArgs.contextValue as LiveArgs;
