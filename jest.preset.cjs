@@ -23,4 +23,6 @@ module.exports = {
   globalTeardown: path.join(__dirname, 'packages/kit/test-support/global-teardown.cjs'),
   reporters: ['default', path.join(__dirname, 'packages/kit/test-support/count-reporter.cjs')],
   testTimeout: 60_000,
+  // A handle a test forgot (a socket in a reconnect loop) must not keep CI waiting for ever.
+  forceExit: true,
 };

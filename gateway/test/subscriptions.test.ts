@@ -100,7 +100,7 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
   });
 
   it('refuses, per subscription, queries over the socket, invalid documents and fields without a configured access check', async () => {
-    const unconfigured = await stack.startGateway({}, {});
+    const unconfigured = await stack.startGateway({}, { subscriptions: { accessChecks: {} } });
     extra.push(unconfigured);
     const token = await stack.token('agent@acme.test');
     const client = stack.connect(unconfigured, { authorization: `Bearer ${token}` });

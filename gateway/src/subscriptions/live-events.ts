@@ -1,44 +1,6 @@
-import { EventEmitter } from 'node:events';
-import type { Redis } from '@switchboard/kit';
+import { liveChannel, localLiveEvents as local, type LiveEvent, type Redis } from '@switchboard/kit';
 
-/**
- * A live event: "this subscription field fired, for these arguments, about this entity".
- * It carries the entity's key only; the gateway resolves the subscriber's selection from it.
- */
-export interface LiveEvent {
-  /** The Subscription root field, e.g. `messageAdded`. */
-  field: string;
-  /** The arguments a subscriber's own must equal to receive it (compared as strings), e.g. `{ conversationId }`. */
-  args?: Record<string, unknown>;
-  /** The entity's representation: `{ __typename: 'Message', id }`. */
-  representation: { __typename: string; [key: string]: unknown };
-}
-
-/** Redis pub/sub channel of a tenant's live events. Tenant-scoped: a gateway only listens to its subscribers' tenants. */
-export const LIVE_CHANNEL_PREFIX = 'switchboard:live:';
-export const liveChannel = (tenantId: string) => `${LIVE_CHANNEL_PREFIX}${tenantId}`;
-
-/** Without Redis, live events stay in this process (npm start runs every service in one). */
-const local = new EventEmitter();
-local.setMaxListeners(0);
-
-/**
- * Publishes a live event to a tenant's subscribers: on Redis when given one (every gateway
- * replica hears it), else in-process. At-most-once: clients catch up with a cursor query on
- * reconnect. Never throws; resolves to false when Redis refused it.
- */
-export async function publishLive(redis: Redis | undefined, tenantId: string, event: LiveEvent): Promise<boolean> {
-  if (!tenantId) throw new Error('publishLive needs a tenant');
-  const channel = liveChannel(tenantId);
-  if (!redis) {
-    local.emit(channel, structuredClone(event));
-    return true;
-  }
-  return redis.publish(channel, JSON.stringify(event)).then(
-    () => true,
-    () => false,
-  );
-}
+export { LIVE_CHANNEL_PREFIX, liveChannel, publishLive, type LiveEvent } from '@switchboard/kit';
 
 export type LiveListener = (event: LiveEvent) => void;
 

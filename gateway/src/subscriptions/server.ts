@@ -35,6 +35,14 @@ import { LiveEvents, type LiveEvent } from './live-events';
 import { PrimaryDataSource, livePlan, type LiveContext, type LivePlan } from './plan';
 
 /** How a Subscription field with arguments is checked: the owning subgraph's Query field the caller must be able to read. */
+/**
+ * The graph's subscription fields that take an argument, and the Query field of the owning
+ * subgraph that says whether the caller may see it (NOT_FOUND for another tenant's id).
+ */
+export const ACCESS_CHECKS: Record<string, AccessCheck> = {
+  messageAdded: { query: 'conversation', arg: 'conversationId' },
+};
+
 export interface AccessCheck {
   /** The Query field, e.g. `conversation`. */
   query: string;
@@ -242,7 +250,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
     serviceMap[subgraph.name] = new PrimaryDataSource(options.dataSource(subgraph.name, subgraph.url) as GraphQLDataSource<GatewayContext & LiveContext>);
   }
   const rules = [...specifiedRules, ...(options.validationRules ?? [])];
-  const accessChecks = options.accessChecks ?? {};
+  const accessChecks = options.accessChecks ?? ACCESS_CHECKS;
 
   const live = new LiveEvents(options.redis, (error) => log.warn('live events', { error: (error as Error)?.message }));
   const connections = new Map<WsContext, Connection>();

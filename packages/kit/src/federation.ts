@@ -21,11 +21,18 @@ export interface SubgraphSchema {
  * subgraph schema, with the reference resolvers merged in.
  */
 export async function buildFederatedSchema(
-  options: Omit<BuildSchemaOptions, 'skipCheck'> & { references?: ReferenceResolvers },
+  options: Omit<BuildSchemaOptions, 'skipCheck'> & {
+    references?: ReferenceResolvers;
+    /**
+     * SDL added as it is: the subscription fields a subgraph declares so they compose and
+     * validate, though the gateway serves them from live events and never calls them here.
+     */
+    extraSdl?: string;
+  },
 ): Promise<SubgraphSchema> {
-  const { references = {}, ...typeGraphqlOptions } = options;
+  const { references = {}, extraSdl, ...typeGraphqlOptions } = options;
   const typeSchema = await buildSchema({ ...typeGraphqlOptions, skipCheck: true });
-  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeSchema)}`;
+  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeSchema)}${extraSdl ? `\n\n${extraSdl.trim()}\n` : ''}`;
   const resolvers = createResolversMap(typeSchema) as GraphQLResolverMap<unknown>;
   for (const [typeName, ref] of Object.entries(references)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...ref } as never;

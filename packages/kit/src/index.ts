@@ -14,6 +14,7 @@ export * from './events';
 export * from './federation';
 export * from './http';
 export * from './identity';
+export * from './live';
 export * from './logger';
 export * from './metrics';
 export * from './notifier';

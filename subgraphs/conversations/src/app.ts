@@ -1,4 +1,4 @@
-import { consumeUserDirectory, startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
+import { consumeUserDirectory, publishLive, startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
 import DataLoader from 'dataloader';
 import type { ConversationsContext } from './context';
 import type { ConversationsConfig } from './env';
@@ -29,7 +29,7 @@ export async function bootstrap(config: ConversationsConfig & { DATABASE_URL: st
       store = mongo ?? new PostgresConversationStore(orm);
       return [consumeUserDirectory(orm, bus, AGENT_DIRECTORY_GROUP, Agent), async () => mongo?.close()];
     },
-    context: (identity, em) => {
+    context: (identity, em, { redis }) => {
       const s = store!;
       const tenantId = identity.tenantId ?? '';
       return {
@@ -37,6 +37,7 @@ export async function bootstrap(config: ConversationsConfig & { DATABASE_URL: st
         em,
         store: s,
         config,
+        live: (event) => (tenantId ? publishLive(redis, tenantId, event) : Promise.resolve(false)),
         conversations: new DataLoader<string, Conversation | null>(async (ids) => {
           const rows = tenantId ? await s.getConversations(tenantId, ids) : [];
           const byId = new Map(rows.map((c) => [c.id, c]));

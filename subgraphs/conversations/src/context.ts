@@ -1,4 +1,4 @@
-import type { EntityManager, Identity } from '@switchboard/kit';
+import type { EntityManager, Identity, LiveEvent } from '@switchboard/kit';
 import type DataLoader from 'dataloader';
 import type { ConversationsConfig } from './env';
 import type { Conversation, ConversationStore } from './store/types';
@@ -10,4 +10,6 @@ export interface ConversationsContext {
   store: ConversationStore;
   config: ConversationsConfig;
   conversations: DataLoader<string, Conversation | null>;
+  /** Tells the caller's tenant's live subscribers (through the gateway) that something happened. */
+  live(event: LiveEvent): Promise<unknown>;
 }

@@ -3,8 +3,27 @@ import { ConversationResolver, MessageResolver, references } from './modules/con
 
 let built: Promise<SubgraphSchema> | undefined;
 
+/**
+ * Live fields. The gateway serves them (graphql-ws): it answers each from the entity key in
+ * a live event this subgraph publishes, and checks access to `conversationId` with the
+ * `conversation` query when a client subscribes.
+ */
+const SUBSCRIPTIONS = `
+type Subscription {
+  "A message was added to the conversation (any author)."
+  messageAdded(conversationId: ID!): Message
+  "A conversation of your tenant started, was handed off, assigned, resolved or reopened: the agent queue, live."
+  conversationUpdated: Conversation
+}
+`;
+
 /** The conversations subgraph schema (built once per process: type-graphql's metadata is global). */
 export function conversationsSchema(): Promise<SubgraphSchema> {
-  built ??= buildFederatedSchema({ resolvers: [ConversationResolver, MessageResolver], orphanedTypes: [PageInfo], references });
+  built ??= buildFederatedSchema({
+    resolvers: [ConversationResolver, MessageResolver],
+    orphanedTypes: [PageInfo],
+    references,
+    extraSdl: SUBSCRIPTIONS,
+  });
   return built;
 }

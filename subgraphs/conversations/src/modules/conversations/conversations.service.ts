@@ -68,9 +68,9 @@ export async function startConversation(ctx: ConversationsContext, input: StartC
     priority: (input.priority as Priority | null) ?? 'NORMAL',
     tags,
   });
-  if (!first) return conversation;
-  await ctx.store.appendMessage(caller.tenantId, conversation.id, { authorKind: 'CUSTOMER', text: first });
-  return (await ctx.store.getConversation(caller.tenantId, conversation.id))!;
+  const sent = first ? await ctx.store.appendMessage(caller.tenantId, conversation.id, { authorKind: 'CUSTOMER', text: first }) : null;
+  await announce(ctx, conversation.id, { queue: true, messageId: sent?.message.id });
+  return sent ? (await ctx.store.getConversation(caller.tenantId, conversation.id))! : conversation;
 }
 
 function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null } {
@@ -100,13 +100,15 @@ export async function sendMessage(ctx: ConversationsContext, input: SendMessageI
   }
   const conversation = await findConversation(ctx, input.conversationId);
   if (conversation.status === 'CLOSED') throw new InvalidTransitionError('The conversation is closed; start a new one', 'CLOSED', []);
-  return ctx.store.appendMessage(caller.tenantId, conversation.id, {
+  const result = await ctx.store.appendMessage(caller.tenantId, conversation.id, {
     ...author,
     text: body,
     attachments: attachments.map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
     metadata: input.metadata ?? {},
     idempotencyKey: input.idempotencyKey ?? null,
   });
+  if (result.created) await announce(ctx, conversation.id, { messageId: result.message.id });
+  return result;
 }
 
 /** Moves a conversation, refusing moves the workflow does not allow (INVALID_TRANSITION, with what is allowed). */
@@ -124,13 +126,15 @@ async function move(
   }
   const updated = await ctx.store.updateConversation(caller.tenantId, id, options.expectedVersion ?? current.version, { status: to, ...options.patch });
   ctx.conversations.clear(id).prime(id, updated);
+  await announce(ctx, id, { queue: true });
   return { caller, before: current, after: updated };
 }
 
 export async function handoffToHuman(ctx: ConversationsContext, id: string, reason: string) {
   const why = text(reason, 'reason', 500);
   const { caller, after } = await move(ctx, id, 'QUEUED', { from: 'BOT' });
-  await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Handed off to a human: ${why}`, metadata: { reason: why } });
+  const note = await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Handed off to a human: ${why}`, metadata: { reason: why } });
+  await announce(ctx, id, { messageId: note.message.id });
   return (await ctx.store.getConversation(caller.tenantId, id)) ?? after;
 }
 
@@ -206,6 +210,15 @@ export async function escalateToTicket(ctx: ConversationsContext, id: string, in
     byUserId: caller.userId ?? null,
   });
   await ctx.em.flush();
-  await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Escalated to a ticket: ${subject}` });
+  const note = await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Escalated to a ticket: ${subject}` });
+  await announce(ctx, id, { messageId: note.message.id });
   return (await ctx.store.getConversation(caller.tenantId, id)) ?? conversation;
+}
+
+/** Live events after a change has committed: the queue, and the conversation's new message. */
+export async function announce(ctx: ConversationsContext, conversationId: string, what: { messageId?: string; queue?: boolean }): Promise<void> {
+  if (what.messageId) {
+    await ctx.live({ field: 'messageAdded', args: { conversationId }, representation: { __typename: 'Message', id: what.messageId } });
+  }
+  if (what.queue) await ctx.live({ field: 'conversationUpdated', representation: { __typename: 'Conversation', id: conversationId } });
 }
