@@ -10,6 +10,7 @@ COPY packages/kit/package.json packages/kit/
 COPY packages/launcher/package.json packages/launcher/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY subgraphs/tickets/package.json subgraphs/tickets/
+COPY subgraphs/conversations/package.json subgraphs/conversations/
 COPY gateway/package.json gateway/
 COPY bench/package.json bench/
 RUN npm install --omit=dev --no-audit --no-fund
