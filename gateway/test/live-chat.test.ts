@@ -84,4 +84,43 @@ describe('live chat through the gateway', () => {
     expect(globexQueue.results.every((r) => r.data.conversationUpdated.contact.name === 'Globex customer')).toBe(true);
     expect(acmeQueue.results.every((r) => r.data.conversationUpdated.contact.name === 'Robin')).toBe(true);
   });
+
+  it('pushes ticket changes to ticketUpdated subscribers, and SLA alerts to the tenant’s consoles', async () => {
+    const sup = await stack.as('supervisor@acme.test');
+    await stack.gql(`mutation { upsertSlaPolicy(input: { priority: URGENT, firstResponseMinutes: 10, resolutionMinutes: 60 }) { id } }`, {}, sup);
+    const ticket = (await stack.gql(`mutation { createTicket(input: { subject: "Site down", priority: URGENT, requester: { name: "Pat", email: "pat@example.com" } }) { id } }`, {}, sup)).data.createTicket;
+    const console = await connect('supervisor@acme.test');
+    const updates = subscribe(console, `subscription($id: ID!) { ticketUpdated(id: $id) { status version assignee { name } } }`, { id: ticket.id });
+    const alerts = subscribe(console, `subscription { slaAlert { id sla { state } } }`);
+    const globexConsole = await connect('admin@globex.test');
+    const globexAlerts = subscribe(globexConsole, `subscription { slaAlert { id } }`);
+    const globexAdmin = await stack.as('admin@globex.test');
+    // Probe the same socket: once a later subscription delivers, the earlier one is in place.
+    const globexProbe = subscribe(globexConsole, `subscription { conversationUpdated { id } }`);
+    let probes = 0;
+    await until(() => {
+      if (globexProbe.results.length === 0 && probes++ % 20 === 0) void stack.gql(`mutation { startConversation(input: { channel: SMS, contact: { name: "probe" } }) { id } }`, {}, globexAdmin);
+      return globexProbe.results.length > 0;
+    }, 'globex’s console to be connected');
+    await stack.gql(`mutation { upsertSlaPolicy(input: { priority: URGENT, firstResponseMinutes: 10, resolutionMinutes: 60 }) { id } }`, {}, globexAdmin);
+    const globexTicket = (await stack.gql(`mutation { createTicket(input: { subject: "Globex down", priority: URGENT, requester: { name: "Gil", email: "gil@example.com" } }) { id } }`, {}, globexAdmin)).data.createTicket;
+    let tries = 0;
+    await until(() => {
+      if (updates.results.length === 0 && tries++ % 20 === 0) {
+        void stack.gql(`mutation($id: ID!) { updateTicket(id: $id, input: { tags: ["probe${tries}"] }) { id } }`, { id: ticket.id }, sup);
+      }
+      return updates.results.length > 0;
+    }, 'the ticketUpdated subscription to start');
+    const seen = updates.results.length;
+    await stack.gql(`mutation($id: ID!) { changeTicketStatus(id: $id, status: IN_PROGRESS) { id } }`, { id: ticket.id }, sup);
+    await until(() => updates.results.slice(seen).some((r) => r.data?.ticketUpdated?.status === 'IN_PROGRESS'), 'the status change');
+
+    const { runSlaCheck } = await import('@switchboard/tickets');
+    await runSlaCheck(stack.tickets!.orm, new Date(Date.now() + 20 * 60_000), 25);
+    await until(() => alerts.results.some((r) => r.data?.slaAlert?.id === ticket.id), 'the SLA alert');
+    expect(alerts.results.find((r) => r.data?.slaAlert?.id === ticket.id).data.slaAlert.sla.state).toBe('BREACHED');
+    // Globex hears its own alert from the same check, and never acme's.
+    await until(() => globexAlerts.results.some((r) => r.data?.slaAlert?.id === globexTicket.id), 'globex’s own alert');
+    expect(globexAlerts.results.map((r) => r.data.slaAlert.id)).toEqual([globexTicket.id]);
+  });
 });

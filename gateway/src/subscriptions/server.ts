@@ -41,6 +41,7 @@ import { PrimaryDataSource, livePlan, type LiveContext, type LivePlan } from './
  */
 export const ACCESS_CHECKS: Record<string, AccessCheck> = {
   messageAdded: { query: 'conversation', arg: 'conversationId' },
+  ticketUpdated: { query: 'ticket', arg: 'id' },
 };
 
 export interface AccessCheck {

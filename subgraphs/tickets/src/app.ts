@@ -1,4 +1,4 @@
-import { startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
+import { publishLive, startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
 import type { TicketsContext } from './context';
 import type { TicketsConfig } from './env';
 import { createLoaders } from './loaders';
@@ -34,12 +34,19 @@ export async function bootstrap(config: TicketsConfig & { DATABASE_URL: string }
     migrations,
     cached: ['Ticket'],
     schema: ticketsSchema,
-    background: ({ orm, bus, log }) => [
+    background: ({ orm, bus, log, redis }) => [
       consumeUserDirectory(orm, bus),
       consumeEscalations(orm, bus, clock, config.SLA_AT_RISK_SHARE),
-      startSlaMonitor(orm, { intervalMs: config.SLA_CHECK_INTERVAL_MS, defaultAtRiskPercent: config.SLA_AT_RISK_SHARE, clock, logger: log }),
+      startSlaMonitor(orm, { intervalMs: config.SLA_CHECK_INTERVAL_MS, defaultAtRiskPercent: config.SLA_AT_RISK_SHARE, clock, logger: log, redis }),
     ],
-    context: (identity, em, { cache }) => ({ identity, em, config, clock, loaders: createLoaders(cache, em, identity) }),
+    context: (identity, em, { cache, redis }) => ({
+      identity,
+      em,
+      config,
+      clock,
+      loaders: createLoaders(cache, em, identity),
+      live: (event) => (identity.tenantId ? publishLive(redis, identity.tenantId, event) : Promise.resolve(false)),
+    }),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { EntityCache, EntityManager, Identity } from '@switchboard/kit';
+import type { EntityCache, EntityManager, Identity, LiveEvent } from '@switchboard/kit';
 import type { TicketsConfig } from './env';
 import type { TicketsLoaders } from './loaders';
 
@@ -9,6 +9,8 @@ export interface TicketsContext {
   loaders: TicketsLoaders;
   /** Injectable so tests move time instead of sleeping. */
   clock: () => Date;
+  /** Tells the caller's tenant's live subscribers (through the gateway) that something happened. */
+  live(event: LiveEvent): Promise<unknown>;
 }
 
 export type { EntityCache };

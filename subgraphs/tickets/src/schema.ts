@@ -6,12 +6,23 @@ import { ConversationTicketsResolver, conversationReference } from './modules/es
 
 let built: Promise<SubgraphSchema> | undefined;
 
+/** Live fields, served by the gateway from the live events this subgraph publishes after each commit. */
+const SUBSCRIPTIONS = `
+type Subscription {
+  "The ticket changed: status, priority, assignee, a comment, its SLA state."
+  ticketUpdated(id: ID!): Ticket
+  "A ticket of your tenant became AT_RISK or BREACHED."
+  slaAlert: Ticket
+}
+`;
+
 /** The tickets subgraph schema (built once per process: type-graphql's metadata is global). */
 export function ticketsSchema(): Promise<SubgraphSchema> {
   built ??= buildFederatedSchema({
     resolvers: [TicketResolver, TicketHistoryResolver, TicketCommentResolver, SlaPolicyResolver, UserTicketsResolver, ConversationTicketsResolver],
     orphanedTypes: [PageInfo],
     references: { ...ticketReference, ...userReference, ...conversationReference },
+    extraSdl: SUBSCRIPTIONS,
   });
   return built;
 }

@@ -178,6 +178,8 @@ async function writeTicket(
       return ticket;
     });
     ctx.loaders.ticket.clear(id);
+    // After the commit: subscribers resolve the ticket as it now is.
+    await ctx.live({ field: 'ticketUpdated', args: { id: ticket.id }, representation: { __typename: 'Ticket', id: ticket.id } });
     return ticket;
   } catch (error) {
     if (error instanceof OptimisticLockError) {
