@@ -1,0 +1,59 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { bootstrap as startGateway, type GatewayApp } from '../src/app';
+import { startStack, type Stack } from './stack';
+import { until } from './subscription-stack';
+
+// Two gateways (each with its own subscriber connection when there is Redis, so events cross
+// between them only through Redis), 200 sockets split across them, 100 messages.
+let stack: Stack;
+const gateways: GatewayApp[] = [];
+const clients: Client[] = [];
+const redisUrl = process.env.REDIS_URL;
+
+beforeAll(async () => {
+  stack = await startStack({ conversations: true, redisUrl: redisUrl ?? '' });
+  for (let i = 0; i < 2; i++) {
+    const config = { ...stack.gateway.config, REDIS_URL: redisUrl, GATEWAY_PORT: 0, RATE_LIMIT_ENABLED: false };
+    gateways.push(await startGateway(config as typeof stack.gateway.config, undefined, {}));
+  }
+  if (!redisUrl) console.log('live fan-out test: no REDIS_URL, so both gateways hear events in-process (the cross-process path is tested when REDIS_URL is set)');
+});
+afterAll(async () => {
+  for (const c of clients) await c.dispose();
+  for (const g of gateways) await g.close();
+  await stack.close();
+});
+
+it('delivers all of 100 messages, in order, once each, to 200 subscribers across two gateways', async () => {
+  const agent = await stack.as('agent@acme.test');
+  const { authorization } = await stack.as('supervisor@acme.test');
+  const conversation = (await stack.gql(`mutation { startConversation(input: { channel: WEB, contact: { name: "Load" } }) { id } }`, {}, agent)).data.startConversation;
+  const received: string[][] = [];
+  for (let i = 0; i < 200; i++) {
+    const gateway = gateways[i % 2]!;
+    const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization }, retryAttempts: 0 });
+    clients.push(client);
+    const texts: string[] = [];
+    received.push(texts);
+    client.subscribe(
+      { query: `subscription($id: ID!) { messageAdded(conversationId: $id) { text } }`, variables: { id: conversation.id } },
+      { next: (v) => void texts.push((v.data as { messageAdded: { text: string } }).messageAdded.text), error: () => {}, complete: () => {} },
+    );
+  }
+  const send = (text: string) => stack.gql(`mutation($id: ID!, $t: String!) { sendMessage(input: { conversationId: $id, text: $t }) { created } }`, { id: conversation.id, t: text }, agent);
+  // Probe until every socket has heard something: all 200 subscriptions are in place.
+  let probe = 0;
+  await until(
+    () => {
+      if (received.some((r) => r.length === 0) && probe++ % 10 === 0) void send('probe');
+      return received.every((r) => r.length > 0);
+    },
+    'all 200 subscriptions to be in place',
+    20_000,
+  );
+  const expected = Array.from({ length: 100 }, (_, i) => `m-${i}`);
+  for (const text of expected) await send(text);
+  await until(() => received.every((r) => r.filter((t) => t.startsWith('m-')).length >= 100), 'every message at every subscriber', 20_000);
+  for (const r of received) expect(r.filter((t) => t.startsWith('m-'))).toEqual(expected); // all, in order, no duplicates
+});
