@@ -123,4 +123,22 @@ describe('live chat through the gateway', () => {
     await until(() => globexAlerts.results.some((r) => r.data?.slaAlert?.id === globexTicket.id), 'globex’s own alert');
     expect(globexAlerts.results.map((r) => r.data.slaAlert.id)).toEqual([globexTicket.id]);
   });
+
+  it('shows who is typing, live, without storing anything', async () => {
+    const agent = await stack.as('agent@acme.test');
+    const conversation = (await stack.gql(START, {}, agent)).data.startConversation;
+    const watcher = subscribe(await connect('supervisor@acme.test'), `subscription($id: ID!) { typing(conversationId: $id) { isTyping user { name } conversation { id } } }`, { id: conversation.id });
+    let n = 0;
+    await until(() => {
+      if (!watcher.results.some((r) => r.data?.typing?.isTyping === false) && n++ % 20 === 0) {
+        void stack.gql(`mutation($id: ID!) { setTyping(conversationId: $id, isTyping: false) { id } }`, { id: conversation.id }, agent);
+      }
+      return watcher.results.some((r) => r.data?.typing?.isTyping === false);
+    }, 'the typing subscription to start');
+    await stack.gql(`mutation($id: ID!) { setTyping(conversationId: $id, isTyping: true) { id } }`, { id: conversation.id }, agent);
+    await until(() => watcher.results.some((r) => r.data?.typing?.isTyping === true), 'the typing event');
+    expect(watcher.results.find((r) => r.data?.typing?.isTyping === true).data.typing).toEqual({ isTyping: true, user: { name: 'Alex Agent' }, conversation: { id: conversation.id } });
+    const globex = await stack.as('admin@globex.test');
+    expect((await stack.gql(`mutation($id: ID!) { setTyping(conversationId: $id, isTyping: true) { id } }`, { id: conversation.id }, globex)).errors![0]!.extensions!.code).toBe('NOT_FOUND');
+  });
 });

@@ -42,6 +42,7 @@ import { PrimaryDataSource, livePlan, type LiveContext, type LivePlan } from './
 export const ACCESS_CHECKS: Record<string, AccessCheck> = {
   messageAdded: { query: 'conversation', arg: 'conversationId' },
   ticketUpdated: { query: 'ticket', arg: 'id' },
+  typing: { query: 'conversation', arg: 'conversationId' },
 };
 
 export interface AccessCheck {

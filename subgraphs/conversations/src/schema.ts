@@ -1,5 +1,5 @@
 import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
-import { ConversationResolver, MessageResolver, references } from './modules/conversations/conversation.resolver';
+import { ConversationResolver, MessageResolver, TypingResolver, references } from './modules/conversations/conversation.resolver';
 
 let built: Promise<SubgraphSchema> | undefined;
 
@@ -14,13 +14,15 @@ type Subscription {
   messageAdded(conversationId: ID!): Message
   "A conversation of your tenant started, was handed off, assigned, resolved or reopened: the agent queue, live."
   conversationUpdated: Conversation
+  "Someone started or stopped typing in the conversation."
+  typing(conversationId: ID!): TypingIndicator
 }
 `;
 
 /** The conversations subgraph schema (built once per process: type-graphql's metadata is global). */
 export function conversationsSchema(): Promise<SubgraphSchema> {
   built ??= buildFederatedSchema({
-    resolvers: [ConversationResolver, MessageResolver],
+    resolvers: [ConversationResolver, MessageResolver, TypingResolver],
     orphanedTypes: [PageInfo],
     references,
     extraSdl: SUBSCRIPTIONS,

@@ -3,6 +3,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { ConversationsContext } from '../../context';
 import type { Conversation, Message } from '../../store/types';
 import { User } from '../users/user.stub';
+import { TypingIndicator, resolveTyping, setTyping } from './typing';
 import {
   ContactType,
   ConversationConnection,
@@ -95,6 +96,11 @@ export class ConversationResolver {
     return escalateToTicket(ctx, id, { subject, priority, category });
   }
 
+  @Mutation(() => TypingIndicator, { description: 'Tells the conversation’s `typing` subscribers that you started or stopped typing. Nothing is stored.' })
+  setTyping(@Arg('conversationId', () => ID) conversationId: string, @Arg('isTyping') isTyping: boolean, @Ctx() ctx: ConversationsContext) {
+    return setTyping(ctx, conversationId, isTyping);
+  }
+
   @Mutation(() => ConversationType, { description: 'Sets unreadCount to 0.' })
   markRead(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
     return markRead(ctx, id);
@@ -115,6 +121,19 @@ export class ConversationResolver {
     @Arg('before', () => String, { nullable: true }) before?: string,
   ) {
     return withNodes(await ctx.store.listMessages(c.tenantId, c.id, { first, after, last, before }));
+  }
+}
+
+@Resolver(() => TypingIndicator)
+export class TypingResolver {
+  @FieldResolver(() => User, { nullable: true, description: 'The agent typing; null for the customer.' })
+  user(@Root() t: TypingIndicator): User | null {
+    return t.userId ? { id: t.userId } : null;
+  }
+
+  @FieldResolver(() => ConversationType)
+  conversation(@Root() t: TypingIndicator, @Ctx() ctx: ConversationsContext): Promise<Conversation> {
+    return findConversation(ctx, t.conversationId);
   }
 }
 
@@ -142,4 +161,5 @@ export const references = {
     },
   },
   User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+  TypingIndicator: { __resolveReference: (ref: { id: string }, ctx: ConversationsContext) => resolveTyping(ctx, ref.id) },
 };
