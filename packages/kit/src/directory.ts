@@ -34,11 +34,20 @@ export function consumeUserDirectory<T extends DirectoryEntry>(orm: MikroORM, bu
   );
 }
 
-/** Newer facts win: an event older than the row (redelivered out of order) changes nothing. */
+/**
+ * Newer facts win: an event older than the row (redelivered out of order) changes nothing.
+ * One upsert statement, so a seed and the event consumer writing the same user at once
+ * cannot both insert it.
+ */
 export async function upsertDirectoryEntry<T extends DirectoryEntry>(em: EntityManager, entity: EntityClass<T>, tenantId: string, u: UserUpserted, at: Date): Promise<void> {
-  const existing = (await em.findOne(entity, { id: u.id, tenantId } as never, { filters: false })) as T | null;
-  if (existing && existing.updatedAt > at) return;
-  const row = existing ?? (em.create(entity, { id: u.id, tenantId, name: u.name, role: u.role, skills: u.skills, updatedAt: at } as never) as T);
-  Object.assign(row, { name: u.name, role: u.role, skills: u.skills, updatedAt: at });
-  await em.flush();
+  const meta = em.getMetadata().get(entity.name);
+  const table = `"${meta.schema ?? em.config.get('schema')}"."${meta.tableName}"`;
+  await em.getConnection().execute(
+    `insert into ${table} ("id", "tenant_id", "name", "role", "skills", "updated_at") values (?, ?, ?, ?, ?, ?)
+     on conflict ("id") do update set "name" = excluded."name", "role" = excluded."role", "skills" = excluded."skills", "updated_at" = excluded."updated_at"
+     where ${table}."updated_at" <= excluded."updated_at"`,
+    [u.id, tenantId, u.name, u.role, JSON.stringify(u.skills ?? []), at],
+    'run',
+    em.getTransactionContext(),
+  );
 }

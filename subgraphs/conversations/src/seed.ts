@@ -1,4 +1,4 @@
-import { upsertDirectoryEntry, type RunningSubgraph } from '@switchboard/kit';
+import { emitEvent, upsertDirectoryEntry, type RunningSubgraph } from '@switchboard/kit';
 import { Agent } from './modules/agents/agent.entity';
 import type { Channel, ConversationStatus, ConversationStore } from './store/types';
 
@@ -41,6 +41,21 @@ export async function seedDemoConversations(app: RunningSubgraph & { store: Conv
       });
       for (const [kind, text] of s.lines) {
         await app.store.appendMessage(tenantId, conversation.id, { authorKind: kind as 'CUSTOMER', authorId: kind === 'AGENT' ? (agent?.id ?? null) : null, text });
+      }
+      if (s.status === 'QUEUED' || s.status === 'ASSIGNED') {
+        // Some demo conversations led to tickets: asked for the way escalateToTicket does, by event.
+        const em = app.orm.em.fork();
+        emitEvent(em, 'conversation.escalated', tenantId, {
+          conversationId: conversation.id,
+          subject: `${s.lines[0]![1]} (from ${s.channel})`,
+          description: s.lines.map(([k, t]) => `${k}: ${t}`).join('\n'),
+          priority: 'HIGH',
+          category: null,
+          requesterName: s.contact,
+          requesterEmail: `${s.contact.split(' ')[0]!.toLowerCase()}@example.com`,
+          byUserId: null,
+        });
+        await em.flush();
       }
       if (s.status !== 'BOT') {
         const assigned = s.status === 'ASSIGNED' || s.status === 'RESOLVED';
