@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
 import type { FromWorker, ToWorker } from './live-worker';
+import { percentile } from './measure';
 import { freePort, startService, type Child } from './processes';
 
 const SIZES = (process.env.BENCH_LIVE_SUBSCRIPTIONS ?? '1000,10000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -48,10 +49,6 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** The soft limit on open files of this process (child processes inherit it). */
 function openFilesLimit(): number {
