@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
 import { AuditEntry, AuditSubscriber } from './audit';
 import { TenantOwned } from './entity';
+import { DirectoryUser } from './directory';
 import { OutboxEvent, ProcessedEvent } from './events';
 import { currentScope } from './context';
 import type { Metrics } from './metrics';
@@ -61,7 +62,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     // Several ORMs share a process under npm start: each needs its own context name, or a
     // fork taken inside another ORM's transaction would resolve to that ORM's EntityManager.
     contextName: schema,
-    entities: [TenantOwned, ...options.entities, AuditEntry, OutboxEvent, ProcessedEvent],
+    entities: [TenantOwned, DirectoryUser, ...options.entities, AuditEntry, OutboxEvent, ProcessedEvent],
     extensions: [Migrator],
     subscribers: [new AuditSubscriber(), ...(options.subscribers ?? [])],
     ...(options.metrics ? statementCounter(options.metrics) : {}),

@@ -1,4 +1,4 @@
-import type { EntityClass } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property, type EntityClass } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from './db';
 import { idempotent, type EventBus } from './events';
@@ -11,6 +11,33 @@ export interface DirectoryEntry {
   role: string;
   skills: string[];
   updatedAt: Date;
+}
+
+/**
+ * The columns of a directory table. A subgraph declares its own
+ * `@Entity({ tableName: 'agent' }) @Filter(tenantFilter) class Agent extends DirectoryUser {}`
+ * (and creates the table in its migrations).
+ */
+@Entity({ abstract: true })
+export abstract class DirectoryUser implements DirectoryEntry {
+  /** The user's id in the tenants subgraph. */
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  tenantId!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text' })
+  role!: string;
+
+  @Property({ type: 'jsonb' })
+  skills: string[] = [];
+
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
 }
 
 /** The payload of `user.upserted`. */
