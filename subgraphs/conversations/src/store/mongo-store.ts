@@ -1,7 +1,7 @@
 import { BadInputError, ConflictError, NotFoundError } from '@switchboard/kit';
 import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { bidirectionalPage, connection, emptyCounts, encodeCursor, forwardPage, nextMessageAt, uuidv7 } from './shared';
+import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, messageOf, nextMessageAt, uuidv7 } from './shared';
 import type {
   AppendResult,
   Attachment,
@@ -84,46 +84,16 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Mong
   }
 }
 
+const toContact = (c: ContactDoc) => contactOf({ ...c, id: c._id });
+const toConversation = (c: ConversationDoc, contact: ContactDoc) => conversationOf({ ...c, id: c._id }, toContact(contact));
+const toMessage = (m: MessageDoc) => messageOf({ ...m, id: m._id });
+
 function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
 }
 
-function toContact(c: ContactDoc): Contact {
-  return { id: c._id, tenantId: c.tenantId, name: c.name, email: c.email, phone: c.phone, externalIds: { ...c.externalIds }, createdAt: c.createdAt };
-}
 
-function toConversation(c: ConversationDoc, contact: ContactDoc): Conversation {
-  return {
-    id: c._id,
-    tenantId: c.tenantId,
-    channel: c.channel,
-    contact: toContact(contact),
-    status: c.status,
-    assigneeId: c.assigneeId,
-    tags: [...c.tags],
-    priority: c.priority,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-    lastMessageAt: c.lastMessageAt,
-    unreadCount: c.unreadCount,
-    version: c.version,
-  };
-}
 
-function toMessage(m: MessageDoc): Message {
-  return {
-    id: m._id,
-    tenantId: m.tenantId,
-    conversationId: m.conversationId,
-    authorKind: m.authorKind,
-    authorId: m.authorId,
-    text: m.text,
-    attachments: m.attachments.map((a) => ({ ...a })),
-    metadata: { ...m.metadata },
-    idempotencyKey: m.idempotencyKey ?? null,
-    createdAt: m.createdAt,
-  };
-}
 
 /**
  * The MongoDB store (official driver), one collection per kind. It runs without

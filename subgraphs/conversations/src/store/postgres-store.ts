@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, type EntityManager, type Metrics } from '@switchboard/kit';
 import { migrations } from '../migrations';
 import { ContactEntity, ConversationEntity, MessageEntity, conversationEntities } from './postgres/entities';
-import { bidirectionalPage, connection, emptyCounts, encodeCursor, forwardPage, isUuid, nextMessageAt, uuidv7 } from './shared';
+import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, nextMessageAt, uuidv7 } from './shared';
 import type {
   AppendResult,
   BidirectionalPage,
@@ -49,45 +49,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   return new PostgresConversationStore(orm, { ownsOrm: true });
 }
 
+const toContact = contactOf;
+const toConversation = conversationOf;
+const toMessage = (m: MessageEntity) => messageOf(m);
+
 /** Thrown inside appendMessage's transaction when a concurrent send took the idempotency key first: roll back, return theirs. */
 class KeyTaken extends Error {}
 
-function toContact(c: ContactEntity): Contact {
-  return { id: c.id, tenantId: c.tenantId, name: c.name, email: c.email, phone: c.phone, externalIds: { ...c.externalIds }, createdAt: c.createdAt };
-}
 
-function toConversation(c: ConversationEntity, contact: ContactEntity): Conversation {
-  return {
-    id: c.id,
-    tenantId: c.tenantId,
-    channel: c.channel,
-    contact: toContact(contact),
-    status: c.status,
-    assigneeId: c.assigneeId,
-    tags: [...c.tags],
-    priority: c.priority,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-    lastMessageAt: c.lastMessageAt,
-    unreadCount: c.unreadCount,
-    version: c.version,
-  };
-}
 
-function toMessage(m: MessageEntity): Message {
-  return {
-    id: m.id,
-    tenantId: m.tenantId,
-    conversationId: m.conversationId,
-    authorKind: m.authorKind,
-    authorId: m.authorId,
-    text: m.text,
-    attachments: m.attachments.map((a) => ({ ...a })),
-    metadata: { ...m.metadata },
-    idempotencyKey: m.idempotencyKey,
-    createdAt: m.createdAt,
-  };
-}
 
 /**
  * Writes that describe a change (create, update) go through the unit of work, so the audit

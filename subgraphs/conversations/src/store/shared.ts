@@ -1,6 +1,6 @@
 import { BadInputError } from '@switchboard/kit';
 import { randomBytes } from 'node:crypto';
-import { CONVERSATION_STATUSES, type BidirectionalPage, type Connection, type ConversationStatus, type ForwardPage } from './types';
+import { CONVERSATION_STATUSES, type BidirectionalPage, type Connection, type Contact, type Conversation, type ConversationStatus, type ForwardPage, type Message } from './types';
 
 /** What both stores share: ids, cursors, page arguments. */
 
@@ -136,4 +136,42 @@ export function emptyCounts(): Record<ConversationStatus, number> {
 /** A createdAt for the next message of a conversation: never before the conversation's newest one. */
 export function nextMessageAt(requested: Date, lastMessageAt: Date): Date {
   return requested.getTime() > lastMessageAt.getTime() ? requested : new Date(lastMessageAt.getTime() + 1);
+}
+
+/** A stored contact (row or document, with its id as `id`) as the domain type: copies, never the stored object. */
+export function contactOf(c: Contact): Contact {
+  return { id: c.id, tenantId: c.tenantId, name: c.name, email: c.email, phone: c.phone, externalIds: { ...c.externalIds }, createdAt: c.createdAt };
+}
+
+export function conversationOf(c: Omit<Conversation, 'contact'>, contact: Contact): Conversation {
+  return {
+    id: c.id,
+    tenantId: c.tenantId,
+    channel: c.channel,
+    contact: contactOf(contact),
+    status: c.status,
+    assigneeId: c.assigneeId,
+    tags: [...c.tags],
+    priority: c.priority,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    lastMessageAt: c.lastMessageAt,
+    unreadCount: c.unreadCount,
+    version: c.version,
+  };
+}
+
+export function messageOf(m: Omit<Message, 'idempotencyKey'> & { idempotencyKey?: string | null }): Message {
+  return {
+    id: m.id,
+    tenantId: m.tenantId,
+    conversationId: m.conversationId,
+    authorKind: m.authorKind,
+    authorId: m.authorId,
+    text: m.text,
+    attachments: m.attachments.map((a) => ({ ...a })),
+    metadata: { ...m.metadata },
+    idempotencyKey: m.idempotencyKey ?? null,
+    createdAt: m.createdAt,
+  };
 }
