@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '@switchboard/kit';
+import { connectionType } from '@switchboard/kit';
 import { AUTHOR_KINDS, CHANNELS, CONVERSATION_STATUSES, PRIORITIES } from '../../store/types';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -164,29 +164,8 @@ export class MessageConnection {
   totalCount!: number;
 }
 
-@ObjectType()
-export class ConversationEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => ConversationType)
-  node!: ConversationType;
-}
-
-@ObjectType({ description: 'Conversations, most recent activity first.' })
-export class ConversationConnection {
-  @Field(() => [ConversationEdge])
-  edges!: ConversationEdge[];
-
-  @Field(() => [ConversationType])
-  nodes!: ConversationType[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int)
-  totalCount!: number;
-}
+/** Conversations, most recent activity first: the same Relay shape as every list in the graph. */
+export const ConversationConnection = connectionType(ConversationType, 'Conversation');
 
 @InputType()
 export class ContactInput {
