@@ -121,4 +121,18 @@ describe('conversations through the gateway', () => {
     const globex = await stack.as('admin@globex.test');
     expect(codes(await stack.gql(`mutation($id: ID!) { escalateToTicket(id: $id) { id } }`, { id: c.id }, globex))).toEqual(['NOT_FOUND']);
   });
+
+  it('loads the queue with each conversation’s latest messages in the same SQL statements for 20 as for 5', async () => {
+    for (let i = 0; i < 20; i++) await start(agent, { text: `queue ${i}` });
+    const Q = (name: string, n: number) => `query ${name} { conversations(first: ${n}) { nodes { id messages(last: 3) { totalCount nodes { text } } } } }`;
+    const five = await stack.gql(Q('QueueFive', 5), {}, agent);
+    const twenty = await stack.gql(Q('QueueTwenty', 20), {}, agent);
+    expect(five.data.conversations.nodes).toHaveLength(5);
+    expect(twenty.data.conversations.nodes).toHaveLength(20);
+    expect(twenty.data.conversations.nodes.every((c: any) => c.messages.nodes.length >= 1)).toBe(true);
+    const statements = (name: string) =>
+      stack.logs.filter((l) => l.service === 'conversations' && String(l.operationName).startsWith(`${name}__`)).reduce((n, l) => n + (l.sqlStatements ?? 0), 0);
+    expect(statements('QueueFive')).toBeGreaterThan(0);
+    expect(statements('QueueTwenty')).toBe(statements('QueueFive'));
+  });
 });

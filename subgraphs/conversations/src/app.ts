@@ -6,7 +6,7 @@ import { AGENT_DIRECTORY_GROUP, Agent } from './modules/agents/agent.entity';
 import { conversationsSchema } from './schema';
 import { createMongoStore } from './store/mongo-store';
 import { PostgresConversationStore, conversationEntities, migrations } from './store/postgres-store';
-import type { Conversation, ConversationStore } from './store/types';
+import type { Connection, Conversation, ConversationStore, Message } from './store/types';
 
 export type ConversationsApp = RunningSubgraph & { store: ConversationStore };
 
@@ -32,12 +32,25 @@ export async function bootstrap(config: ConversationsConfig & { DATABASE_URL: st
     context: (identity, em, { redis }) => {
       const s = store!;
       const tenantId = identity.tenantId ?? '';
+      const pages = new Map<string, DataLoader<string, Connection<Message>>>();
       return {
         identity,
         em,
         store: s,
         config,
         live: (event) => (tenantId ? publishLive(redis, tenantId, event) : Promise.resolve(false)),
+        firstMessages: (page) => {
+          const key = JSON.stringify([page.first ?? null, page.last ?? null]);
+          let loader = pages.get(key);
+          if (!loader) {
+            loader = new DataLoader(async (ids) => {
+              const found = await s.firstPages(tenantId, ids, page);
+              return ids.map((id) => found.get(id)!);
+            });
+            pages.set(key, loader);
+          }
+          return loader;
+        },
         conversations: new DataLoader<string, Conversation | null>(async (ids) => {
           const rows = tenantId ? await s.getConversations(tenantId, ids) : [];
           const byId = new Map(rows.map((c) => [c.id, c]));

@@ -302,6 +302,23 @@ export function storeContract(options: ContractOptions): void {
         expect((await store.listMessages(t, c.id, { first: 10, after: end })).edges.map((e) => e.node.text)).toEqual(['late']);
       });
 
+      it('gives the first or last page of several conversations at once, equal to listMessages of each', async () => {
+        const t = tenant();
+        const a = await store.createConversation(t, conversationInput());
+        const b = await store.createConversation(t, conversationInput());
+        const empty = await store.createConversation(t, conversationInput());
+        await appendAll(t, a.id, ['a0', 'a1', 'a2', 'a3', 'a4']);
+        await appendAll(t, b.id, ['b0']);
+        const foreign = await store.createConversation(tenant(), conversationInput());
+        await appendAll(foreign.tenantId, foreign.id, ['secret']);
+        for (const page of [{ last: 3 }, { first: 2 }, {}]) {
+          const pages = await store.firstPages(t, [a.id, b.id, empty.id, foreign.id], page);
+          for (const c of [a, b, empty]) expect(pages.get(c.id)).toEqual(await store.listMessages(t, c.id, page));
+          expect(pages.get(foreign.id)!.edges).toEqual([]);
+        }
+        expect((await store.firstPages(t, [a.id], { last: 3 })).get(a.id)!.edges.map((e) => e.node.text)).toEqual(['a2', 'a3', 'a4']);
+      });
+
       it('refuses bad page arguments and cursors from elsewhere', async () => {
         const t = tenant();
         const c = await store.createConversation(t, conversationInput());

@@ -315,6 +315,12 @@ export class MongoConversationStore implements OwnedConversationStore {
     return connection(rows.map(toMessage), window, totalCount, (m) => encodeCursor('m', m.createdAt, m.id));
   }
 
+  /** One listMessages per conversation (a `$setWindowFields` pipeline would make it one round trip). */
+  async firstPages(tenantId: string, conversationIds: readonly string[], page: { first?: number | null; last?: number | null }): Promise<Map<string, Connection<Message>>> {
+    const pages = await Promise.all(conversationIds.map(async (id) => [id, await this.listMessages(tenantId, id, page)] as const));
+    return new Map(pages);
+  }
+
   async markRead(tenantId: string, conversationId: string): Promise<Conversation> {
     const updated = await this.conversations.findOneAndUpdate({ _id: conversationId, tenantId }, { $set: { unreadCount: 0 } }, { returnDocument: 'after' });
     if (!updated) throw new NotFoundError('Conversation', conversationId);

@@ -306,6 +306,37 @@ export class PostgresConversationStore implements OwnedConversationStore {
     return connection(rows.map(toMessage), window, totalCount, (m) => encodeCursor('m', m.createdAt, m.id));
   }
 
+  async firstPages(tenantId: string, conversationIds: readonly string[], page: { first?: number | null; last?: number | null }): Promise<Map<string, Connection<Message>>> {
+    const window = bidirectionalPage(page, 'm');
+    const ids = [...new Set(conversationIds.filter(isUuid))];
+    const out = new Map<string, Connection<Message>>(conversationIds.map((id) => [id, connection([], window, 0, () => '')]));
+    if (!ids.length) return out;
+    const order = window.direction === 'forward' ? 'asc' : 'desc';
+    // One statement: each conversation's first limit + 1 messages in the direction of travel, and its total.
+    const em = this.em(tenantId);
+    const rows = await em.getConnection().execute<Record<string, unknown>[]>(
+      `select * from (
+         select m.*, row_number() over (partition by m."conversation_id" order by m."created_at" ${order}, m."id" ${order}) as "rn",
+                count(*) over (partition by m."conversation_id") as "total"
+         from "${this.schema}"."message" m
+         where m."tenant_id" = ? and m."conversation_id" in (${ids.map(() => '?').join(', ')})
+       ) x where x."rn" <= ? order by x."conversation_id", x."rn"`,
+      [tenantId, ...ids, window.limit + 1],
+    );
+    const byConversation = new Map<string, { messages: Message[]; total: number }>();
+    for (const row of rows) {
+      const { rn: _rn, total, ...columns } = row;
+      const message = toMessage(em.map(MessageEntity, columns));
+      const entry = byConversation.get(message.conversationId) ?? { messages: [], total: Number(total) };
+      entry.messages.push(message);
+      byConversation.set(message.conversationId, entry);
+    }
+    for (const [id, { messages, total }] of byConversation) {
+      out.set(id, connection(messages, window, total, (m) => encodeCursor('m', m.createdAt, m.id)));
+    }
+    return out;
+  }
+
   async markRead(tenantId: string, conversationId: string): Promise<Conversation> {
     if (!isUuid(conversationId)) throw new NotFoundError('Conversation', conversationId);
     // Plain SQL: MikroORM's nativeUpdate would bump the version column, and reading must not

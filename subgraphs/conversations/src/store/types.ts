@@ -193,6 +193,13 @@ export interface ConversationStore {
    */
   listMessages(tenantId: string, conversationId: string, page?: BidirectionalPage): Promise<Connection<Message>>;
 
+  /**
+   * The first or last page of messages of several conversations at once (no cursors): what a
+   * queue showing each conversation's latest messages needs, in one round trip where the
+   * store can. Conversations that are not the tenant's get an empty page.
+   */
+  firstPages(tenantId: string, conversationIds: readonly string[], page: { first?: number | null; last?: number | null }): Promise<Map<string, Connection<Message>>>;
+
   /** unreadCount → 0. NotFoundError when the conversation does not exist in the tenant. */
   markRead(tenantId: string, conversationId: string): Promise<Conversation>;
 

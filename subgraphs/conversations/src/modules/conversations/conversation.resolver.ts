@@ -120,7 +120,9 @@ export class ConversationResolver {
     @Arg('last', () => Int, { nullable: true }) last?: number,
     @Arg('before', () => String, { nullable: true }) before?: string,
   ) {
-    return withNodes(await ctx.store.listMessages(c.tenantId, c.id, { first, after, last, before }));
+    // Without cursors (a queue showing each conversation's latest messages): one batch for all.
+    const page = after || before ? await ctx.store.listMessages(c.tenantId, c.id, { first, after, last, before }) : await ctx.firstMessages({ first, last }).load(c.id);
+    return withNodes(page);
   }
 }
 
