@@ -48,6 +48,8 @@ export interface StackOptions {
   clock?: () => Date;
   /** The gateway's clock (rate limits, cached credentials), ms since the epoch. */
   gatewayNow?: () => number;
+  /** Extra gateway environment (e.g. `{ RATE_LIMIT_ENABLED: 'false' }`). */
+  gatewayEnv?: Record<string, string>;
 }
 
 /**
@@ -82,7 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     : undefined;
   await seedDemo(tenants.orm);
   const gateway = await startGateway(
-    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, CONVERSATIONS_URL: conversations?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
+    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, CONVERSATIONS_URL: conversations?.url, SUBGRAPH_TIMEOUT_MS: '3000', ...options.gatewayEnv }),
     logger.child({ service: 'gateway' }),
     { now: options.gatewayNow },
   );
