@@ -17,6 +17,7 @@ export function explorerAssets(): Record<string, string> {
   const reactDom = packageDir('react-dom');
   const graphiql = packageDir('graphiql');
   const plugin = packageDir('@graphiql/plugin-explorer');
+  const graphqlWs = packageDir('graphql-ws');
   return {
     'react.production.min.js': path.join(react, 'umd/react.production.min.js'),
     'react-dom.production.min.js': path.join(reactDom, 'umd/react-dom.production.min.js'),
@@ -24,6 +25,7 @@ export function explorerAssets(): Record<string, string> {
     'graphiql.min.css': path.join(graphiql, 'graphiql.min.css'),
     'plugin-explorer.umd.js': path.join(plugin, 'dist/index.umd.js'),
     'plugin-explorer.css': path.join(plugin, 'dist/style.css'),
+    'graphql-ws.min.js': path.join(graphqlWs, 'umd/graphql-ws.min.js'),
     'explorer.js': path.join(__dirname, 'static/explorer.js'),
     'explorer.css': path.join(__dirname, 'static/explorer.css'),
   };
@@ -49,7 +51,8 @@ const CSP = [
  * `GET /explorer`: GraphiQL for analysts and developers. The page asks for an email and
  * password (→ `login` → token) or an API key, then opens GraphiQL with the `Authorization`
  * (or `x-api-key`) header set; GraphiQL loads the schema docs through introspection, which the
- * gateway allows to signed-in users and first-party keys.
+ * gateway allows to signed-in users and first-party keys. Subscriptions run over graphql-ws on
+ * the same origin's /graphql, with the same credential in `connection_init`.
  */
 export function explorerRouter(): Router {
   const assets = explorerAssets();
@@ -110,6 +113,7 @@ const PAGE = `<!doctype html>
 <script src="/explorer/assets/react-dom.production.min.js"></script>
 <script src="/explorer/assets/graphiql.min.js"></script>
 <script src="/explorer/assets/plugin-explorer.umd.js"></script>
+<script src="/explorer/assets/graphql-ws.min.js"></script>
 <script src="/explorer/assets/explorer.js"></script>
 </body>
 </html>

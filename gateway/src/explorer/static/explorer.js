@@ -1,6 +1,6 @@
 /* The Switchboard explorer: sign in (or paste an API key), then GraphiQL with the credential
  * in its headers. Plain ES2017 on the UMD globals React, ReactDOM, GraphiQL and
- * GraphiQLPluginExplorer; no build step. The credential lives in sessionStorage: it is gone
+ * GraphiQLPluginExplorer (and graphqlWs for subscriptions); no build step. The credential lives in sessionStorage: it is gone
  * when the tab closes. */
 (function () {
   'use strict';
@@ -72,6 +72,7 @@
   }
 
   var root = null;
+  var wsClient = null;
   function start() {
     var c = credential();
     if (!c) {
@@ -84,7 +85,15 @@
     $('explorer').hidden = false;
     $('who').textContent = c.label || '';
     var headers = headersFor(c);
-    var fetcher = GraphiQL.createFetcher({ url: ENDPOINT, headers: headers });
+    // Subscriptions go over graphql-ws on the same origin and path, the credential in connection_init.
+    var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + ENDPOINT;
+    if (wsClient) wsClient.dispose();
+    wsClient = graphqlWs.createClient({
+      url: wsUrl,
+      lazy: true,
+      connectionParams: c.token ? { authorization: 'Bearer ' + c.token } : { apiKey: c.apiKey },
+    });
+    var fetcher = GraphiQL.createFetcher({ url: ENDPOINT, headers: headers, wsClient: wsClient });
     var explorer = GraphiQLPluginExplorer.explorerPlugin();
     root = root || ReactDOM.createRoot($('graphiql'));
     root.render(
