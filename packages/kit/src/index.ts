@@ -15,6 +15,7 @@ export * from './federation';
 export * from './http';
 export * from './identity';
 export * from './live';
+export * from './local-ai';
 export * from './logger';
 export * from './metrics';
 export * from './notifier';
