@@ -481,6 +481,15 @@ describe('input limits (issue 9.11)', () => {
     expect(comment.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'body' });
     const search = await stack.gql(`query($s: String) { tickets(filter: { search: $s }) { totalCount } }`, { s: 'a\u0000' }, agent);
     expect(search.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'search' });
+    const sup = await stack.as('supervisor@acme.test');
+    for (const timeZone of ['Europe/Berlin\u0000', 'Z'.repeat(65)]) {
+      const policy = await stack.gql(
+        `mutation($tz: String!) { upsertSlaPolicy(input: { priority: LOW, firstResponseMinutes: 60, resolutionMinutes: 600, businessHours: { timeZone: $tz, days: [1], start: "09:00", end: "17:00" } }) { priority } }`,
+        { tz: timeZone },
+        sup,
+      );
+      expect(policy.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'businessHours.timeZone' });
+    }
   });
 
   it('answers a subscription sent over HTTP with 400 BAD_REQUEST, not 500', async () => {
