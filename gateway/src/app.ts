@@ -36,6 +36,7 @@ import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelist
 import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
+import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
 import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
 import { startSubscriptions, type AccessCheck, type SubscriptionServer } from './subscriptions';
 
@@ -135,6 +136,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, log),
       operationMustResolve(),
+      subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
       {

@@ -1,5 +1,7 @@
 import { Agent } from '@switchboard/conversations/src/modules/agents/agent.entity';
-import { codes, startStack, type Stack } from './stack';
+import { IDENTITY_HEADER, signIdentity } from '@switchboard/kit';
+import { readTenantsConfig } from '@switchboard/tenants';
+import { codes, post, startStack, type Stack } from './stack';
 
 let stack: Stack;
 let agent: Record<string, string>;
@@ -134,5 +136,148 @@ describe('conversations through the gateway', () => {
       stack.logs.filter((l) => l.service === 'conversations' && String(l.operationName).startsWith(`${name}__`)).reduce((n, l) => n + (l.sqlStatements ?? 0), 0);
     expect(statements('QueueFive')).toBeGreaterThan(0);
     expect(statements('QueueTwenty')).toBe(statements('QueueFive'));
+  });
+});
+
+const tenantOf = (headers: Record<string, string>) => JSON.parse(Buffer.from(headers.authorization!.split('.')[1]!, 'base64url').toString()).tid as string;
+const statementsOf = (service: string, name: string) =>
+  stack.logs.filter((l) => l.service === service && String(l.operationName).startsWith(name)).reduce((n, l) => n + (l.sqlStatements ?? 0), 0);
+
+/** `n` tickets linked to a conversation, written straight into the tickets subgraph's table. */
+async function linkTickets(conversationId: string, n: number, from: number) {
+  const orm = stack.tickets!.orm;
+  const schema = orm.config.get('schema');
+  const base = Date.parse('2026-03-02T08:00:00.000Z');
+  for (let i = 0; i < n; i++) {
+    await orm.em.fork().getConnection().execute(
+      `insert into "${schema}"."ticket" ("id", "tenant_id", "number", "subject", "description", "status", "priority", "requester_name", "requester_email", "conversation_id", "created_at", "updated_at")
+       values (gen_random_uuid(), ?, ?, ?, '', 'OPEN', 'NORMAL', 'Kim', 'kim@example.com', ?, ?, ?)`,
+      [tenantOf(agent), from + i, `linked ${i}`, conversationId, new Date(base + i * 1000), new Date(base + i * 1000)],
+    );
+  }
+}
+
+describe('Conversation.tickets (issues 9.8, 10.8)', () => {
+  it('returns at most `first` tickets (default 20, at most 100), oldest first, paging on with `after`', async () => {
+    const c = await start();
+    await linkTickets(c.id, 25, 500_000);
+    const Q = `query($id: ID!, $first: Int, $after: ID) { conversation(id: $id) { tickets(first: $first, after: $after) { id subject } } }`;
+    const dflt = (await stack.gql(`query($id: ID!) { conversation(id: $id) { tickets { subject } } }`, { id: c.id }, agent)).data.conversation.tickets;
+    expect(dflt).toHaveLength(20);
+    expect(dflt[0].subject).toBe('linked 0');
+    const page = (await stack.gql(Q, { id: c.id, first: 10 }, agent)).data.conversation.tickets;
+    const next = (await stack.gql(Q, { id: c.id, first: 100, after: page.at(-1).id }, agent)).data.conversation.tickets;
+    expect(next.map((t: any) => t.subject)).toEqual(Array.from({ length: 15 }, (_, i) => `linked ${10 + i}`));
+    expect((await stack.gql(Q, { id: c.id, first: 101 }, agent)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it('loads the tickets of a whole queue in one statement, the same for 20 conversations as for 5', async () => {
+    for (let i = 0; i < 20; i++) {
+      const c = await start(agent, { text: `with tickets ${i}` });
+      await linkTickets(c.id, 2, 600_000 + i * 10);
+    }
+    const Q = (name: string, n: number) => `query ${name} { conversations(first: ${n}) { nodes { id tickets(first: 5) { number status } } } }`;
+    const five = await stack.gql(Q('QueueTicketsFive', 5), {}, agent);
+    const twenty = await stack.gql(Q('QueueTicketsTwenty', 20), {}, agent);
+    expect(twenty.data.conversations.nodes.every((c: any) => c.tickets.length === 2)).toBe(true);
+    expect(five.data.conversations.nodes).toHaveLength(5);
+    expect(statementsOf('tickets', 'QueueTicketsFive__')).toBe(1);
+    expect(statementsOf('tickets', 'QueueTicketsTwenty__')).toBe(1);
+  });
+
+  it('resolves Message references through a loader: one read for 12 messages as for 3', async () => {
+    const c = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await stack.gql(SEND, { input: { conversationId: c.id, text: `m${i}` } }, agent)).data.sendMessage.message.id);
+    const secret = readTenantsConfig({}).INTERNAL_SECRET;
+    const users = (await stack.gql(`{ users(first: 100) { nodes { id email } } }`, {}, admin)).data.users.nodes;
+    const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: tenantOf(agent), userId: users.find((u: any) => u.email === 'agent@acme.test').id, roles: ['AGENT'], scopes: [] }, secret) };
+    const refs = (name: string, n: number) =>
+      post(stack.conversations!.url, { query: `query ${name}($r: [_Any!]!) { _entities(representations: $r) { ... on Message { id text } } }`, variables: { r: ids.slice(0, n).map((id) => ({ __typename: 'Message', id })) } }, identity);
+    const three = await refs('MessageRefsThree', 3);
+    const twelve = await refs('MessageRefsTwelve', 12);
+    expect(three.data._entities.map((m: any) => m.text)).toEqual(['m0', 'm1', 'm2']);
+    expect(twelve.data._entities).toHaveLength(12);
+    expect(statementsOf('conversations', 'MessageRefsThree')).toBeGreaterThan(0);
+    expect(statementsOf('conversations', 'MessageRefsTwelve')).toBe(statementsOf('conversations', 'MessageRefsThree'));
+  });
+});
+
+describe('assignment takeover (issue 9.10)', () => {
+  it('lets an agent take only an unassigned conversation; taking one over (or round-robin on it) needs SUPERVISOR', async () => {
+    const c = await start();
+    await stack.gql(`mutation($id: ID!) { handoffToHuman(id: $id, reason: "person please") { id } }`, { id: c.id }, agent);
+    const users = (await stack.gql(`{ users(first: 100) { nodes { id email } } }`, {}, admin)).data.users.nodes;
+    const id = (email: string) => users.find((u: any) => u.email === email).id;
+    const agent2 = await stack.as('agent2@acme.test');
+    const sup = await stack.as('supervisor@acme.test');
+    const ASSIGN = `mutation($id: ID!, $u: ID) { assignConversation(id: $id, userId: $u) { assignee { email } } }`;
+    expect((await stack.gql(ASSIGN, { id: c.id, u: id('agent@acme.test') }, agent)).data.assignConversation.assignee.email).toBe('agent@acme.test');
+    const takeover = await stack.gql(ASSIGN, { id: c.id, u: id('agent2@acme.test') }, agent2);
+    expect(codes(takeover)).toEqual(['FORBIDDEN']);
+    expect(takeover.errors![0]!.message).toMatch(/SUPERVISOR/);
+    expect(codes(await stack.gql(`mutation($id: ID!) { assignConversation(id: $id) { id } }`, { id: c.id }, agent2))).toEqual(['FORBIDDEN']);
+    const still = (await stack.gql(`query($id: ID!) { conversation(id: $id) { version assignee { email } } }`, { id: c.id }, agent)).data.conversation;
+    expect(still.assignee.email).toBe('agent@acme.test');
+    expect((await stack.gql(ASSIGN, { id: c.id, u: id('agent2@acme.test') }, sup)).data.assignConversation.assignee.email).toBe('agent2@acme.test');
+  });
+});
+
+describe('input limits (issue 9.11)', () => {
+  it('refuses NUL bytes, oversized metadata and malformed attachments naming the field, storing nothing', async () => {
+    const c = await start();
+    const file = { name: 'invoice.pdf', url: 'https://files.example.com/invoice.pdf', mimeType: 'application/pdf', size: 1000 };
+    const manyKeys = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    const cases: [Record<string, unknown>, string][] = [
+      [{ text: 'hi\u0000there' }, 'text'],
+      [{ text: 'x', metadata: { 'bad\u0000key': 1 } }, 'metadata'],
+      [{ text: 'x', metadata: { note: 'bad\u0000value' } }, 'metadata'],
+      [{ text: 'x', metadata: manyKeys }, 'metadata'],
+      [{ text: 'x', metadata: { blob: 'x'.repeat(9000) } }, 'metadata'],
+      [{ text: 'x', metadata: { a: { b: { c: { d: { e: { f: 1 } } } } } } }, 'metadata'],
+      [{ text: 'x', metadata: ['not', 'an', 'object'] }, 'metadata'],
+      [{ text: 'x', attachments: [{ ...file, name: 'n'.repeat(256) }] }, 'attachments.name'],
+      [{ text: 'x', attachments: [{ ...file, name: 'a\u0000.pdf' }] }, 'attachments.name'],
+      [{ text: 'x', attachments: [{ ...file, url: 'ftp://files.example.com/a' }] }, 'attachments.url'],
+      [{ text: 'x', attachments: [{ ...file, url: 'https://' + 'a'.repeat(2100) + '.com' }] }, 'attachments.url'],
+      [{ text: 'x', attachments: [{ ...file, url: 'http://' }] }, 'attachments.url'],
+      [{ text: 'x', attachments: [{ ...file, mimeType: 'pdf' }] }, 'attachments.mimeType'],
+      [{ text: 'x', attachments: [{ ...file, mimeType: 'application/' + 'x'.repeat(130) }] }, 'attachments.mimeType'],
+      [{ text: 'x', idempotencyKey: 'k\u0000' }, 'idempotencyKey'],
+    ];
+    for (const [over, field] of cases) {
+      const res = await stack.gql(SEND, { input: { conversationId: c.id, ...over } }, agent);
+      expect({ field, ext: res.errors?.[0]?.extensions }).toMatchObject({ field, ext: { code: 'BAD_USER_INPUT', field } });
+    }
+    expect((await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.totalCount).toBe(1);
+    const ok = await stack.gql(SEND, { input: { conversationId: c.id, text: 'with a file', attachments: [file], metadata: { channelMessageId: 'wamid.1', nested: { ok: true } } } }, agent);
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('limits contact fields and the escalation category', async () => {
+    const before = (await stack.gql(`{ conversations(first: 1) { totalCount } }`, {}, agent)).data.conversations.totalCount;
+    for (const [contact, field] of [
+      [{ name: 'K\u0000m' }, 'contact.name'],
+      [{ name: 'k'.repeat(201) }, 'contact.name'],
+      [{ email: 'not-an-email' }, 'contact.email'],
+      [{ email: 'kim@example.com\u0000' }, 'contact.email'],
+      [{ phone: '1'.repeat(51) }, 'contact.phone'],
+      [{ externalId: 'x\u0000' }, 'contact.externalId'],
+    ] as const) {
+      const res = await stack.gql(START, { input: { channel: 'WEB', contact, text: 'hi' } }, agent);
+      expect({ field, ext: res.errors?.[0]?.extensions }).toMatchObject({ field, ext: { code: 'BAD_USER_INPUT', field } });
+    }
+    const tagged = await stack.gql(START, { input: { channel: 'WEB', contact: { name: 'Kim' }, tags: ['vip', 'b\u0000d'] } }, agent);
+    expect(tagged.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'tags' });
+    expect((await stack.gql(`{ conversations(first: 1) { totalCount } }`, {}, agent)).data.conversations.totalCount).toBe(before);
+
+    const c = await start();
+    for (const category of ['c'.repeat(51), 'bil\u0000ling']) {
+      const res = await stack.gql(`mutation($id: ID!, $c: String) { escalateToTicket(id: $id, category: $c) { id } }`, { id: c.id, c: category }, agent);
+      expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'category' });
+    }
+    const subject = await stack.gql(`mutation($id: ID!, $s: String) { escalateToTicket(id: $id, subject: $s) { id } }`, { id: c.id, s: 'a\u0000' }, agent);
+    expect(subject.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'subject' });
+    expect((await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.totalCount).toBe(1); // no escalation note
   });
 });

@@ -52,6 +52,12 @@ describe('GET /explorer', () => {
       expect((await fetch(`${origin}${p}`)).status).toBe(404);
     }
   });
+
+  it('answers 404, not 500, for asset names that are properties of every object', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '%00', 'x'.repeat(300)]) {
+      expect({ name, status: (await fetch(`${origin}/explorer/assets/${name}`)).status }).toEqual({ name, status: 404 });
+    }
+  });
 });
 
 describe('the explorer in Chromium', () => {

@@ -310,3 +310,192 @@ describe('across subgraphs and tenants', () => {
     expect((await stack.gql(`{ tickets { totalCount } }`, {}, agent)).data.tickets.totalCount).toBe(before);
   });
 });
+
+/** The acme tenant's id, from a token. */
+const tenantOf = (headers: Record<string, string>) => JSON.parse(Buffer.from(headers.authorization!.split('.')[1]!, 'base64url').toString()).tid as string;
+
+async function partnerKey(scopes = ['tickets:read', 'tickets:write']) {
+  const key = await stack.gql(`mutation($s: [String!]!) { createApiKey(input: { name: "partner", kind: PARTNER, scopes: $s }) { secret } }`, { s: scopes }, admin);
+  return { 'x-api-key': key.data.createApiKey.secret as string };
+}
+
+function manifestId(name: string): string {
+  const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../schema/persisted-documents.json'), 'utf8')) as { operations: { id: string; name: string }[] };
+  return manifest.operations.find((o) => o.name === name)!.id;
+}
+
+describe('internal notes never reach partners (issue 9.2)', () => {
+  it('keeps an internal note’s text out of every field a partner key can read, history included', async () => {
+    const NOTE = 'Customer owes us 4,000 EUR, Zanzibar counsel is involved';
+    const t = await create({ subject: 'Refund please' });
+    await stack.gql(`mutation($id: ID!, $b: String!) { addTicketComment(id: $id, body: $b, internal: true) { id } }`, { id: t.id, b: NOTE }, agent);
+    await stack.gql(`mutation($id: ID!) { addTicketComment(id: $id, body: "We are looking into it", internal: false) { id } }`, { id: t.id }, agent);
+
+    const partner = await partnerKey();
+    const byId = (name: string, variables: Record<string, unknown>) => post(stack.gateway.url, { variables, extensions: { persistedQuery: { version: 1, sha256Hash: manifestId(name) } } }, partner);
+    const activity = await byId('TicketActivity', { id: t.id });
+    expect(activity.errors).toBeUndefined();
+    expect(activity.data.ticket.comments.map((c: any) => c.body)).toEqual(['We are looking into it']);
+    expect(activity.data.ticket.history.map((h: any) => h.field)).toEqual(['status', 'reply', 'firstRespondedAt']);
+    const read = await byId('TicketById', { id: t.id });
+    const page = await byId('TicketsPage', { first: 100 });
+    for (const res of [activity, read, page]) {
+      expect(res.errors).toBeUndefined();
+      expect(JSON.stringify(res)).not.toContain('Zanzibar');
+      expect(JSON.stringify(res)).not.toContain('4,000');
+    }
+
+    // The team sees that a note was added (and the note itself), but history holds no text of it.
+    const team = (await stack.gql(`query($id: ID!) { ticket(id: $id) { comments { body internal } history { field to } } }`, { id: t.id }, agent)).data.ticket;
+    expect(team.comments.map((c: any) => c.body).sort()).toEqual([NOTE, 'We are looking into it'].sort()); // same clock tick: order by id
+    expect(team.history.find((h: any) => h.field === 'internalNote')).toEqual({ field: 'internalNote', to: null });
+    expect(JSON.stringify(team.history)).not.toContain('Zanzibar');
+  });
+
+  it('shows no text for internal-note history written before the fix', async () => {
+    const t = await create();
+    const em = stack.tickets!.orm.em.fork();
+    await em.getConnection().execute(
+      `insert into "${stack.tickets!.orm.config.get('schema')}"."ticket_history" ("id", "tenant_id", "ticket_id", "actor_kind", "field", "from", "to", "created_at") values (gen_random_uuid(), ?, ?, 'user', 'internalNote', null, ?, now())`,
+      [tenantOf(agent), t.id, JSON.stringify('old note text: VIP discount')],
+    );
+    const history = (await stack.gql(`query($id: ID!) { ticket(id: $id) { history { field to } } }`, { id: t.id }, agent)).data.ticket.history;
+    expect(history.find((h: any) => h.field === 'internalNote')).toEqual({ field: 'internalNote', to: null });
+  });
+});
+
+describe('bounded lists (issue 9.8)', () => {
+  /** Adds `n` comments (every third internal) and `n` history rows to a ticket, straight in the database. */
+  async function fill(ticketId: string, n: number) {
+    const em = stack.tickets!.orm.em.fork();
+    const schema = stack.tickets!.orm.config.get('schema');
+    const tenantId = tenantOf(agent);
+    const base = Date.parse('2026-03-02T08:00:00.000Z');
+    for (let i = 0; i < n; i++) {
+      const at = new Date(base + i * 1000);
+      await em.getConnection().execute(
+        `insert into "${schema}"."ticket_comment" ("id", "tenant_id", "ticket_id", "author_kind", "author_id", "body", "internal", "created_at") values (gen_random_uuid(), ?, ?, 'apiKey', null, ?, ?, ?)`,
+        [tenantId, ticketId, `comment ${i}`, i % 3 === 2, at],
+      );
+      await em.getConnection().execute(
+        `insert into "${schema}"."ticket_history" ("id", "tenant_id", "ticket_id", "actor_kind", "field", "from", "to", "created_at") values (gen_random_uuid(), ?, ?, 'apiKey', 'subject', null, ?, ?)`,
+        [tenantId, ticketId, JSON.stringify(`subject ${i}`), at],
+      );
+    }
+  }
+
+  it('returns at most `first` comments and history entries (default 20, at most 100), and pages on with `after`', async () => {
+    const t = await create();
+    await fill(t.id, 130);
+    const Q = `query($id: ID!, $first: Int, $ac: ID, $ah: ID) { ticket(id: $id) { comments(first: $first, after: $ac) { id body } history(first: $first, after: $ah) { id to } } }`;
+    const dflt = (await stack.gql(`query($id: ID!) { ticket(id: $id) { comments { id } history { id } } }`, { id: t.id }, agent)).data.ticket;
+    expect([dflt.comments.length, dflt.history.length]).toEqual([20, 20]);
+    const first = (await stack.gql(Q, { id: t.id, first: 100 }, agent)).data.ticket;
+    expect([first.comments.length, first.history.length]).toEqual([100, 100]);
+    expect(first.comments[0].body).toBe('comment 0');
+    expect(first.history[0].to).toBe('OPEN'); // the ticket's own first entry, then the 130 added
+    const rest = (await stack.gql(Q, { id: t.id, first: 100, ac: first.comments.at(-1).id, ah: first.history.at(-1).id }, agent)).data.ticket;
+    expect(rest.comments.map((c: any) => c.body)).toEqual(Array.from({ length: 30 }, (_, i) => `comment ${100 + i}`));
+    expect(rest.history).toHaveLength(31); // 1 status entry + 130 subject entries = 131
+    const over = await stack.gql(Q, { id: t.id, first: 101 }, agent);
+    expect(over.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    const bad = await stack.gql(Q, { id: t.id, first: 5, ac: 'not-an-id' }, agent);
+    expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  it('counts the cap for partners after leaving internal notes out, and in one statement for many tickets', async () => {
+    const t = await create();
+    await fill(t.id, 60);
+    const partner = await partnerKey(['tickets:read']);
+    const res = await post(stack.gateway.url, { variables: { id: t.id, first: 30 }, extensions: { persistedQuery: { version: 1, sha256Hash: manifestId('TicketActivity') } } }, partner);
+    expect(res.data.ticket.comments).toHaveLength(30);
+    expect(res.data.ticket.comments.every((c: any) => !c.internal)).toBe(true);
+
+    const statements = (name: string) =>
+      stack.logs.filter((l) => l.service === 'tickets' && String(l.operationName).startsWith(`${name}__`)).reduce((n, l) => n + (l.sqlStatements ?? 0), 0);
+    const Q = (name: string, n: number) => `query ${name} { tickets(first: ${n}) { nodes { id comments(first: 3) { body } history(first: 3) { field } } } }`;
+    await stack.gql(Q('ListsFive', 5), {}, agent);
+    await stack.gql(Q('ListsFifty', 50), {}, agent);
+    expect(statements('ListsFive')).toBeGreaterThan(0);
+    expect(statements('ListsFifty')).toBe(statements('ListsFive'));
+  });
+
+  it('estimates the cost of those lists from their `first` (and their declared default), so it grows with it', async () => {
+    const cost = async (inner: string) => {
+      // Five aliased copies so the estimate is over the limit and the refusal reports it.
+      const copies = ['a', 'b', 'c', 'd', 'e'].map((alias) => `${alias}: tickets(first: 100) { nodes { ${inner} } }`).join(' ');
+      const res = await stack.gql(`{ ${copies} }`, {}, agent);
+      expect(codes(res)).toEqual(['OPERATION_TOO_COMPLEX']);
+      return res.errors![0]!.extensions!.cost as number;
+    };
+    const withFirst = (n: number | null) => cost(['comments', 'history'].map((f) => `${f}${n === null ? '' : `(first: ${n})`} { id }`).join(' '));
+    const expected = (n: number) => 5 * (1 + 100 * (1 + 2 * (1 + n))); // per ticket: nodes 1 + two lists of 1 + n ids
+    const dflt = await withFirst(null);
+    const ten = await withFirst(10);
+    const twenty = await withFirst(20);
+    const hundred = await withFirst(100);
+    expect([ten, twenty, hundred]).toEqual([expected(10), expected(20), expected(100)]);
+    expect(dflt).toBe(twenty); // no `first`: the declared default, 20 — what the server returns
+    expect(twenty).toBeLessThan(hundred);
+  });
+});
+
+describe('assignment takeover (issue 9.10)', () => {
+  const ASSIGN = `mutation($id: ID!, $u: ID) { assignTicket(id: $id, userId: $u) { assignee { email } } }`;
+
+  it('lets an agent take only an unassigned ticket; taking one over from another agent needs SUPERVISOR', async () => {
+    const agent2 = await stack.as('agent2@acme.test');
+    const sup = await stack.as('supervisor@acme.test');
+    const t = await create();
+    expect((await stack.gql(ASSIGN, { id: t.id, u: users['agent@acme.test']!.id }, agent)).data.assignTicket.assignee.email).toBe('agent@acme.test');
+    // Taking it again is harmless; agent2 taking it over is not allowed.
+    expect((await stack.gql(ASSIGN, { id: t.id, u: users['agent@acme.test']!.id }, agent)).errors).toBeUndefined();
+    const takeover = await stack.gql(ASSIGN, { id: t.id, u: users['agent2@acme.test']!.id }, agent2);
+    expect(codes(takeover)).toEqual(['FORBIDDEN']);
+    expect(takeover.errors![0]!.message).toMatch(/SUPERVISOR/);
+    const still = (await stack.gql(`query($id: ID!) { ticket(id: $id) { assignee { email } history { field } } }`, { id: t.id }, agent)).data.ticket;
+    expect(still.assignee.email).toBe('agent@acme.test');
+    expect(still.history.filter((h: any) => h.field === 'assignee')).toHaveLength(1);
+    // A supervisor may hand it over.
+    expect((await stack.gql(ASSIGN, { id: t.id, u: users['agent2@acme.test']!.id }, sup)).data.assignTicket.assignee.email).toBe('agent2@acme.test');
+  });
+});
+
+describe('input limits (issue 9.11)', () => {
+  it('refuses NUL bytes in text fields with BAD_USER_INPUT naming the field, storing nothing', async () => {
+    const before = (await stack.gql(`{ tickets { totalCount } }`, {}, agent)).data.tickets.totalCount;
+    for (const [field, over] of [
+      ['subject', { subject: 'a\u0000b' }],
+      ['description', { description: 'x\u0000' }],
+      ['requester.name', { requester: { name: 'P\u0000t', email: 'pat@example.com' } }],
+      ['requester.email', { requester: { name: 'Pat', email: 'pat\u0000@example.com' } }],
+      ['category', { category: 'bil\u0000ling' }],
+      ['tags', { tags: ['ok', 'b\u0000d'] }],
+    ] as const) {
+      const res = await stack.gql(CREATE, { input: ticketInput(over) }, agent);
+      expect({ field, ext: res.errors?.[0]?.extensions }).toMatchObject({ field, ext: { code: 'BAD_USER_INPUT', field } });
+    }
+    expect((await stack.gql(`{ tickets { totalCount } }`, {}, agent)).data.tickets.totalCount).toBe(before);
+    const t = await create();
+    const comment = await stack.gql(`mutation($id: ID!, $b: String!) { addTicketComment(id: $id, body: $b) { id } }`, { id: t.id, b: 'hi\u0000' }, agent);
+    expect(comment.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'body' });
+    const search = await stack.gql(`query($s: String) { tickets(filter: { search: $s }) { totalCount } }`, { s: 'a\u0000' }, agent);
+    expect(search.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'search' });
+    const sup = await stack.as('supervisor@acme.test');
+    for (const timeZone of ['Europe/Berlin\u0000', 'Z'.repeat(65)]) {
+      const policy = await stack.gql(
+        `mutation($tz: String!) { upsertSlaPolicy(input: { priority: LOW, firstResponseMinutes: 60, resolutionMinutes: 600, businessHours: { timeZone: $tz, days: [1], start: "09:00", end: "17:00" } }) { priority } }`,
+        { tz: timeZone },
+        sup,
+      );
+      expect(policy.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'businessHours.timeZone' });
+    }
+  });
+
+  it('answers a subscription sent over HTTP with 400 BAD_REQUEST, not 500', async () => {
+    const res = await stack.gql(`subscription($id: ID!) { ticketUpdated(id: $id) { id status } }`, { id: '00000000-0000-0000-0000-000000000000' }, agent);
+    expect(res.status).toBe(400);
+    expect(codes(res)).toEqual(['BAD_REQUEST']);
+    expect(res.errors![0]!.message).toMatch(/WebSocket/);
+  });
+});

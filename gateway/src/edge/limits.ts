@@ -86,8 +86,9 @@ const ZERO: Totals = { depth: 0, aliases: 0, directives: 0, cost: 0 };
  * graphql's own NoFragmentCycles rule) count as empty.
  *
  * Cost: every field counts 1. A field with `first`/`last` multiplies what it selects by that
- * number (a variable counts as LARGEST_PAGE); a field that takes them but got neither, or a
- * list field outside such a field, multiplies by `defaultListSize`; lists directly inside a
+ * number (a variable counts as LARGEST_PAGE); a field that takes them but got neither
+ * multiplies by the argument's declared default (`first: Int = 20`), else by
+ * `defaultListSize`, as does a list field outside such a field; lists directly inside a
  * sliced field (a connection's `nodes`/`edges`) are already counted by it. Lists of scalars
  * and enums cost 1.
  */
@@ -170,8 +171,12 @@ export function measureOperation(schema: GraphQLSchema, document: DocumentNode, 
       size = Math.max(size ?? 0, n);
     }
     if (size !== undefined) return size;
-    if (def?.args.some((a) => SLICE_ARGS.includes(a.name))) return defaultListSize;
-    return undefined;
+    const sliceArgs = def?.args.filter((a) => SLICE_ARGS.includes(a.name)) ?? [];
+    if (!sliceArgs.length) return undefined;
+    // A page size the schema declares as the argument's default is what the server returns
+    // when none is sent (e.g. `comments(first: Int = 20)`); otherwise the default page.
+    const declared = sliceArgs.map((a) => a.defaultValue).filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0);
+    return declared.length ? Math.max(...declared) : defaultListSize;
   }
 
   function intValue(value: ValueNode): number {

@@ -69,8 +69,11 @@ export function explorerRouter(): Router {
     res.type('html').send(PAGE);
   });
   router.get('/assets/:name', (req, res) => {
-    const file = assets[req.params.name];
-    if (!file) {
+    // Own keys only: `constructor`, `__proto__` and friends are not assets (they used to reach
+    // sendFile as functions and answer 500).
+    const name = req.params.name;
+    const file = Object.prototype.hasOwnProperty.call(assets, name) ? assets[name] : undefined;
+    if (typeof file !== 'string') {
       res.status(404).type('text/plain').send('Not found');
       return;
     }

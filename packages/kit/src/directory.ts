@@ -40,6 +40,25 @@ export abstract class DirectoryUser implements DirectoryEntry {
   updatedAt: Date = new Date();
 }
 
+/**
+ * The DDL of a directory table (`agent`, the columns of DirectoryUser), for the migrations
+ * of every subgraph that keeps one: `for (const sql of directoryTableSql(schema)) this.addSql(sql)`.
+ */
+export function directoryTableSql(migrationSchema: string | undefined, table = 'agent'): string[] {
+  const schema = migrationSchema ?? 'public';
+  return [
+    `create table "${schema}"."${table}" (
+      "id" uuid primary key,
+      "tenant_id" uuid not null,
+      "name" text not null,
+      "role" text not null,
+      "skills" jsonb not null default '[]',
+      "updated_at" timestamptz not null
+    )`,
+    `create index "${table}_tenant_role_idx" on "${schema}"."${table}" ("tenant_id", "role")`,
+  ];
+}
+
 /** The payload of `user.upserted`. */
 export interface UserUpserted {
   id: string;

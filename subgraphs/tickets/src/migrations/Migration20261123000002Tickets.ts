@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { directoryTableSql } from '@switchboard/kit';
 
 export class Migration20261123000002Tickets extends Migration {
   override async up(): Promise<void> {
@@ -74,14 +75,7 @@ export class Migration20261123000002Tickets extends Migration {
       "created_at" timestamptz not null
     )`);
     this.addSql(`create index "ticket_comment_ticket_idx" on "${s}"."ticket_comment" ("tenant_id", "ticket_id", "created_at")`);
-    this.addSql(`create table "${s}"."agent" (
-      "id" uuid primary key,
-      "tenant_id" uuid not null,
-      "name" text not null,
-      "role" text not null,
-      "skills" jsonb not null default '[]',
-      "updated_at" timestamptz not null
-    )`);
-    this.addSql(`create index "agent_tenant_role_idx" on "${s}"."agent" ("tenant_id", "role")`);
+    // The agent directory: the same table as conversations', from the kit.
+    for (const sql of directoryTableSql(s)) this.addSql(sql);
   }
 }

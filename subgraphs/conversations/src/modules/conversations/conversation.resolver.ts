@@ -1,8 +1,9 @@
-import { NotFoundError, authorize } from '@switchboard/kit';
+import { NotFoundError, authorize, isUuid, stubReferences } from '@switchboard/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ConversationsContext } from '../../context';
 import type { Conversation, Message } from '../../store/types';
 import { User } from '../users/user.stub';
+import { messageLoader } from './loaders';
 import { TypingIndicator, resolveTyping, setTyping } from './typing';
 import {
   ContactType,
@@ -156,12 +157,11 @@ export const references = {
   Conversation: { __resolveReference: (ref: { id: string }, ctx: ConversationsContext) => findConversation(ctx, ref.id) },
   Message: {
     __resolveReference: async (ref: { id: string }, ctx: ConversationsContext) => {
-      const caller = authorize(ctx.identity, READ);
-      const [message] = await ctx.store.getMessages(caller.tenantId, [ref.id]);
+      const message = isUuid(ref.id) ? await messageLoader(ctx).load(ref.id) : (authorize(ctx.identity, READ), null);
       if (!message) throw new NotFoundError('Message', ref.id);
       return message;
     },
   },
-  User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+  ...stubReferences('User'),
   TypingIndicator: { __resolveReference: (ref: { id: string }, ctx: ConversationsContext) => resolveTyping(ctx, ref.id) },
 };

@@ -2,25 +2,33 @@ import {
   ALL_ROLES,
   BadInputError,
   ConflictError,
-  ForbiddenError,
+  INPUT_LIMITS,
   InvalidTransitionError,
   NotFoundError,
+  WORKER_ROLES,
   authorize,
+  category,
+  checkAssignment,
   emitEvent,
+  httpUrl,
+  isUuid,
+  metadata,
+  mimeType,
+  noNul,
+  optionalEmail,
+  optionalText,
+  tags as normalizeTags,
+  text as checkText,
   type Caller,
-  type Role,
 } from '@switchboard/kit';
 import type { ConversationsContext } from '../../context';
-import { isUuid } from '../../store/shared';
 import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority } from '../../store/types';
 import { Agent } from '../agents/agent.entity';
 import type { ConversationFilterInput, SendMessageInput, StartConversationInput } from './graphql-types';
 import { CONVERSATION_TRANSITIONS, canMove } from './workflow';
 
-const WORKERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT'];
-const MANAGERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR'];
 export const READ = { roles: ALL_ROLES, scope: 'conversations:read' };
-const WORK = { roles: WORKERS, scope: 'conversations:write' };
+const WORK = { roles: WORKER_ROLES, scope: 'conversations:write' };
 /** Conversations an agent may hold at once before round-robin passes them by. */
 export const AGENT_CAPACITY = 5;
 
@@ -41,29 +49,32 @@ export async function listConversations(ctx: ConversationsContext, filter: Conve
   );
 }
 
-function text(value: string, field: string, max: number): string {
-  const v = value.trim();
-  if (!v) throw new BadInputError(field, `${field} must not be empty`);
-  if (v.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
-  return v;
-}
+const text = (value: string, field: string, max: number): string => checkText(value, field, max);
+
+/** Contact fields (docs/api.md lists the limits). */
+export const CONTACT_LIMITS = { name: INPUT_LIMITS.name, phone: 50, externalId: 200 } as const;
 
 export async function startConversation(ctx: ConversationsContext, input: StartConversationInput): Promise<Conversation> {
   const caller = authorize(ctx.identity, WORK);
   const first = input.text != null ? text(input.text, 'text', ctx.config.MAX_MESSAGE_CHARS) : null;
   const c = input.contact;
-  if (!c.name?.trim() && !c.email?.trim() && !c.phone?.trim() && !c.externalId?.trim()) {
+  const contact = {
+    name: optionalText(c.name, 'contact.name', CONTACT_LIMITS.name),
+    email: optionalEmail(c.email, 'contact.email'),
+    phone: optionalText(c.phone, 'contact.phone', CONTACT_LIMITS.phone),
+    externalId: optionalText(c.externalId, 'contact.externalId', CONTACT_LIMITS.externalId),
+  };
+  if (!contact.name && !contact.email && !contact.phone && !contact.externalId) {
     throw new BadInputError('contact', 'contact needs at least a name, email, phone or externalId');
   }
-  const tags = [...new Set((input.tags ?? []).map((t) => text(t, 'tags', 50).toLowerCase()))];
-  if (tags.length > 20) throw new BadInputError('tags', 'at most 20 tags');
+  const tags = normalizeTags(input.tags);
   const conversation = await ctx.store.createConversation(caller.tenantId, {
     channel: input.channel as Channel,
     contact: {
-      name: c.name?.trim() || null,
-      email: c.email?.trim().toLowerCase() || null,
-      phone: c.phone?.trim() || null,
-      externalIds: c.externalId?.trim() ? { [input.channel]: c.externalId.trim() } : {},
+      name: contact.name,
+      email: contact.email,
+      phone: contact.phone,
+      externalIds: contact.externalId ? { [input.channel]: contact.externalId } : {},
     },
     priority: (input.priority as Priority | null) ?? 'NORMAL',
     tags,
@@ -89,22 +100,29 @@ export async function sendMessage(ctx: ConversationsContext, input: SendMessageI
   const body = text(input.text, 'text', ctx.config.MAX_MESSAGE_CHARS);
   const attachments = input.attachments ?? [];
   if (attachments.length > ctx.config.MAX_ATTACHMENTS) throw new BadInputError('attachments', `at most ${ctx.config.MAX_ATTACHMENTS} attachments`);
-  for (const a of attachments) {
+  const files = attachments.map((a) => {
     if (!Number.isInteger(a.size) || a.size < 0 || a.size > ctx.config.MAX_ATTACHMENT_BYTES) {
       throw new BadInputError('attachments', `an attachment may be at most ${ctx.config.MAX_ATTACHMENT_BYTES} bytes`);
     }
-    if (!/^https?:\/\//i.test(a.url)) throw new BadInputError('attachments', 'attachment urls must be http(s)');
-  }
+    return {
+      name: checkText(a.name, 'attachments.name', INPUT_LIMITS.fileName),
+      url: httpUrl(a.url, 'attachments.url'),
+      mimeType: mimeType(a.mimeType, 'attachments.mimeType'),
+      size: a.size,
+    };
+  });
+  const meta = metadata(input.metadata, 'metadata');
   if (input.idempotencyKey != null && (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 200)) {
     throw new BadInputError('idempotencyKey', 'idempotencyKey must be 1-200 characters');
   }
+  if (input.idempotencyKey != null) noNul(input.idempotencyKey, 'idempotencyKey');
   const conversation = await findConversation(ctx, input.conversationId);
   if (conversation.status === 'CLOSED') throw new InvalidTransitionError('The conversation is closed; start a new one', 'CLOSED', []);
   const result = await ctx.store.appendMessage(caller.tenantId, conversation.id, {
     ...author,
     text: body,
-    attachments: attachments.map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
-    metadata: input.metadata ?? {},
+    attachments: files,
+    metadata: meta,
     idempotencyKey: input.idempotencyKey ?? null,
   });
   if (result.created) await announce(ctx, conversation.id, { messageId: result.message.id });
@@ -140,12 +158,12 @@ export async function handoffToHuman(ctx: ConversationsContext, id: string, reas
 
 export async function assignConversation(ctx: ConversationsContext, id: string, userId: string | null | undefined) {
   const caller = authorize(ctx.identity, WORK);
+  // Agents take unassigned conversations for themselves; taking one over (or round-robin on
+  // someone else's) is SUPERVISOR and up. The version check in `move` refuses a race.
+  const current = await findConversation(ctx, id);
+  checkAssignment(caller, { what: 'conversation', currentAssigneeId: current.assigneeId }, userId || undefined);
   let assignee: Agent | null;
   if (userId) {
-    const self = caller.kind === 'user' && caller.userId === userId;
-    if (!self && caller.kind === 'user' && !caller.roles.some((r) => MANAGERS.includes(r))) {
-      throw new ForbiddenError('Agents take conversations themselves; assigning others needs SUPERVISOR, ADMIN or OWNER');
-    }
     assignee = isUuid(userId) ? await ctx.em.findOne(Agent, { id: userId, tenantId: caller.tenantId }) : null;
     if (!assignee) throw new NotFoundError('User', userId);
     if (assignee.role === 'ANALYST') throw new ConflictError('Analysts cannot be assigned conversations', { field: 'userId' });
@@ -204,7 +222,7 @@ export async function escalateToTicket(ctx: ConversationsContext, id: string, in
     subject,
     description: transcript,
     priority: input.priority ?? conversation.priority,
-    category: input.category?.trim().toLowerCase() || null,
+    category: category(input.category),
     requesterName: conversation.contact.name,
     requesterEmail: conversation.contact.email,
     byUserId: caller.userId ?? null,

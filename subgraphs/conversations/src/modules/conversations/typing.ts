@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { BadInputError, authorize } from '@switchboard/kit';
+import { BadInputError, WORKER_ROLES, authorize } from '@switchboard/kit';
 import type { ConversationsContext } from '../../context';
 import { findConversation } from './conversations.service';
 
@@ -42,7 +42,7 @@ export function decodeTyping(id: string): TypingIndicator | null {
 
 /** Announces typing to the conversation's subscribers; nothing is written. */
 export async function setTyping(ctx: ConversationsContext, conversationId: string, isTyping: boolean, now = new Date()): Promise<TypingIndicator> {
-  const caller = authorize(ctx.identity, { roles: ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT'], scope: 'conversations:write' });
+  const caller = authorize(ctx.identity, { roles: WORKER_ROLES, scope: 'conversations:write' });
   const conversation = await findConversation(ctx, conversationId);
   if (conversation.status === 'CLOSED') throw new BadInputError('conversationId', 'the conversation is closed');
   const state = { conversationId, userId: caller.kind === 'user' ? (caller.userId ?? null) : null, isTyping, at: now };

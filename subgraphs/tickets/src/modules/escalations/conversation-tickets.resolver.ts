@@ -1,19 +1,24 @@
-import { authorize } from '@switchboard/kit';
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { stubReferences } from '@switchboard/kit';
+import { Arg, Ctx, FieldResolver, ID, Int, Resolver, Root } from 'type-graphql';
 import type { TicketsContext } from '../../context';
+import { LIST_DEFAULT, LIST_MAX, listPage } from '../tickets/lists';
 import { Ticket } from '../tickets/ticket.entity';
-import { READ } from '../tickets/tickets.service';
 import { Conversation } from './conversation.stub';
 
 @Resolver(() => Conversation)
 export class ConversationTicketsResolver {
-  @FieldResolver(() => [Ticket], { description: 'Tickets opened from this conversation, oldest first.' })
-  tickets(@Root() conversation: Conversation, @Ctx() ctx: TicketsContext): Promise<Ticket[]> {
-    const caller = authorize(ctx.identity, READ);
-    return ctx.em.find(Ticket, { tenantId: caller.tenantId, conversationId: conversation.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  @FieldResolver(() => [Ticket], {
+    description: `Tickets opened from this conversation, oldest first: the first \`first\` (default ${LIST_DEFAULT}, at most ${LIST_MAX}) after the ticket whose id is \`after\`.`,
+  })
+  tickets(
+    @Root() conversation: Conversation,
+    @Ctx() ctx: TicketsContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: LIST_DEFAULT }) first?: number | null,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last ticket you have.' }) after?: string | null,
+  ): Promise<Ticket[]> {
+    // One statement for every conversation in the answer (a queue of 50 costs one, not 50).
+    return ctx.loaders.conversationTickets(listPage(ctx, first, after)).load(conversation.id);
   }
 }
 
-export const conversationReference = {
-  Conversation: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
-};
+export const conversationReference = stubReferences('Conversation');

@@ -1,9 +1,5 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { keyStub } from '@switchboard/kit';
 
 /** The conversations subgraph's Conversation, as tickets knows it: its key, plus the tickets it led to. */
-@ObjectType()
-@Directive('@key(fields: "id")')
-export class Conversation {
-  @Field(() => ID)
-  id!: string;
-}
+export const Conversation = keyStub('Conversation');
+export type Conversation = InstanceType<typeof Conversation>;

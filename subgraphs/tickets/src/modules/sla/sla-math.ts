@@ -33,6 +33,7 @@ export function businessHoursProblems(hours: BusinessHours): { field: string; me
   const add = (field: string, message: string) => problems.push({ field: `businessHours.${field}`, message });
 
   if (typeof hours.timeZone !== 'string' || hours.timeZone === '') add('timeZone', 'is required');
+  else if (hours.timeZone.length > 64 || hours.timeZone.includes('\u0000')) add('timeZone', 'is not a known IANA time zone (at most 64 characters)');
   else if (!formatterFor(hours.timeZone)) add('timeZone', `"${hours.timeZone}" is not a known IANA time zone`);
 
   if (!Array.isArray(hours.days) || hours.days.length === 0) add('days', 'needs at least one working day');
@@ -200,7 +201,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat | null {
         second: 'numeric',
       });
     } catch {
-      formatter = null;
+      return null; // not cached: a stream of made-up zone names must not grow the map
     }
     formatters.set(timeZone, formatter);
   }

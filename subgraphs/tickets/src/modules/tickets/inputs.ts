@@ -1,4 +1,3 @@
-import { BadInputError } from '@switchboard/kit';
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
 import { SlaState, TicketPriority, TicketStatus } from './ticket.entity';
 
@@ -110,32 +109,5 @@ export class SlaPolicyInput {
   atRiskPercent?: number | null;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (id: string) => UUID.test(id);
-
-export function text(value: string, field: string, max: number, options: { allowEmpty?: boolean } = {}): string {
-  const v = value.trim();
-  if (!v && !options.allowEmpty) throw new BadInputError(field, `${field} must not be empty`);
-  if (v.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
-  return v;
-}
-
-export function email(value: string, field: string): string {
-  const v = value.trim().toLowerCase();
-  if (v.length > 254 || !EMAIL.test(v)) throw new BadInputError(field, `${field} is not a valid email address`);
-  return v;
-}
-
-export function category(value: string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return text(value, 'category', 50).toLowerCase() || null;
-}
-
-export function tags(values: string[] | null | undefined): string[] {
-  const out = [...new Set((values ?? []).map((t) => t.trim().toLowerCase()))];
-  if (out.length > 20) throw new BadInputError('tags', 'at most 20 tags');
-  if (out.some((t) => !t || t.length > 50)) throw new BadInputError('tags', 'each tag must be 1-50 characters');
-  return out;
-}
+/** The input rules are the kit's, shared by every subgraph (limits in docs/api.md). */
+export { category, email, isUuid, tags, text } from '@switchboard/kit';

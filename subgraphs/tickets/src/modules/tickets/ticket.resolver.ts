@@ -1,5 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
 import type { TicketsContext } from '../../context';
+import { LIST_DEFAULT, LIST_MAX, listPage } from './lists';
 import { SlaPolicy } from '../sla/sla-policy.entity';
 import { User } from '../users/user.stub';
 import { Conversation } from '../escalations/conversation.stub';
@@ -157,20 +159,39 @@ export class TicketResolver {
     return allowedTransitions(t.status);
   }
 
-  @FieldResolver(() => [TicketHistory], { description: 'Every change, oldest first.' })
-  history(@Root() t: Ticket, @Ctx() ctx: TicketsContext): Promise<TicketHistory[]> {
-    return ctx.loaders.history.load(t.id);
+  @FieldResolver(() => [TicketHistory], {
+    description: `Changes, oldest first: the first \`first\` (default ${LIST_DEFAULT}, at most ${LIST_MAX}) after the change whose id is \`after\`. An internal note shows as an \`internalNote\` entry without its text; partner keys do not see those entries.`,
+  })
+  history(
+    @Root() t: Ticket,
+    @Ctx() ctx: TicketsContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: LIST_DEFAULT }) first?: number | null,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last change you have.' }) after?: string | null,
+  ): Promise<TicketHistory[]> {
+    return ctx.loaders.history(listPage(ctx, first, after)).load(t.id);
   }
 
-  @FieldResolver(() => [TicketComment], { description: 'Oldest first. Partner keys see public replies only.' })
-  async comments(@Root() t: Ticket, @Ctx() ctx: TicketsContext): Promise<TicketComment[]> {
-    const all = await ctx.loaders.comments.load(t.id);
-    return ctx.identity.apiKeyKind === 'PARTNER' ? all.filter((c) => !c.internal) : all;
+  @FieldResolver(() => [TicketComment], {
+    description: `Oldest first: the first \`first\` (default ${LIST_DEFAULT}, at most ${LIST_MAX}) after the comment whose id is \`after\`. Partner keys see public replies only.`,
+  })
+  comments(
+    @Root() t: Ticket,
+    @Ctx() ctx: TicketsContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: LIST_DEFAULT }) first?: number | null,
+    @Arg('after', () => ID, { nullable: true, description: 'The id of the last comment you have.' }) after?: string | null,
+  ): Promise<TicketComment[]> {
+    return ctx.loaders.comments(listPage(ctx, first, after)).load(t.id);
   }
 }
 
 @Resolver(() => TicketHistory)
 export class TicketHistoryResolver {
+  @FieldResolver(() => GraphQLJSON, { nullable: true })
+  to(@Root() h: TicketHistory): unknown {
+    // Entries written before internal notes were recorded without their text keep none either.
+    return h.field === 'internalNote' ? null : (h.to ?? null);
+  }
+
   @FieldResolver(() => User, { nullable: true, description: 'The user who made the change (null for API keys and the SLA check).' })
   actor(@Root() h: TicketHistory): User | null {
     return h.actorKind === 'user' && h.actorId ? { id: h.actorId } : null;

@@ -1,11 +1,14 @@
-import { LockMode, OptimisticLockError, raw } from '@mikro-orm/core';
+import { LockMode, raw } from '@mikro-orm/core';
 import {
   ALL_ROLES,
   ConflictError,
-  ForbiddenError,
   InvalidTransitionError,
+  MANAGER_ROLES,
   NotFoundError,
+  WORKER_ROLES,
   authorize,
+  checkAssignment,
+  conflictFromOrm,
   emitEvent,
   paginate,
   type Caller,
@@ -24,11 +27,9 @@ import { TicketHistory } from './ticket-history.entity';
 import { Ticket, TicketStatus, type TicketPriority } from './ticket.entity';
 import { OPEN_STATUSES, allowedTransitions, canTransition } from './workflow';
 
-const WORKERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT'];
-const MANAGERS: readonly Role[] = ['OWNER', 'ADMIN', 'SUPERVISOR'];
 export const READ = { roles: ALL_ROLES, scope: 'tickets:read' };
-export const WORK = { roles: WORKERS, scope: 'tickets:write' };
-export const MANAGE = { roles: MANAGERS };
+export const WORK = { roles: WORKER_ROLES, scope: 'tickets:write' };
+export const MANAGE = { roles: MANAGER_ROLES };
 
 interface Change {
   field: string;
@@ -182,10 +183,7 @@ async function writeTicket(
     await ctx.live({ field: 'ticketUpdated', args: { id: ticket.id }, representation: { __typename: 'Ticket', id: ticket.id } });
     return ticket;
   } catch (error) {
-    if (error instanceof OptimisticLockError) {
-      throw new ConflictError(`Ticket ${id} was changed by someone else at the same time; reload and retry`);
-    }
-    throw error;
+    conflictFromOrm(error, { lost: `Ticket ${id} was changed by someone else at the same time; reload and retry` });
   }
 }
 
@@ -238,12 +236,9 @@ export function changeTicketStatus(ctx: TicketsContext, id: string, status: Tick
 }
 
 export function assignTicket(ctx: TicketsContext, id: string, userId: string | null): Promise<Ticket> {
-  const caller = authorize(ctx.identity, WORK);
-  const self = caller.kind === 'user' && caller.userId === userId;
-  if (!self && caller.kind === 'user' && !caller.roles.some((r) => MANAGERS.includes(r))) {
-    throw new ForbiddenError('Agents assign tickets to themselves; assigning to others needs SUPERVISOR, ADMIN or OWNER');
-  }
-  return writeTicket(ctx, id, undefined, async (em, ticket) => {
+  return writeTicket(ctx, id, undefined, async (em, ticket, caller) => {
+    // Agents take unassigned tickets for themselves; taking one over is SUPERVISOR and up.
+    checkAssignment(caller, { what: 'ticket', currentAssigneeId: ticket.assigneeId ?? null }, userId);
     if (userId !== null) {
       const agent = isUuid(userId) ? await em.findOne(Agent, { id: userId, tenantId: ticket.tenantId }) : null;
       if (!agent) throw new NotFoundError('User', userId);
@@ -287,7 +282,7 @@ export function autoAssignTicket(ctx: TicketsContext, id: string): Promise<Ticke
       }
       return setAssignee(em, ticket, chosen.id);
     },
-    { roles: MANAGERS, scope: 'tickets:write' },
+    { roles: MANAGER_ROLES, scope: 'tickets:write' },
   );
 }
 
@@ -295,7 +290,9 @@ export function addComment(ctx: TicketsContext, id: string, body: string, intern
   return writeTicket(ctx, id, undefined, async (em, ticket, caller, now) => {
     const value = text(body, 'body', 20_000);
     em.persist(em.create(TicketComment, { tenantId: ticket.tenantId, ticketId: ticket.id, authorKind: caller.kind === 'user' ? 'user' : 'apiKey', authorId: caller.userId ?? caller.apiKeyId ?? null, body: value, internal, createdAt: now }));
-    const changes: Change[] = [{ field: internal ? 'internalNote' : 'reply', from: null, to: value.slice(0, 100) }];
+    // An internal note's text stays in its comment (hidden from partner keys); history only
+    // records that one was added, so no field a partner may read carries its words.
+    const changes: Change[] = [internal ? { field: 'internalNote', from: null, to: null } : { field: 'reply', from: null, to: value.slice(0, 100) }];
     // The first public reply from the team is the first response the SLA measures.
     if (!internal && caller.kind === 'user' && !ticket.firstRespondedAt) {
       ticket.firstRespondedAt = now;

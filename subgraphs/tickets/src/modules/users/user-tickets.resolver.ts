@@ -1,4 +1,4 @@
-import { connectionType } from '@switchboard/kit';
+import { connectionType, stubReferences } from '@switchboard/kit';
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { TicketsContext } from '../../context';
 import { Ticket } from '../tickets/ticket.entity';
@@ -28,6 +28,4 @@ export class UserTicketsResolver {
   }
 }
 
-export const userReference = {
-  User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
-};
+export const userReference = stubReferences('User');

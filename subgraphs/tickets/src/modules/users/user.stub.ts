@@ -1,9 +1,5 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { keyStub } from '@switchboard/kit';
 
 /** The tenants subgraph's User, as far as tickets knows it: its key, plus the fields tickets adds. */
-@ObjectType()
-@Directive('@key(fields: "id")')
-export class User {
-  @Field(() => ID)
-  id!: string;
-}
+export const User = keyStub('User');
+export type User = InstanceType<typeof User>;
