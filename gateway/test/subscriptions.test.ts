@@ -99,8 +99,8 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(intruder.results).toEqual([]);
   });
 
-  it('refuses, per subscription, queries over the socket, invalid documents and fields without a configured access check', async () => {
-    const unconfigured = await stack.startGateway({}, { subscriptions: { accessChecks: {} } });
+  it('refuses, per subscription, queries over the socket, invalid documents and fields without an @liveAccess rule', async () => {
+    const unconfigured = await stack.startGateway({ SUPERGRAPH_PATH: stack.supergraphWithoutAccess });
     extra.push(unconfigured);
     const token = await stack.token('agent@acme.test');
     const client = stack.connect(unconfigured, { authorization: `Bearer ${token}` });
