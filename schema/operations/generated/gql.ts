@@ -14,11 +14,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "subscription TicketUpdated($id: ID!) {\n  ticketUpdated(id: $id) {\n    ...TicketSummary\n  }\n}": typeof types.TicketUpdatedDocument,
     "query TenantInfo {\n  tenant {\n    id\n    slug\n    name\n    plan\n    status\n    quotas {\n      requestsPerMinute\n      monthlyTokenBudget\n      seats\n    }\n  }\n}": typeof types.TenantInfoDocument,
     "query TicketsPage($filter: TicketFilter, $first: Int = 20, $after: String) {\n  tickets(filter: $filter, first: $first, after: $after) {\n    totalCount\n    nodes {\n      ...TicketSummary\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nquery TicketById($id: ID!) {\n  ticket(id: $id) {\n    ...TicketSummary\n    description\n    comments {\n      body\n      createdAt\n    }\n  }\n}\n\nquery TicketCounts {\n  ticketCounts {\n    status\n    count\n  }\n}\n\nmutation CreateTicket($input: CreateTicketInput!) {\n  createTicket(input: $input) {\n    ...TicketSummary\n  }\n}\n\nmutation ReplyToTicket($id: ID!, $body: String!) {\n  addTicketComment(id: $id, body: $body, internal: false) {\n    id\n    version\n  }\n}\n\nfragment TicketSummary on Ticket {\n  id\n  number\n  subject\n  status\n  priority\n  category\n  tags\n  requester {\n    name\n    email\n  }\n  createdAt\n  updatedAt\n  sla {\n    state\n    firstResponseDueAt\n    resolutionDueAt\n  }\n}": typeof types.TicketsPageDocument,
     "query UsersPage($first: Int = 20, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    nodes {\n      ...UserSummary\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nquery UserById($id: ID!) {\n  user(id: $id) {\n    ...UserSummary\n    createdAt\n  }\n}\n\nfragment UserSummary on User {\n  id\n  email\n  name\n  role\n  skills\n}": typeof types.UsersPageDocument,
 };
 const documents: Documents = {
+    "subscription TicketUpdated($id: ID!) {\n  ticketUpdated(id: $id) {\n    ...TicketSummary\n  }\n}": types.TicketUpdatedDocument,
     "query TenantInfo {\n  tenant {\n    id\n    slug\n    name\n    plan\n    status\n    quotas {\n      requestsPerMinute\n      monthlyTokenBudget\n      seats\n    }\n  }\n}": types.TenantInfoDocument,
     "query TicketsPage($filter: TicketFilter, $first: Int = 20, $after: String) {\n  tickets(filter: $filter, first: $first, after: $after) {\n    totalCount\n    nodes {\n      ...TicketSummary\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nquery TicketById($id: ID!) {\n  ticket(id: $id) {\n    ...TicketSummary\n    description\n    comments {\n      body\n      createdAt\n    }\n  }\n}\n\nquery TicketCounts {\n  ticketCounts {\n    status\n    count\n  }\n}\n\nmutation CreateTicket($input: CreateTicketInput!) {\n  createTicket(input: $input) {\n    ...TicketSummary\n  }\n}\n\nmutation ReplyToTicket($id: ID!, $body: String!) {\n  addTicketComment(id: $id, body: $body, internal: false) {\n    id\n    version\n  }\n}\n\nfragment TicketSummary on Ticket {\n  id\n  number\n  subject\n  status\n  priority\n  category\n  tags\n  requester {\n    name\n    email\n  }\n  createdAt\n  updatedAt\n  sla {\n    state\n    firstResponseDueAt\n    resolutionDueAt\n  }\n}": types.TicketsPageDocument,
     "query UsersPage($first: Int = 20, $after: String) {\n  users(first: $first, after: $after) {\n    totalCount\n    nodes {\n      ...UserSummary\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nquery UserById($id: ID!) {\n  user(id: $id) {\n    ...UserSummary\n    createdAt\n  }\n}\n\nfragment UserSummary on User {\n  id\n  email\n  name\n  role\n  skills\n}": types.UsersPageDocument,
@@ -38,6 +40,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription TicketUpdated($id: ID!) {\n  ticketUpdated(id: $id) {\n    ...TicketSummary\n  }\n}"): (typeof documents)["subscription TicketUpdated($id: ID!) {\n  ticketUpdated(id: $id) {\n    ...TicketSummary\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
