@@ -1,7 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { AppError, PRINCIPALS_CHANNEL, type Identity, type Logger, type Notifier, type Redis } from '@switchboard/kit';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, ValidationRule } from 'graphql';
-import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
+import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -122,7 +122,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
   /** Cap → rate limit → the safelist → parse, validate, plan → variables → access check: its execution arguments, or its errors. */
   async function admit(connection: Connection, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
     if (closing) return [codeError('The server is shutting down', 'UPSTREAM_UNAVAILABLE')];
-    if (connection.slots >= limits.subscriptionsPerSocket) {
+    if (connection.slots > limits.subscriptionsPerSocket) {
       return [
         codeError(`At most ${limits.subscriptionsPerSocket} subscriptions per socket: complete one, or open another socket`, 'RATE_LIMITED', {
           bucket: 'subscriptionsPerSocket',
@@ -161,6 +161,16 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
     }
     ips.set(socket, ip);
     socket.once('close', () => perIp.remove(ip));
+    // graphql-ws's listener (added right after this one) prints every socket error with
+    // console.error; a client's oversize or malformed frame (ws has already closed the socket
+    // with 1009 / 1002) is logged here instead, as a warning with its code.
+    queueMicrotask(() => {
+      for (const listener of socket.listeners('error')) socket.off('error', listener as (...args: unknown[]) => void);
+      socket.on('error', (error: Error & { code?: string }) => {
+        log.warn('live socket error', { code: error.code, error: error.message });
+        if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
+      });
+    });
   });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
 
