@@ -1,4 +1,5 @@
 import { signJwt } from '@switchboard/kit';
+import { ApiKey } from '@switchboard/tenants/src/modules/api-keys/api-key.entity';
 import { publishLive } from '../src/subscriptions';
 import { startSubscriptionStack, until, type SubscriptionStack } from './subscription-stack';
 
@@ -131,8 +132,9 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(stack.chat.entityResolutions - resolutions).toBe(2);
   });
 
-  it('disconnects an open socket with 4403 once its API key is revoked', async () => {
-    const gateway = await stack.startGateway({ SUBSCRIPTION_REAUTH_SECONDS: 1 });
+  it('re-checks credentials on a timer too (a missed notice): 4403 once the API key is revoked', async () => {
+    // No cache, so the timer's re-check asks the tenants subgraph (revocation notices: live-revocation.test.ts).
+    const gateway = await stack.startGateway({ SUBSCRIPTION_REAUTH_SECONDS: 1, PRINCIPAL_CACHE_SECONDS: 0 });
     extra.push(gateway);
     const owner = await stack.base.as('admin@acme.test');
     const created = await stack.base.gql(
@@ -144,7 +146,8 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     opened.push(client);
     const sub = client.subscribe(MESSAGE_ADDED, { c: stack.conversations.acme });
     await until(() => gateway.subscriptions!.stats().subscribers === 1, 'the subscription to register');
-    await stack.base.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.data.createApiKey.apiKey.id }, owner);
+    // Revoked in the table behind the tenants subgraph's back: no notice is sent.
+    await stack.base.tenants.orm.em.fork().nativeUpdate(ApiKey, { id: created.data.createApiKey.apiKey.id }, { revokedAt: new Date() }, { filters: false });
     await until(() => client.closes.length > 0, 'the re-check to close the socket', 5_000);
     expect(client.closes[0]!.code).toBe(4403);
     expect(sub.results).toEqual([]);
