@@ -14,8 +14,8 @@ import { publishLive } from '../src/subscriptions';
 import { post, startStack, type GraphQLResponse, type Stack } from './stack';
 
 /**
- * Test-only subgraphs for the subscription machinery (no real subgraph declares a
- * Subscription yet): "chat" owns Message, Conversation and `Subscription.messageAdded`,
+ * Test-only subgraphs for the subscription machinery (small, so a test counts every fetch):
+ * "chat" owns Message, Conversation and `Subscription.messageAdded` (with its `@liveAccess` rule),
  * "people" owns User. Both sit behind the kit's subgraph server, so every request must carry
  * the gateway's signed identity, and both scope every answer to the caller's tenant.
  */
