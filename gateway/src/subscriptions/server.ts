@@ -1,5 +1,5 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
-import { AppError, PRINCIPALS_CHANNEL, type Identity, type Logger, type Notifier, type Redis } from '@switchboard/kit';
+import { AppError, PRINCIPALS_CHANNEL, type Logger, type Notifier, type Redis } from '@switchboard/kit';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, ValidationRule } from 'graphql';
 import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -8,15 +8,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../authenticate';
 import type { GatewayContext } from '../context';
 import { AccessChecks, liveAccessRules } from './access';
-import { CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW } from './close-codes';
+import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW } from './close-codes';
+import { Connections, type Connection, type Credentials } from './connections';
 import { Executor } from './executor';
 import { FanOut, delay } from './groups';
 import { Counter, DEFAULT_LIMITS, charge, clientIp, principalKey, type LiveLimits, type LiveRateLimit } from './limits';
 import { Preparer, codeError, type Prepared } from './prepare';
 import { documentFor, type OperationSafelist } from './safelist';
-import type { Subscriber, SubscriberSocket } from './subscriber';
-
-type Credentials = { authorization?: string; apiKey?: string };
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -71,23 +69,6 @@ export interface SubscriptionServer {
   close(): Promise<void>;
 }
 
-interface Connection extends SubscriberSocket {
-  ctx: WsContext;
-  socket: WebSocket;
-  ip: string;
-  identity: Identity;
-  requestsPerMinute?: number;
-  credentials: Credentials;
-  /** Counted against socketsPerPrincipal under this key. */
-  principal: string;
-  subscribers: Set<Subscriber>;
-  /** Subscriptions admitted or being admitted (the per-socket cap counts these). */
-  slots: number;
-  reauth?: NodeJS.Timeout;
-  /** The re-authorization in flight, if any (notices may come twice: in-process and Redis). */
-  checking?: Promise<void>;
-}
-
 /** What onSubscribe hands to subscribe. */
 interface LiveArgs {
   prepared: Prepared;
@@ -101,9 +82,9 @@ interface LiveArgs {
  * GraphQL subscriptions over graphql-ws on the gateway's own HTTP server and path: the
  * adapter between graphql-ws and the parts — Executor (the supergraph and its planner),
  * Preparer (parse, validate, plan), AccessChecks (the subgraphs' `@liveAccess` rules),
- * FanOut (live events → groups → Subscriber queues) and the limits. Partner keys are held
- * to the manifest; principal-change notices re-authorize affected sockets at once. See
- * docs/api.md "Live updates".
+ * FanOut (live events → groups → Subscriber queues), Connections (the sockets and their
+ * re-authorization) and the limits. Partner keys are held to the manifest; principal-change
+ * notices re-authorize the affected sockets at once. See docs/api.md "Live updates".
  */
 export function startSubscriptions(options: SubscriptionServerOptions): SubscriptionServer {
   const log = options.logger;
@@ -113,8 +94,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
   const preparer = new Preparer(executor, options.validationRules, options.maxTokens);
   const access = new AccessChecks(executor, liveAccessRules(options.supergraphSdl));
   const fanOut = new FanOut(executor, options.redis, log);
-  const connections = new Map<WsContext, Connection>();
-  const perPrincipal = new Counter();
+  const connections = new Connections(options.authenticate, options.reauthMs ?? 0);
   const perIp = new Counter();
   const ips = new WeakMap<WebSocket, string>();
   let closing = false;
@@ -206,12 +186,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
           socket.close(CLOSE_RATE_LIMITED, `RATE_LIMITED: ${refused.bucket} (${refused.limit} per minute); retry after ${refused.retryAfter} s`);
           return false;
         }
-        const principal = principalKey(identity);
         if (socket.readyState !== socket.OPEN) return false;
-        if (!perPrincipal.add(principal, limits.socketsPerPrincipal)) {
-          socket.close(CLOSE_RATE_LIMITED, `Too many sockets for these credentials (at most ${limits.socketsPerPrincipal})`);
-          return false;
-        }
         const connection: Connection = {
           ctx: ctx as WsContext,
           socket,
@@ -219,7 +194,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
           identity,
           requestsPerMinute,
           credentials,
-          principal,
+          principal: principalKey(identity),
           queued: 0,
           slots: 0,
           subscribers: new Set(),
@@ -229,10 +204,9 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
             socket.close(CLOSE_TOO_SLOW, 'Too slow: events dropped; reconnect and catch up');
           },
         };
-        connections.set(ctx as WsContext, connection);
-        if (options.reauthMs) {
-          connection.reauth = setInterval(() => void reauthorize(connection), options.reauthMs);
-          connection.reauth.unref();
+        if (!connections.add(connection, limits.socketsPerPrincipal)) {
+          socket.close(CLOSE_RATE_LIMITED, `Too many sockets for these credentials (at most ${limits.socketsPerPrincipal})`);
+          return false;
         }
         return true;
       },
@@ -253,7 +227,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
       },
       subscribe: async (execArgs) => {
         const { prepared: p, variables, args, source, connection } = execArgs.contextValue as LiveArgs;
-        if (closing || !connections.has(connection.ctx)) {
+        if (closing || !connections.get(connection.ctx)) {
           connection.slots -= 1;
           return { errors: [codeError('The connection is closing', 'UPSTREAM_UNAVAILABLE')] };
         }
@@ -268,42 +242,18 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onClose: (ctx) => {
-        const connection = connections.get(ctx as WsContext);
-        if (!connection) return;
-        connections.delete(ctx as WsContext);
-        perPrincipal.remove(connection.principal);
-        if (connection.reauth) clearInterval(connection.reauth);
-        for (const subscriber of [...connection.subscribers]) subscriber.finish();
+        const connection = connections.remove(ctx as WsContext);
+        for (const subscriber of [...(connection?.subscribers ?? [])]) subscriber.finish();
       },
     },
     wsServer,
   );
 
-  /** Asks again who the credentials are: revoked, expired, suspended or with other roles → 4403. */
-  function reauthorize(connection: Connection): Promise<void> {
-    return (connection.checking ??= (async () => {
-      try {
-        const { identity } = await options.authenticate(connection.credentials);
-        const { exp: _a, ...now } = identity;
-        const { exp: _b, ...before } = connection.identity;
-        if (JSON.stringify(now) === JSON.stringify(before)) return;
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'UPSTREAM_UNAVAILABLE') return; // keep it; try again next time
-      }
-      connection.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
-    })().finally(() => (connection.checking = undefined)));
-  }
-
   // The tenants subgraph announces every role change, removal, revocation and suspension
   // (userId / apiKeyId / tenantId) before it answers: the sockets it concerns re-authorize now.
   const notices = options.notifier?.subscribe(PRINCIPALS_CHANNEL, (change) => {
     options.onPrincipalChange?.(change);
-    for (const connection of connections.values()) {
-      const { userId, apiKeyId, tenantId } = connection.identity;
-      if ((userId && change.userId === userId) || (apiKeyId && change.apiKeyId === apiKeyId) || (tenantId && change.tenantId === tenantId)) {
-        void reauthorize(connection);
-      }
-    }
+    connections.principalChanged(change);
   });
 
   let closed: Promise<void> | undefined;
@@ -317,7 +267,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
         await fanOut.stop(deadline); // no new events; the ones already heard are delivered
         const unsent = () => [...connections.values()].some((c) => [...c.subscribers].some((s) => s.unsent > 0) && c.socket.readyState === c.socket.OPEN);
         while (unsent() && Date.now() < deadline) await delay(5);
-        for (const connection of connections.values()) if (connection.reauth) clearInterval(connection.reauth);
+        connections.stopTimers();
         await server.dispose(); // closes every socket with 1001 "Going away"
       })()),
   };
