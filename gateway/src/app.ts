@@ -225,8 +225,19 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   );
   app.use(lastResortErrorHandler(refuse, log));
 
-  const subscriptions = config.SUBSCRIPTIONS_ENABLED
-    ? startSubscriptions({
+  let subscriptions: SubscriptionServer | undefined;
+  try {
+    subscriptions = config.SUBSCRIPTIONS_ENABLED ? startLive() : undefined;
+  } catch (error) {
+    // A supergraph whose @liveAccess rules do not hold: nothing keeps running.
+    await apollo.stop();
+    principals.close();
+    redis?.disconnect();
+    await stopTelemetry();
+    throw error;
+  }
+  function startLive(): SubscriptionServer {
+    return startSubscriptions({
         httpServer,
         path: '/graphql',
         supergraphSdl,
@@ -261,8 +272,8 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         logger: log,
         queueLimit: config.SUBSCRIPTION_QUEUE_LIMIT,
         reauthMs: config.SUBSCRIPTION_REAUTH_SECONDS * 1000,
-      })
-    : undefined;
+      });
+  }
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

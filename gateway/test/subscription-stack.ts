@@ -19,12 +19,12 @@ import { post, startStack, type GraphQLResponse, type Stack } from './stack';
  * "people" owns User. Both sit behind the kit's subgraph server, so every request must carry
  * the gateway's signed identity, and both scope every answer to the caller's tenant.
  */
-const chatSdl = (liveAccess: boolean) => `
+const chatSdl = (liveAccess: string) => `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@composeDirective"])
   ${LIVE_ACCESS_SDL}
   type Query { conversation(id: ID!): Conversation }
   type Mutation { sendMessage(conversationId: ID!, text: String!): Message! }
-  type Subscription { messageAdded(conversationId: ID!): Message ${liveAccess ? '@liveAccess(query: "conversation", argument: "conversationId")' : ''} }
+  type Subscription { messageAdded(conversationId: ID!): Message ${liveAccess} }
   type Conversation @key(fields: "id") { id: ID! title: String! }
   type Message @key(fields: "id") { id: ID! text: String! conversationId: ID! author: User }
   type User @key(fields: "id", resolvable: false) { id: ID! }
@@ -34,6 +34,8 @@ const PEOPLE_SDL = `
   type Query { person(id: ID!): User }
   type User @key(fields: "id") { id: ID! name: String! }
 `;
+
+const LIVE_ACCESS = '@liveAccess(query: "conversation", argument: "conversationId")';
 
 interface Ctx {
   identity: Identity;
@@ -70,7 +72,7 @@ async function startChat(secret: string, redis: Redis | undefined, logger: Logge
     return c;
   };
   const schema = buildSubgraphSchema({
-    typeDefs: parse(chatSdl(true)),
+    typeDefs: parse(chatSdl(LIVE_ACCESS)),
     resolvers: {
       Query: { conversation: (_: unknown, { id }: { id: string }, ctx: Ctx) => conversationOf(id, ctx) },
       Mutation: {
@@ -175,6 +177,8 @@ export interface SubscriptionStack {
   conversations: { acme: string; globex: string };
   /** The same supergraph with no `@liveAccess` on messageAdded (for SUPERGRAPH_PATH). */
   supergraphWithoutAccess: string;
+  /** Composes the same subgraphs with this in place of messageAdded's `@liveAccess(…)`; returns the file. */
+  supergraphWith(liveAccess: string): string;
   /** The first gateway over the test supergraph (Redis fan-out when REDIS_URL is set). */
   gateway: GatewayApp;
   startGateway(env?: Partial<GatewayConfig>, options?: GatewayOptions): Promise<GatewayApp>;
@@ -204,7 +208,7 @@ export async function startSubscriptionStack(): Promise<SubscriptionStack> {
   chat.conversations.set(conversations.globex, { id: conversations.globex, tenantId: tenantOf('globex'), title: 'Globex chat' });
 
   const dir = mkdtempSync(path.join(tmpdir(), 'sb-subscriptions-'));
-  const compose = (liveAccess: boolean, file: string) => {
+  const compose = (liveAccess: string, file: string) => {
     const composed = composeServices([
       { name: 'chat', typeDefs: parse(chatSdl(liveAccess)), url: chat.server.url },
       { name: 'people', typeDefs: parse(PEOPLE_SDL), url: people.server.url },
@@ -213,8 +217,9 @@ export async function startSubscriptionStack(): Promise<SubscriptionStack> {
     writeFileSync(path.join(dir, file), composed.supergraphSdl);
     return path.join(dir, file);
   };
-  const supergraphPath = compose(true, 'supergraph.graphql');
-  const supergraphWithoutAccess = compose(false, 'supergraph-without-access.graphql');
+  const supergraphPath = compose(LIVE_ACCESS, 'supergraph.graphql');
+  const supergraphWithoutAccess = compose('', 'supergraph-without-access.graphql');
+  let variants = 0;
   const manifestPath = path.join(dir, 'persisted-documents.json');
   writeFileSync(manifestPath, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [] }));
 
@@ -244,6 +249,7 @@ export async function startSubscriptionStack(): Promise<SubscriptionStack> {
     users,
     conversations,
     supergraphWithoutAccess,
+    supergraphWith: (liveAccess) => compose(liveAccess, `supergraph-${++variants}.graphql`),
     gateway,
     redis,
     startGateway: start,

@@ -115,6 +115,16 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(client.closes).toEqual([]); // the socket itself stays open
   });
 
+  it('refuses to start when a @liveAccess rule names a Query field or argument that does not exist', async () => {
+    for (const [rule, problem] of [
+      ['@liveAccess(query: "nope", argument: "conversationId")', 'Subscription.messageAdded: no Query.nope(id)'],
+      ['@liveAccess(query: "conversation", argument: "conversationId", queryArgument: "key")', 'Subscription.messageAdded: no Query.conversation(key)'],
+      ['@liveAccess(query: "conversation", argument: "nope")', 'Subscription.messageAdded has no argument nope'],
+    ]) {
+      await expect(stack.startGateway({ SUPERGRAPH_PATH: stack.supergraphWith(rule!) })).rejects.toThrow(problem);
+    }
+  });
+
   it('shares one execution per event among subscribers with the same document, variables and identity', async () => {
     const gateway = await stack.startGateway();
     extra.push(gateway);
