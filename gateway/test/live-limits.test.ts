@@ -165,4 +165,18 @@ describe('WebSocket limits', () => {
     expect(another.closes[0]!.reason).toMatch(/^RATE_LIMITED: apiKey/);
     await gateway.close();
   });
+
+  it('charges every connect to its address before looking the credential up: guesses are throttled', async () => {
+    const frozen = Date.now();
+    const gateway = await stack.startGateway({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: 3 }, { now: () => frozen });
+    const guesses = [0, 1, 2].map(() => open(gateway, { apiKey: `sb_guess_${randomBytes(8).toString('hex')}` }));
+    expect(await Promise.all(guesses.map(acknowledged))).toEqual(['closed', 'closed', 'closed']);
+    expect(guesses.map((g) => g.closes[0]!.code)).toEqual([4403, 4403, 4403]);
+    // The address's bucket is empty now: even a valid credential is refused before it is looked up.
+    const valid = await connect(gateway);
+    expect(await acknowledged(valid)).toBe('closed');
+    expect(valid.closes[0]!.code).toBe(4429);
+    expect(valid.closes[0]!.reason).toMatch(/^RATE_LIMITED: ip \(3 per minute\)/);
+    await gateway.close();
+  });
 });

@@ -1,5 +1,5 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
-import { AppError, PRINCIPALS_CHANNEL, type Logger, type Notifier, type Redis } from '@switchboard/kit';
+import { AppError, PRINCIPALS_CHANNEL, type Identity, type Logger, type Notifier, type Redis } from '@switchboard/kit';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, ValidationRule } from 'graphql';
 import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -170,6 +170,13 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
           apiKey: stringParam(params.apiKey ?? params['x-api-key']),
         };
         if (!credentials.authorization && !credentials.apiKey) return false;
+        // Every connect takes from its address's bucket before the credential is looked up, so
+        // guessing keys or tokens over sockets is throttled like anonymous HTTP requests.
+        const guessing = await charge(options.rateLimit, ANONYMOUS, ip, undefined);
+        if (guessing) {
+          socket.close(CLOSE_RATE_LIMITED, `RATE_LIMITED: ${guessing.bucket} (${guessing.limit} per minute); retry after ${guessing.retryAfter} s`);
+          return false;
+        }
         let authenticated: Authenticated;
         try {
           authenticated = await options.authenticate(credentials);
@@ -272,6 +279,8 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
       })()),
   };
 }
+
+const ANONYMOUS: Identity = { kind: 'anonymous', roles: [], scopes: [], exp: 0 };
 
 function stringParam(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() ? value : undefined;
