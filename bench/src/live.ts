@@ -155,7 +155,18 @@ async function runOne(
   const gp = await freePort();
   const gateway: Child = await startService(
     'gateway/src/main.ts',
-    { ...ctx.env, GATEWAY_PORT: String(gp), TENANTS_URL: ctx.tenantsUrl, CONVERSATIONS_URL: ctx.conversationsUrl, SUBSCRIPTION_REAUTH_SECONDS: '0' },
+    // One user from one address opens every socket: lift the per-principal / per-IP socket caps
+    // and the rate limiter (which connects and subscribes are charged to) for the measurement.
+    {
+      ...ctx.env,
+      GATEWAY_PORT: String(gp),
+      TENANTS_URL: ctx.tenantsUrl,
+      CONVERSATIONS_URL: ctx.conversationsUrl,
+      SUBSCRIPTION_REAUTH_SECONDS: '0',
+      SUBSCRIPTION_SOCKETS_PER_PRINCIPAL: '1000000',
+      SUBSCRIPTION_SOCKETS_PER_IP: '1000000',
+      RATE_LIMIT_ENABLED: 'false',
+    },
     gp,
   );
   log(`  gateway up on port ${gp}`);

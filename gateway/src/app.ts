@@ -33,12 +33,12 @@ import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
 import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
-import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
+import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
 import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
-import { startSubscriptions, type AccessCheck, type SubscriptionServer } from './subscriptions';
+import { startSubscriptions, type SubscriptionServer } from './subscriptions';
 
 export interface GatewayApp {
   url: string;
@@ -54,12 +54,6 @@ export interface GatewayApp {
 export interface GatewayOptions {
   /** The clock the rate limiter reads, in ms since the epoch (tests inject one). */
   now?: () => number;
-  /**
-   * Subscriptions: for each Subscription field with arguments, the Query field the owning
-   * subgraph answers to check the caller may read that argument (none by default, so such
-   * fields are refused until configured).
-   */
-  subscriptions?: { accessChecks?: Record<string, AccessCheck> };
 }
 
 /** Request bodies larger than this are refused with 413 before anything parses them. */
@@ -233,8 +227,19 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   );
   app.use(lastResortErrorHandler(refuse, log));
 
-  const subscriptions = config.SUBSCRIPTIONS_ENABLED
-    ? startSubscriptions({
+  let subscriptions: SubscriptionServer | undefined;
+  try {
+    subscriptions = config.SUBSCRIPTIONS_ENABLED ? startLive() : undefined;
+  } catch (error) {
+    // A supergraph whose @liveAccess rules do not hold: nothing keeps running.
+    await apollo.stop();
+    principals.close();
+    redis?.disconnect();
+    await stopTelemetry();
+    throw error;
+  }
+  function startLive(): SubscriptionServer {
+    return startSubscriptions({
         httpServer,
         path: '/graphql',
         supergraphSdl,
@@ -245,15 +250,32 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         },
         authenticate: (credentials) => authenticator.authenticate(credentials),
         redis,
-        accessChecks: options.subscriptions?.accessChecks,
+        safelist,
+        notifier: createNotifier(redis),
+        onPrincipalChange: (change) => principals.invalidate(change),
+        rateLimit: rateLimitStore && {
+          store: rateLimitStore,
+          buckets: (identity, ip, rpm) =>
+            bucketsFor(identity, ip, rpm, { apiKeySharePercent: config.RATE_LIMIT_API_KEY_SHARE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, apqRegistrationsPerMinute: config.APQ_REGISTRATIONS_PER_MINUTE }, false),
+          now,
+          onFailOpen: () => counters.rateLimitFailOpen.inc(),
+          onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
+        },
+        limits: {
+          maxPayloadBytes: config.SUBSCRIPTION_MAX_PAYLOAD_BYTES,
+          subscriptionsPerSocket: config.SUBSCRIPTIONS_PER_SOCKET,
+          socketsPerPrincipal: config.SUBSCRIPTION_SOCKETS_PER_PRINCIPAL,
+          socketsPerIp: config.SUBSCRIPTION_SOCKETS_PER_IP,
+        },
+        trustProxy: config.TRUST_PROXY,
         validationRules: [operationLimitsRule(limits)],
         maxTokens: limits.maxTokens,
         formatError,
         logger: log,
         queueLimit: config.SUBSCRIPTION_QUEUE_LIMIT,
         reauthMs: config.SUBSCRIPTION_REAUTH_SECONDS * 1000,
-      })
-    : undefined;
+      });
+  }
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

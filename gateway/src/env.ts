@@ -54,6 +54,14 @@ export const gatewayEnv = {
   SUBSCRIPTION_QUEUE_LIMIT: env.int({ default: 100, min: 1 }),
   /** Seconds between re-checks of a connection's credentials (revoked, expired, changed → 4403); 0: never. */
   SUBSCRIPTION_REAUTH_SECONDS: env.int({ default: 60, min: 0, max: 3600 }),
+  /** Largest WebSocket frame read, in bytes: a bigger one closes the socket with 1009 before it is read. */
+  SUBSCRIPTION_MAX_PAYLOAD_BYTES: env.int({ default: 262_144, min: 1_024, max: 16_777_216 }),
+  /** Subscriptions open at once on one socket; the next is refused with RATE_LIMITED. */
+  SUBSCRIPTIONS_PER_SOCKET: env.int({ default: 50, min: 1 }),
+  /** Sockets open at once per user or API key, per gateway replica; the next closes with 4429. */
+  SUBSCRIPTION_SOCKETS_PER_PRINCIPAL: env.int({ default: 20, min: 1 }),
+  /** Sockets open at once per client IP, per gateway replica; the next closes with 4429. */
+  SUBSCRIPTION_SOCKETS_PER_IP: env.int({ default: 100, min: 1 }),
   /** Proxies in front of the gateway whose X-Forwarded-For to trust for the client IP (0: none). */
   TRUST_PROXY: env.int({ default: 0, min: 0, max: 10 }),
 };

@@ -14,7 +14,8 @@ const redisUrl = process.env.REDIS_URL;
 beforeAll(async () => {
   stack = await startStack({ conversations: true, redisUrl: redisUrl ?? '' });
   for (let i = 0; i < 2; i++) {
-    const config = { ...stack.gateway.config, REDIS_URL: redisUrl, GATEWAY_PORT: 0, RATE_LIMIT_ENABLED: false };
+    // 100 sockets of one user from one address per gateway: over the default socket caps on purpose.
+    const config = { ...stack.gateway.config, REDIS_URL: redisUrl, GATEWAY_PORT: 0, RATE_LIMIT_ENABLED: false, SUBSCRIPTION_SOCKETS_PER_PRINCIPAL: 1_000, SUBSCRIPTION_SOCKETS_PER_IP: 1_000 };
     gateways.push(await startGateway(config as typeof stack.gateway.config, undefined, {}));
   }
   if (!redisUrl) console.log('live fan-out test: no REDIS_URL, so both gateways hear events in-process (the cross-process path is tested when REDIS_URL is set)');

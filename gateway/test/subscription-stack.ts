@@ -1,6 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { createLogger, createRedis, createSubgraphServer, IDENTITY_HEADER, NotFoundError, verifyIdentity, type Identity, type Logger, type Redis, type RunningServer } from '@switchboard/kit';
+import { createLogger, createRedis, createSubgraphServer, IDENTITY_HEADER, LIVE_ACCESS_SDL, NotFoundError, verifyIdentity, type Identity, type Logger, type Redis, type RunningServer } from '@switchboard/kit';
 import { demoDirectory } from '@switchboard/tenants';
 import { parse } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -14,16 +14,17 @@ import { publishLive } from '../src/subscriptions';
 import { post, startStack, type GraphQLResponse, type Stack } from './stack';
 
 /**
- * Test-only subgraphs for the subscription machinery (no real subgraph declares a
- * Subscription yet): "chat" owns Message, Conversation and `Subscription.messageAdded`,
+ * Test-only subgraphs for the subscription machinery (small, so a test counts every fetch):
+ * "chat" owns Message, Conversation and `Subscription.messageAdded` (with its `@liveAccess` rule),
  * "people" owns User. Both sit behind the kit's subgraph server, so every request must carry
  * the gateway's signed identity, and both scope every answer to the caller's tenant.
  */
-const CHAT_SDL = `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+const chatSdl = (liveAccess: string) => `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@composeDirective"])
+  ${LIVE_ACCESS_SDL}
   type Query { conversation(id: ID!): Conversation }
   type Mutation { sendMessage(conversationId: ID!, text: String!): Message! }
-  type Subscription { messageAdded(conversationId: ID!): Message }
+  type Subscription { messageAdded(conversationId: ID!): Message ${liveAccess} }
   type Conversation @key(fields: "id") { id: ID! title: String! }
   type Message @key(fields: "id") { id: ID! text: String! conversationId: ID! author: User }
   type User @key(fields: "id", resolvable: false) { id: ID! }
@@ -33,6 +34,8 @@ const PEOPLE_SDL = `
   type Query { person(id: ID!): User }
   type User @key(fields: "id") { id: ID! name: String! }
 `;
+
+const LIVE_ACCESS = '@liveAccess(query: "conversation", argument: "conversationId")';
 
 interface Ctx {
   identity: Identity;
@@ -69,7 +72,7 @@ async function startChat(secret: string, redis: Redis | undefined, logger: Logge
     return c;
   };
   const schema = buildSubgraphSchema({
-    typeDefs: parse(CHAT_SDL),
+    typeDefs: parse(chatSdl(LIVE_ACCESS)),
     resolvers: {
       Query: { conversation: (_: unknown, { id }: { id: string }, ctx: Ctx) => conversationOf(id, ctx) },
       Mutation: {
@@ -172,6 +175,10 @@ export interface SubscriptionStack {
   users: Record<string, DemoUser>;
   /** Conversation ids by tenant slug ("acme", "globex"). */
   conversations: { acme: string; globex: string };
+  /** The same supergraph with no `@liveAccess` on messageAdded (for SUPERGRAPH_PATH). */
+  supergraphWithoutAccess: string;
+  /** Composes the same subgraphs with this in place of messageAdded's `@liveAccess(…)`; returns the file. */
+  supergraphWith(liveAccess: string): string;
   /** The first gateway over the test supergraph (Redis fan-out when REDIS_URL is set). */
   gateway: GatewayApp;
   startGateway(env?: Partial<GatewayConfig>, options?: GatewayOptions): Promise<GatewayApp>;
@@ -183,8 +190,6 @@ export interface SubscriptionStack {
   redis?: Redis;
   close(): Promise<void>;
 }
-
-export const accessChecks = { messageAdded: { query: 'conversation', arg: 'conversationId' } };
 
 export async function startSubscriptionStack(): Promise<SubscriptionStack> {
   const base = await startStack();
@@ -202,20 +207,25 @@ export async function startSubscriptionStack(): Promise<SubscriptionStack> {
   chat.conversations.set(conversations.acme, { id: conversations.acme, tenantId: tenantOf('acme'), title: 'Acme chat' });
   chat.conversations.set(conversations.globex, { id: conversations.globex, tenantId: tenantOf('globex'), title: 'Globex chat' });
 
-  const composed = composeServices([
-    { name: 'chat', typeDefs: parse(CHAT_SDL), url: chat.server.url },
-    { name: 'people', typeDefs: parse(PEOPLE_SDL), url: people.server.url },
-  ]);
-  if (composed.errors) throw new Error(`composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
   const dir = mkdtempSync(path.join(tmpdir(), 'sb-subscriptions-'));
-  const supergraphPath = path.join(dir, 'supergraph.graphql');
-  writeFileSync(supergraphPath, composed.supergraphSdl);
+  const compose = (liveAccess: string, file: string) => {
+    const composed = composeServices([
+      { name: 'chat', typeDefs: parse(chatSdl(liveAccess)), url: chat.server.url },
+      { name: 'people', typeDefs: parse(PEOPLE_SDL), url: people.server.url },
+    ]);
+    if (composed.errors) throw new Error(`composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
+    writeFileSync(path.join(dir, file), composed.supergraphSdl);
+    return path.join(dir, file);
+  };
+  const supergraphPath = compose(LIVE_ACCESS, 'supergraph.graphql');
+  const supergraphWithoutAccess = compose('', 'supergraph-without-access.graphql');
+  let variants = 0;
   const manifestPath = path.join(dir, 'persisted-documents.json');
   writeFileSync(manifestPath, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [] }));
 
   const started: GatewayApp[] = [];
   const clients = new Set<LiveClient>();
-  async function start(env: Partial<GatewayConfig> = {}, options: GatewayOptions = { subscriptions: { accessChecks } }): Promise<GatewayApp> {
+  async function start(env: Partial<GatewayConfig> = {}, options: GatewayOptions = {}): Promise<GatewayApp> {
     const config: GatewayConfig = {
       ...base.gateway.config,
       SUPERGRAPH_PATH: supergraphPath,
@@ -238,6 +248,8 @@ export async function startSubscriptionStack(): Promise<SubscriptionStack> {
     people,
     users,
     conversations,
+    supergraphWithoutAccess,
+    supergraphWith: (liveAccess) => compose(liveAccess, `supergraph-${++variants}.graphql`),
     gateway,
     redis,
     startGateway: start,

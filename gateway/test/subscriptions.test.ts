@@ -1,4 +1,5 @@
 import { signJwt } from '@switchboard/kit';
+import { ApiKey } from '@switchboard/tenants/src/modules/api-keys/api-key.entity';
 import { publishLive } from '../src/subscriptions';
 import { startSubscriptionStack, until, type SubscriptionStack } from './subscription-stack';
 
@@ -99,8 +100,8 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(intruder.results).toEqual([]);
   });
 
-  it('refuses, per subscription, queries over the socket, invalid documents and fields without a configured access check', async () => {
-    const unconfigured = await stack.startGateway({}, { subscriptions: { accessChecks: {} } });
+  it('refuses, per subscription, queries over the socket, invalid documents and fields without an @liveAccess rule', async () => {
+    const unconfigured = await stack.startGateway({ SUPERGRAPH_PATH: stack.supergraphWithoutAccess });
     extra.push(unconfigured);
     const token = await stack.token('agent@acme.test');
     const client = stack.connect(unconfigured, { authorization: `Bearer ${token}` });
@@ -112,6 +113,16 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     const code = (s: { errors: unknown[] }) => (s.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code;
     expect([code(noCheck), code(query), code(invalid)]).toEqual(['FORBIDDEN', 'BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED']);
     expect(client.closes).toEqual([]); // the socket itself stays open
+  });
+
+  it('refuses to start when a @liveAccess rule names a Query field or argument that does not exist', async () => {
+    for (const [rule, problem] of [
+      ['@liveAccess(query: "nope", argument: "conversationId")', 'Subscription.messageAdded: no Query.nope(id)'],
+      ['@liveAccess(query: "conversation", argument: "conversationId", queryArgument: "key")', 'Subscription.messageAdded: no Query.conversation(key)'],
+      ['@liveAccess(query: "conversation", argument: "nope")', 'Subscription.messageAdded has no argument nope'],
+    ]) {
+      await expect(stack.startGateway({ SUPERGRAPH_PATH: stack.supergraphWith(rule!) })).rejects.toThrow(problem);
+    }
   });
 
   it('shares one execution per event among subscribers with the same document, variables and identity', async () => {
@@ -131,8 +142,9 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     expect(stack.chat.entityResolutions - resolutions).toBe(2);
   });
 
-  it('disconnects an open socket with 4403 once its API key is revoked', async () => {
-    const gateway = await stack.startGateway({ SUBSCRIPTION_REAUTH_SECONDS: 1 });
+  it('re-checks credentials on a timer too (a missed notice): 4403 once the API key is revoked', async () => {
+    // No cache, so the timer's re-check asks the tenants subgraph (revocation notices: live-revocation.test.ts).
+    const gateway = await stack.startGateway({ SUBSCRIPTION_REAUTH_SECONDS: 1, PRINCIPAL_CACHE_SECONDS: 0 });
     extra.push(gateway);
     const owner = await stack.base.as('admin@acme.test');
     const created = await stack.base.gql(
@@ -144,7 +156,8 @@ describe('subscriptions through the gateway (graphql-ws on /graphql)', () => {
     opened.push(client);
     const sub = client.subscribe(MESSAGE_ADDED, { c: stack.conversations.acme });
     await until(() => gateway.subscriptions!.stats().subscribers === 1, 'the subscription to register');
-    await stack.base.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.data.createApiKey.apiKey.id }, owner);
+    // Revoked in the table behind the tenants subgraph's back: no notice is sent.
+    await stack.base.tenants.orm.em.fork().nativeUpdate(ApiKey, { id: created.data.createApiKey.apiKey.id }, { revokedAt: new Date() }, { filters: false });
     await until(() => client.closes.length > 0, 'the re-check to close the socket', 5_000);
     expect(client.closes[0]!.code).toBe(4403);
     expect(sub.results).toEqual([]);

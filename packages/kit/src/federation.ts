@@ -4,7 +4,25 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])`;
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject", "@composeDirective"])`;
+
+/** The spec the `@liveAccess` directive belongs to (its name, once imported, is `@liveAccess`). */
+export const LIVE_ACCESS_SPEC = 'https://switchboard.dev/live/v1.0';
+
+/**
+ * The composed directive that says how the gateway checks a subscriber's access to a
+ * Subscription field's argument: the caller must be able to read it through the owning
+ * subgraph's Query field `query`, called with `argument`'s value as its `queryArgument`
+ * (default `id`). Another tenant's id answers NOT_FOUND there, so it is refused here. A
+ * Subscription field with arguments and no `@liveAccess` is refused by the gateway.
+ * A subgraph that declares live fields adds this to its `extraSdl`.
+ */
+export const LIVE_ACCESS_SDL = `
+extend schema @link(url: "${LIVE_ACCESS_SPEC}", import: ["@liveAccess"]) @composeDirective(name: "@liveAccess")
+
+"How the gateway checks a subscriber may read this Subscription field's argument: through Query.<query>(<queryArgument>: <argument>)."
+directive @liveAccess(query: String!, argument: String!, queryArgument: String! = "id") on FIELD_DEFINITION
+`;
 
 /** `__resolveReference` per entity type name: `(reference, context, info) => entity`. */
 export type ReferenceResolvers = Record<string, { __resolveReference: (ref: any, context: any, info: any) => unknown }>;

@@ -1,4 +1,4 @@
-import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
+import { buildFederatedSchema, LIVE_ACCESS_SDL, PageInfo, type SubgraphSchema } from '@switchboard/kit';
 import { ConversationResolver, MessageResolver, TypingResolver, references } from './modules/conversations/conversation.resolver';
 
 let built: Promise<SubgraphSchema> | undefined;
@@ -11,11 +11,11 @@ let built: Promise<SubgraphSchema> | undefined;
 const SUBSCRIPTIONS = `
 type Subscription {
   "A message was added to the conversation (any author)."
-  messageAdded(conversationId: ID!): Message
+  messageAdded(conversationId: ID!): Message @liveAccess(query: "conversation", argument: "conversationId")
   "A conversation of your tenant started, was handed off, assigned, resolved or reopened: the agent queue, live."
   conversationUpdated: Conversation
   "Someone started or stopped typing in the conversation."
-  typing(conversationId: ID!): TypingIndicator
+  typing(conversationId: ID!): TypingIndicator @liveAccess(query: "conversation", argument: "conversationId")
 }
 `;
 
@@ -25,7 +25,7 @@ export function conversationsSchema(): Promise<SubgraphSchema> {
     resolvers: [ConversationResolver, MessageResolver, TypingResolver],
     orphanedTypes: [PageInfo],
     references,
-    extraSdl: SUBSCRIPTIONS,
+    extraSdl: `${LIVE_ACCESS_SDL}\n${SUBSCRIPTIONS}`,
   });
   return built;
 }

@@ -1,4 +1,4 @@
-import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
+import { buildFederatedSchema, LIVE_ACCESS_SDL, PageInfo, type SubgraphSchema } from '@switchboard/kit';
 import { SlaPolicyResolver } from './modules/sla/sla-policy.resolver';
 import { TicketCommentResolver, TicketHistoryResolver, TicketResolver, ticketReference } from './modules/tickets/ticket.resolver';
 import { UserTicketsResolver, userReference } from './modules/users/user-tickets.resolver';
@@ -10,7 +10,7 @@ let built: Promise<SubgraphSchema> | undefined;
 const SUBSCRIPTIONS = `
 type Subscription {
   "The ticket changed: status, priority, assignee, a comment, its SLA state."
-  ticketUpdated(id: ID!): Ticket
+  ticketUpdated(id: ID!): Ticket @liveAccess(query: "ticket", argument: "id")
   "A ticket of your tenant became AT_RISK or BREACHED."
   slaAlert: Ticket
 }
@@ -22,7 +22,7 @@ export function ticketsSchema(): Promise<SubgraphSchema> {
     resolvers: [TicketResolver, TicketHistoryResolver, TicketCommentResolver, SlaPolicyResolver, UserTicketsResolver, ConversationTicketsResolver],
     orphanedTypes: [PageInfo],
     references: { ...ticketReference, ...userReference, ...conversationReference },
-    extraSdl: SUBSCRIPTIONS,
+    extraSdl: `${LIVE_ACCESS_SDL}\n${SUBSCRIPTIONS}`,
   });
   return built;
 }
