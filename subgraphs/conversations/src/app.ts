@@ -25,9 +25,9 @@ export async function bootstrap(config: ConversationsConfig & { DATABASE_URL: st
     entities: [...conversationEntities, Agent],
     migrations,
     schema: conversationsSchema,
-    background: ({ orm, bus }) => {
+    background: ({ orm, events }) => {
       store = mongo ?? new PostgresConversationStore(orm);
-      return [consumeUserDirectory(orm, bus, AGENT_DIRECTORY_GROUP, Agent), async () => mongo?.close()];
+      return [consumeUserDirectory(orm, events, AGENT_DIRECTORY_GROUP, Agent), async () => mongo?.close()];
     },
     context: (identity, em, { redis }) => {
       const s = store!;

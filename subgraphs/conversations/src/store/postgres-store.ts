@@ -1,6 +1,6 @@
 import { LockMode, OptimisticLockError, raw, type FilterQuery, type QueryResult } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, type EntityManager, type Metrics } from '@switchboard/kit';
+import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, kitFeatures, type EntityManager, type Metrics } from '@switchboard/kit';
 import { migrations } from '../migrations';
 import { ContactEntity, ConversationEntity, MessageEntity, conversationEntities } from './postgres/entities';
 import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, nextMessageAt, uuidv7 } from './shared';
@@ -45,6 +45,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ...(options.metrics ? { metrics: options.metrics } : {}),
     entities: conversationEntities,
     migrations,
+    features: kitFeatures,
   });
   return new PostgresConversationStore(orm, { ownsOrm: true });
 }
