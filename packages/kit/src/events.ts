@@ -410,26 +410,67 @@ export function idempotent(orm: MikroORM, consumer: string, handler: (em: Entity
 }
 
 /**
- * Moves outbox rows to the bus: woken right after a flush that wrote events, and on a
- * timer for anything a crash left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, so
- * several replicas never publish the same row at once (a crash after publish and before the
- * update republishes it: at-least-once, which consumers absorb by event id).
+ * An outbox the relay drains: hands up to `limit` unpublished events to `publish` and marks
+ * them published once it resolved; answers how many it handed over. Two replicas never
+ * hand over the same event at once. PostgreSQL's is `postgresOutbox`; the conversations
+ * subgraph's MongoDB store has its own collection.
+ */
+export interface OutboxSource {
+  relayBatch(publish: (events: DomainEvent[]) => Promise<void>, limit: number): Promise<number>;
+}
+
+/** The outbox table of one ORM's schema: rows claimed with FOR UPDATE SKIP LOCKED, marked in the same transaction. */
+export function postgresOutbox(orm: MikroORM): OutboxSource {
+  return {
+    async relayBatch(publish, limit) {
+      const schema = orm.config.get('schema');
+      return orm.em.fork().transactional(async (em) => {
+        const conn = em.getConnection();
+        const trx = em.getTransactionContext();
+        const rows = (await conn.execute(
+          `select "id", "tenant_id", "type", "data", "occurred_at" from "${schema}"."outbox" where "published_at" is null order by "occurred_at", "id" limit ${Number(limit)} for update skip locked`,
+          [],
+          'all',
+          trx,
+        )) as unknown as { id: string; tenant_id: string; type: string; data: Record<string, unknown>; occurred_at: Date }[];
+        if (!rows.length) return 0;
+        await publish(rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenant_id, data: r.data, occurredAt: new Date(r.occurred_at).toISOString() })));
+        await conn.execute(`update "${schema}"."outbox" set "published_at" = now() where "id" in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id), 'run', trx);
+        return rows.length;
+      });
+    },
+  };
+}
+
+const publishedCounters = new WeakMap<object, Counter>();
+
+/**
+ * Moves outbox rows to the bus: woken right after a commit that wrote events, and on a
+ * timer for anything a crash left behind. A crash after publish and before the rows are
+ * marked republishes them: at-least-once, which consumers absorb by event id.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private readonly source: OutboxSource;
   readonly published: Counter;
 
   constructor(
-    private readonly orm: MikroORM,
+    source: MikroORM | OutboxSource,
     private readonly bus: EventBus,
     private readonly logger: Logger,
     metrics: Metrics,
     private readonly intervalMs = 1_000,
   ) {
-    this.published = new Counter({ name: 'events_published_total', help: 'Domain events moved from the outbox to the bus', registers: [metrics.registry] });
+    this.source = 'relayBatch' in source ? source : postgresOutbox(source);
+    let counter = publishedCounters.get(metrics.registry);
+    if (!counter) {
+      counter = new Counter({ name: 'events_published_total', help: 'Domain events moved from the outbox to the bus', registers: [metrics.registry] });
+      publishedCounters.set(metrics.registry, counter);
+    }
+    this.published = counter;
   }
 
   start(): this {
@@ -480,24 +521,8 @@ export class OutboxRelay {
 
   /** Publishes everything pending; resolves when the outbox is empty (or the bus failed). */
   async drain(): Promise<void> {
-    const schema = this.orm.config.get('schema');
     for (;;) {
-      const moved = await this.orm.em.fork().transactional(async (em) => {
-        const conn = em.getConnection();
-        const trx = em.getTransactionContext();
-        const rows = (await conn.execute(
-          `select "id", "tenant_id", "type", "data", "occurred_at" from "${schema}"."outbox" where "published_at" is null order by "occurred_at", "id" limit 100 for update skip locked`,
-          [],
-          'all',
-          trx,
-        )) as unknown as { id: string; tenant_id: string; type: string; data: Record<string, unknown>; occurred_at: Date }[];
-        if (!rows.length) return 0;
-        await this.bus.publish(
-          rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenant_id, data: r.data, occurredAt: new Date(r.occurred_at).toISOString() })),
-        );
-        await conn.execute(`update "${schema}"."outbox" set "published_at" = now() where "id" in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id), 'run', trx);
-        return rows.length;
-      });
+      const moved = await this.source.relayBatch((events) => this.bus.publish(events), 100);
       this.published.inc(moved);
       if (moved < 100) return;
     }
