@@ -4,7 +4,11 @@ import { AGENT_CAPACITY } from '@switchboard/conversations/src/modules/conversat
 import { randomUUID } from 'node:crypto';
 import { codes, startStack, type Stack } from './stack';
 
-/** Round-robin assignment through the gateway: locked and counted in the unit of work that assigns. */
+/**
+ * Writes of the conversations subgraph through the gateway: each mutation is one unit of work
+ * (its changes and its domain events, or nothing), and round-robin assignment is locked and
+ * counted in the unit of work that assigns.
+ */
 
 let stack: Stack;
 
@@ -61,5 +65,51 @@ describe('round-robin assignment', () => {
     expect(refused.errors![0]!.extensions).toMatchObject({ reason: 'NO_AVAILABLE_AGENT', capacity: AGENT_CAPACITY });
     const held = await stack.gql(`query($u: ID) { conversations(filter: { assigneeId: $u, status: [ASSIGNED] }) { totalCount } }`, { u: gina }, admin);
     expect(held.data.conversations.totalCount).toBe(AGENT_CAPACITY);
+  });
+});
+
+describe('one unit of work per mutation', () => {
+  const sql = (query: string, params: unknown[] = []) => stack.conversations!.orm.em.fork().getConnection().execute(query, params);
+  const schema = () => stack.conversations!.orm.config.get('schema') as string;
+  /** Makes the database refuse messages whose text matches `pattern` until the returned function runs. */
+  async function refuseMessages(pattern: string): Promise<() => Promise<void>> {
+    await sql(`alter table "${schema()}"."message" add constraint "test_refuse" check ("text" not like '${pattern}') not valid`);
+    return async () => void (await sql(`alter table "${schema()}"."message" drop constraint "test_refuse"`));
+  }
+  const outbox = async (type: string) => (await sql(`select "data" from "${schema()}"."outbox" where "type" = ?`, [type])) as { data: Record<string, unknown> }[];
+
+  it('startConversation whose first message fails leaves no conversation, no contact and no event', async () => {
+    const agent = await stack.as('agent@acme.test');
+    const before = { queue: (await stack.gql(`{ conversations { totalCount } }`, {}, agent)).data.conversations.totalCount, started: (await outbox('conversation.started')).length };
+    const restore = await refuseMessages('refuse-me%');
+    try {
+      const res = await stack.gql(START, { input: { channel: 'WEB', contact: { name: 'Nobody', email: 'nobody@example.test' }, text: 'refuse-me please' } }, agent);
+      expect(codes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
+    } finally {
+      await restore();
+    }
+    expect((await stack.gql(`{ conversations { totalCount } }`, {}, agent)).data.conversations.totalCount).toBe(before.queue);
+    expect(await outbox('conversation.started')).toHaveLength(before.started);
+    expect(await sql(`select 1 from "${schema()}"."contact" where "email" = 'nobody@example.test'`)).toEqual([]);
+    // And when it works, the conversation, its message and both events are there together.
+    const ok = await stack.gql(`mutation($input: StartConversationInput!) { startConversation(input: $input) { id messages { totalCount } } }`, { input: { channel: 'WEB', contact: { name: 'Somebody' }, text: 'hello' } }, agent);
+    expect(ok.data.startConversation.messages.totalCount).toBe(1);
+    expect((await outbox('conversation.started')).map((e) => e.data.id)).toContain(ok.data.startConversation.id);
+    expect((await outbox('message.sent')).filter((e) => e.data.conversationId === ok.data.startConversation.id)).toHaveLength(1);
+  });
+
+  it('escalateToTicket whose system message fails asks tickets for nothing', async () => {
+    const agent = await stack.as('agent@acme.test');
+    const id = await start(agent);
+    const ESCALATE = `mutation($id: ID!, $s: String) { escalateToTicket(id: $id, subject: $s) { id } }`;
+    const restore = await refuseMessages('Escalated to a ticket: refuse-me%');
+    try {
+      expect(codes(await stack.gql(ESCALATE, { id, s: 'refuse-me' }, agent))).toEqual(['INTERNAL_SERVER_ERROR']);
+    } finally {
+      await restore();
+    }
+    expect((await outbox('conversation.escalated')).filter((e) => e.data.conversationId === id)).toEqual([]);
+    expect((await stack.gql(ESCALATE, { id, s: 'a real one' }, agent)).errors).toBeUndefined();
+    expect((await outbox('conversation.escalated')).filter((e) => e.data.conversationId === id).map((e) => e.data.subject)).toEqual(['a real one']);
   });
 });
