@@ -238,7 +238,11 @@ export class MongoConversationStore implements OwnedConversationStore {
         },
       ]),
       this.contacts.createIndexes([{ key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' }]),
-      this.outbox.createIndexes([{ key: { publishedAt: 1, occurredAt: 1, _id: 1 }, name: 'unpublished', partialFilterExpression: { publishedAt: null } }]),
+      this.outbox.createIndexes([{ key: { publishedAt: 1, occurredAt: 1, _id: 1 }, name: 'relay_order' }]),
+      // Created up front: a transaction's first write to it must not also create it (MongoDB < 4.4).
+      this.db.createCollection('locks').catch((error: { code?: number }) => {
+        if (error.code !== 48) throw error; // NamespaceExists
+      }),
     ]);
     // The per-tenant key index of earlier versions made one sender's key block another's.
     if (await this.messages.indexExists('tenant_idempotency_key')) await this.messages.dropIndex('tenant_idempotency_key');
