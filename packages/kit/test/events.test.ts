@@ -148,6 +148,38 @@ describeRedis('Redis Streams bus', () => {
       redis.disconnect();
     }
   });
+
+  it('takes over an entry a crashed consumer took and never acknowledged, once it has been idle long enough', async () => {
+    const redis = createRedis(redisUrl!);
+    expect(await redisReady(redis)).toBe(true);
+    const stream = `test:events:${randomUUID()}`;
+    const e = { id: randomUUID(), type: 'thing.done', tenantId, occurredAt: new Date().toISOString(), data: {} };
+    const seenByA: string[] = [];
+    const seenByB: string[] = [];
+    // A takes the entry and fails; its retry is far off when it "crashes" (stops), so the entry stays pending on A.
+    const a = redisStreamBus(redis, { stream, blockMs: 50, consumerName: 'a' });
+    await a.publish([e]);
+    const stopA = a.consume('g-claim', ['thing.done'], async (ev) => {
+      seenByA.push(ev.id);
+      throw new Error('crashing');
+    }, { maxAttempts: 5, backoff: () => 3_600_000 });
+    try {
+      await until(() => seenByA.length, (n) => n === 1);
+      await stopA();
+      const b = redisStreamBus(redis, { stream, blockMs: 50, consumerName: 'b', claimIdleMs: 100 });
+      const stopB = b.consume('g-claim', ['thing.done'], async (ev) => void seenByB.push(ev.id));
+      try {
+        await until(() => seenByB.length, (n) => n === 1);
+        expect(seenByB).toEqual([e.id]);
+        await until(async () => ((await redis.xpending(stream, 'g-claim')) as [number])[0], (n) => n === 0);
+      } finally {
+        await stopB();
+      }
+    } finally {
+      await redis.del(stream);
+      redis.disconnect();
+    }
+  });
 });
 
 const event = (type: string, data: Record<string, unknown> = {}): DomainEvent => ({ id: randomUUID(), type, tenantId, occurredAt: new Date().toISOString(), data });
