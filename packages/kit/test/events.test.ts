@@ -1,5 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   Migration00000000000000AuditLog,
   Migration00000000000001Events,
@@ -281,6 +284,42 @@ describe.each(buses)('the delivery policy on the %s bus', (busName, make) => {
       await stop();
       await bus.close();
       await cleanup();
+    }
+  });
+});
+
+describe('npm run events:redrive', () => {
+  it('queues a group’s dead letters, and the running consumer delivers them again', async () => {
+    const bus = inProcessBus();
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 50 });
+    const group = `test.cli-${randomUUID().slice(0, 8)}`;
+    const e = event('thing.done', { name: 'cli' });
+    let healed = false;
+    const handled: string[] = [];
+    const stop = consumer.consume(group, ['thing.done'], async (ev) => {
+      if (!healed) throw new Error('not yet');
+      handled.push(ev.id);
+    }, { maxAttempts: 1 });
+    try {
+      await bus.publish([e]);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 1);
+      healed = true;
+      const root = path.resolve(__dirname, '../../..');
+      const run = (...args: string[]) =>
+        promisify(execFile)(process.execPath, ['-r', './scripts/register.cjs', 'packages/kit/src/redrive-cli.ts', ...args], {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: db.url, DB_SCHEMA_PREFIX: db.schemaPrefix },
+        });
+      const listed = await run('--group', group, '--list');
+      expect(listed.stdout).toContain(e.id);
+      expect(listed.stdout).toContain('Error: not yet');
+      const queued = await run('--group', group);
+      expect(queued.stdout).toContain('1 dead letter(s) queued');
+      await until(() => handled, (h) => h.length === 1);
+      expect(handled).toEqual([e.id]);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 0);
+    } finally {
+      await stop();
     }
   });
 });
