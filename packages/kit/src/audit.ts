@@ -2,6 +2,8 @@ import { Entity, Filter, Index, PrimaryKey, Property, ChangeSetType, type EventS
 import { Migration } from '@mikro-orm/migrations';
 import { randomUUID } from 'node:crypto';
 import { currentScope } from './context';
+import type { OrmFeature } from './db';
+import { tenantFilter } from './tenant-filter';
 
 /** Properties never copied into the audit log, whatever entity they are on. */
 const REDACTED = new Set(['passwordHash', 'secretHash', 'secret', 'password']);
@@ -18,7 +20,7 @@ export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE';
  * so in the same transaction, as the change itself.
  */
 @Entity({ tableName: 'audit_log' })
-@Filter({ name: 'tenant', cond: (args: { tenantId: string }) => ({ tenantId: args.tenantId }), default: true })
+@Filter(tenantFilter)
 @Index({ properties: ['tenantId', 'createdAt', 'id'] })
 export class AuditEntry {
   @PrimaryKey({ type: 'uuid' })
@@ -104,6 +106,9 @@ export class AuditSubscriber implements EventSubscriber {
     }
   }
 }
+
+/** The audit log as an ORM plug-in: its entity, and the subscriber that writes it in every flush. */
+export const auditFeature: OrmFeature = { name: 'audit', entities: [AuditEntry], subscribers: () => [new AuditSubscriber()] };
 
 /** The audit table, created in the subgraph's own schema: list it first in every subgraph's migrations. */
 export class Migration00000000000000AuditLog extends Migration {

@@ -1,11 +1,8 @@
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
-import { AuditEntry, AuditSubscriber } from './audit';
-import { TenantOwned } from './entity';
-import { DirectoryUser } from './directory';
-import { OutboxEvent, ProcessedEvent } from './events';
 import { currentScope } from './context';
+import { TENANT_FILTER } from './tenant-filter';
 import type { Metrics } from './metrics';
 import { Counter } from 'prom-client';
 import type { EventSubscriber, Logger as OrmLogger } from '@mikro-orm/core';
@@ -13,19 +10,18 @@ import type { Identity } from './identity';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 
-/** The name of the filter every tenant-owned entity declares (see `TenantScoped`). */
-export const TENANT_FILTER = 'tenant';
-
 /**
- * The filter condition for tenant-owned entities. Declared on each entity with
- * `@Filter(tenantFilter)`. It takes a parameter, so MikroORM throws when a request forgot
- * to bind its tenant: a missing tenant is an error, never "all tenants".
+ * Something that plugs into the ORM: its entities and flush/transaction subscribers. The
+ * kit's own features (the tenant-owned base, the directory, the audit log, the outbox and
+ * dead letters — `kitFeatures` in orm-features.ts) are plug-ins like any other, so this
+ * module imports none of them.
  */
-export const tenantFilter = {
-  name: TENANT_FILTER,
-  cond: (args: { tenantId: string }) => ({ tenantId: args.tenantId }),
-  default: true,
-};
+export interface OrmFeature {
+  name: string;
+  entities?: Function[];
+  /** Called once per ORM: a subscriber may keep per-ORM state. */
+  subscribers?: () => EventSubscriber[];
+}
 
 export interface MigrationEntry {
   name: string;
@@ -43,6 +39,8 @@ export interface OrmOptions {
   /** Counts SQL statements into `db_statements_total` and the request scope. */
   metrics?: Metrics;
   subscribers?: EventSubscriber[];
+  /** Plug-ins whose entities and subscribers join the ORM (usually `kitFeatures`), ahead of `entities` and `subscribers`. */
+  features: readonly OrmFeature[];
 }
 
 export function schemaName(subgraph: string, prefix = ''): string {
@@ -50,21 +48,22 @@ export function schemaName(subgraph: string, prefix = ''): string {
 }
 
 /**
- * MikroORM on PostgreSQL, in the subgraph's own Postgres schema, with the audit log
- * attached. Migrations run here, at start: each runs in a transaction and the whole set
+ * MikroORM on PostgreSQL, in the subgraph's own Postgres schema, with the given features
+ * (the audit log, the outbox, …) attached. Migrations run here, at start: each runs in a transaction and the whole set
  * is all-or-nothing.
  */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const schema = schemaName(options.subgraph, options.schemaPrefix);
+  const features = options.features;
   const config: Options = {
     clientUrl: options.databaseUrl,
     schema,
     // Several ORMs share a process under npm start: each needs its own context name, or a
     // fork taken inside another ORM's transaction would resolve to that ORM's EntityManager.
     contextName: schema,
-    entities: [TenantOwned, DirectoryUser, ...options.entities, AuditEntry, OutboxEvent, ProcessedEvent],
+    entities: [...features.flatMap((f) => f.entities ?? []), ...options.entities],
     extensions: [Migrator],
-    subscribers: [new AuditSubscriber(), ...(options.subscribers ?? [])],
+    subscribers: [...features.flatMap((f) => f.subscribers?.() ?? []), ...(options.subscribers ?? [])],
     ...(options.metrics ? statementCounter(options.metrics) : {}),
     migrations: {
       migrationsList: options.migrations,

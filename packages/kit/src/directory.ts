@@ -1,7 +1,8 @@
 import { Entity, PrimaryKey, Property, type EntityClass } from '@mikro-orm/core';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EntityManager } from './db';
-import { idempotent, type EventBus } from './events';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EventConsumer } from './consumer';
+import type { OrmFeature } from './db';
+import { idempotent } from './events';
 
 /** A subgraph's copy of one user, kept from `user.upserted` events (tenants owns the user). */
 export interface DirectoryEntry {
@@ -59,6 +60,9 @@ export function directoryTableSql(migrationSchema: string | undefined, table = '
   ];
 }
 
+/** The directory's base entity as an ORM plug-in. */
+export const directoryFeature: OrmFeature = { name: 'directory', entities: [DirectoryUser] };
+
 /** The payload of `user.upserted`. */
 export interface UserUpserted {
   id: string;
@@ -72,8 +76,8 @@ export interface UserUpserted {
  * applied once per consumer group: how a subgraph knows who may be assigned work without
  * calling the tenants subgraph.
  */
-export function consumeUserDirectory<T extends DirectoryEntry>(orm: MikroORM, bus: EventBus, group: string, entity: EntityClass<T>): () => Promise<void> {
-  return bus.consume(
+export function consumeUserDirectory<T extends DirectoryEntry>(orm: MikroORM, events: EventConsumer, group: string, entity: EntityClass<T>): () => Promise<void> {
+  return events.consume(
     group,
     ['user.upserted'],
     idempotent(orm, group, (em, event) => upsertDirectoryEntry(em, entity, event.tenantId, event.data as unknown as UserUpserted, new Date(event.occurredAt))),

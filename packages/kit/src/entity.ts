@@ -1,6 +1,7 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Field, ID, ObjectType } from 'type-graphql';
+import type { OrmFeature } from './db';
 
 /**
  * What every tenant-owned row has: a UUID, its tenant, when it was created. Subclasses add
@@ -21,3 +22,6 @@ export abstract class TenantOwned {
   @Field()
   createdAt: Date = new Date();
 }
+
+/** The tenant-owned base entity as an ORM plug-in. */
+export const tenantOwnedFeature: OrmFeature = { name: 'tenant-owned', entities: [TenantOwned] };

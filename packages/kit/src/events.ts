@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { runDetached } from './context';
-import { TENANT_FILTER } from './db';
+import { TENANT_FILTER } from './tenant-filter';
+import type { OrmFeature } from './db';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Redis } from './redis';
@@ -91,21 +92,144 @@ export class Migration00000000000001Events extends Migration {
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 
+/** How hard a consumer group tries one event before giving up on it. */
+export interface ConsumeOptions {
+  /** Attempts in all, the first included (default 5). */
+  maxAttempts?: number;
+  /** Milliseconds to wait after failed attempt `n` (1-based) before the next one (default 100 ms · 2^(n-1), at most 30 s). */
+  backoff?: (attempt: number) => number;
+}
+
+/** The delivery policy a bus applies: retries with backoff, then `deadLetter`, then the event is settled and the group moves on. */
+export interface DeliveryPolicy extends ConsumeOptions {
+  /** Where an event goes after its last failed attempt (without one: logged and dropped). Throwing keeps the event for another try. */
+  deadLetter?: (event: DomainEvent, error: unknown, attempts: number) => Promise<void>;
+  logger?: Logger;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const defaultBackoff = (attempt: number): number => Math.min(30_000, 100 * 2 ** (attempt - 1));
+
+interface Pending {
+  event: DomainEvent;
+  attempt: number;
+  due: number;
+  settle: (outcome: 'handled' | 'dead-lettered') => Promise<void>;
+}
+
+/**
+ * The one delivery policy, shared by every bus. A failed event is set aside with the time of
+ * its next attempt and the consumer goes on with the events behind it; `runDue` retries what
+ * is due. After the last attempt the event goes to the dead letters and is settled
+ * (acknowledged), so one poison event never stalls its group.
+ */
+export class Deliverer {
+  private readonly pending: Pending[] = [];
+  private readonly maxAttempts: number;
+  private readonly backoff: (attempt: number) => number;
+
+  constructor(
+    readonly group: string,
+    private readonly handler: EventHandler,
+    private readonly policy: DeliveryPolicy = {},
+  ) {
+    this.maxAttempts = Math.max(1, policy.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.backoff = policy.backoff ?? defaultBackoff;
+  }
+
+  /** First attempt at a new event; `settle` runs once it succeeded or was dead-lettered. */
+  offer(event: DomainEvent, settle: (outcome: 'handled' | 'dead-lettered') => Promise<void> = async () => {}): Promise<void> {
+    return this.attempt({ event, attempt: 1, due: 0, settle });
+  }
+
+  /** Events waiting for another attempt. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /** When the next retry is due (epoch ms), if any. */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const p of this.pending) if (next === undefined || p.due < next) next = p.due;
+    return next;
+  }
+
+  /** Retries every event whose time has come, oldest due first. */
+  async runDue(now = Date.now()): Promise<void> {
+    const due = this.pending.filter((p) => p.due <= now).sort((a, b) => a.due - b.due);
+    for (const p of due) {
+      this.pending.splice(this.pending.indexOf(p), 1);
+      await this.attempt(p);
+    }
+  }
+
+  /** Forgets what is waiting (the bus stopped; Redis keeps those entries pending). */
+  clear(): void {
+    this.pending.length = 0;
+  }
+
+  private async attempt(p: Pending): Promise<void> {
+    let outcome: 'handled' | 'dead-lettered' = 'handled';
+    try {
+      await this.handler(p.event);
+    } catch (error) {
+      outcome = 'dead-lettered';
+      const { logger, deadLetter } = this.policy;
+      if (p.attempt < this.maxAttempts) {
+        logger?.warn('event handler failed; retrying later', { group: this.group, eventId: p.event.id, type: p.event.type, attempt: p.attempt, error });
+        this.pending.push({ ...p, attempt: p.attempt + 1, due: Date.now() + this.backoff(p.attempt) });
+        return;
+      }
+      try {
+        if (deadLetter) await deadLetter(p.event, error, p.attempt);
+        else logger?.error('event handler failed for the last time; the event is dropped', { group: this.group, eventId: p.event.id, type: p.event.type, attempts: p.attempt, error });
+      } catch (storeError) {
+        // Nowhere to put it: keep it and try the whole thing again later rather than lose it.
+        logger?.error('could not dead-letter an event; keeping it', { group: this.group, eventId: p.event.id, error: storeError });
+        this.pending.push({ ...p, due: Date.now() + this.backoff(p.attempt) });
+        return;
+      }
+    }
+    await p.settle(outcome);
+  }
+}
+
 /** Where events go after the outbox. */
 export interface EventBus {
   publish(events: DomainEvent[]): Promise<void>;
   /**
    * Delivers every event of `types` to `handler`, at least once, to one member of `group`
-   * (each group sees every event). Returns a function that stops consuming.
+   * (each group sees every event), under `policy`: a failing event is retried with backoff
+   * while the events behind it go on, then dead-lettered. Returns a function that stops
+   * consuming. Services call this through `EventConsumer.consume` (consumer.ts), which
+   * supplies the dead letters.
    */
-  consume(group: string, types: readonly string[], handler: EventHandler): () => Promise<void>;
+  consume(group: string, types: readonly string[], handler: EventHandler, policy?: DeliveryPolicy): () => Promise<void>;
   close(): Promise<void>;
+}
+
+/** Resolves after `ms`, or as soon as `wake` is called. */
+function sleeper() {
+  let wake: () => void = () => {};
+  return {
+    sleep(ms: number) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, ms));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+    wake: () => wake(),
+  };
 }
 
 /**
  * Without Redis: an in-process bus. It only works when every service runs in this one
  * process (`npm start` without REDIS_URL), and it keeps nothing: a group only sees events
- * published after it started consuming.
+ * published after it started consuming. Its queue is taken in batches (what has arrived so
+ * far), then the retries that are due, like the Redis bus's reads.
  */
 export function inProcessBus(logger?: Logger): EventBus {
   const emitter = new EventEmitter();
@@ -114,34 +238,36 @@ export function inProcessBus(logger?: Logger): EventBus {
     async publish(events) {
       for (const e of events) emitter.emit('event', e);
     },
-    consume(group, types, handler) {
+    consume(group, types, handler, policy = {}) {
+      const deliverer = new Deliverer(group, handler, { logger, ...policy });
       const queue: DomainEvent[] = [];
-      let running: Promise<void> | undefined;
-      const drain = async () => {
-        while (queue.length) {
-          const e = queue.shift()!;
-          // At-least-once, like the Redis bus: a failing handler sees the event again.
-          for (let attempt = 1; attempt <= 5; attempt++) {
-            try {
-              await handler(e);
-              break;
-            } catch (error) {
-              logger?.warn('event handler failed', { group, eventId: e.id, type: e.type, attempt, error });
-              await new Promise((r) => setTimeout(r, 50 * attempt));
-            }
-          }
+      const idle = sleeper();
+      let stopped = false;
+      let loop: Promise<void> | undefined;
+      const run = async () => {
+        // Start on the next turn, so a publish of several events is one batch.
+        await new Promise((r) => setImmediate(r));
+        while (!stopped && (queue.length || deliverer.waiting)) {
+          for (const e of queue.splice(0, 100)) await deliverer.offer(e);
+          await deliverer.runDue();
+          const next = deliverer.nextDue();
+          if (!queue.length && next !== undefined) await idle.sleep(next - Date.now());
         }
-        running = undefined;
+        loop = undefined;
       };
       const listener = (e: DomainEvent) => {
         if (!types.includes(e.type)) return;
         queue.push(e);
-        running ??= runDetached(drain);
+        idle.wake();
+        loop ??= runDetached(run);
       };
       emitter.on('event', listener);
       return async () => {
+        stopped = true;
         emitter.off('event', listener);
-        await running;
+        idle.wake();
+        await loop;
+        deliverer.clear();
       };
     },
     async close() {
@@ -152,14 +278,30 @@ export function inProcessBus(logger?: Logger): EventBus {
 
 export const EVENT_STREAM = 'switchboard:events';
 
+type StreamEntry = [string, string[]];
+
+function eventOf(fields: string[]): DomainEvent | null {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  if (!f.type || !f.id) return null;
+  return { id: f.id, type: f.type, tenantId: f.tenantId!, occurredAt: f.occurredAt!, data: JSON.parse(f.data ?? '{}') };
+}
+
 /**
- * Redis Streams: one stream for every domain event, a consumer group per consumer. A
- * consumer reads its own pending entries first (what it took but never acknowledged before
- * a crash), then new ones; it acknowledges only after the handler succeeded.
+ * Redis Streams: one stream for every domain event, a consumer group per consumer. At
+ * start a consumer takes over entries another member took and never acknowledged (a crash)
+ * once they have been idle for `claimIdleMs`, and reads its own pending entries; then new
+ * ones. An entry is acknowledged once the handler succeeded or it was dead-lettered; while
+ * a failed entry waits for its retry it stays pending and the consumer reads on.
  */
-export function redisStreamBus(redis: Redis, options: { consumerName?: string; blockMs?: number; stream?: string; logger?: Logger } = {}): EventBus {
+export function redisStreamBus(
+  redis: Redis,
+  options: { consumerName?: string; blockMs?: number; stream?: string; logger?: Logger; claimIdleMs?: number } = {},
+): EventBus {
   const stream = options.stream ?? EVENT_STREAM;
   const consumerName = options.consumerName ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const blockMs = options.blockMs ?? 1000;
+  const claimIdleMs = options.claimIdleMs ?? 5 * 60_000;
   const readers: Redis[] = [];
   return {
     async publish(events) {
@@ -172,51 +314,71 @@ export function redisStreamBus(redis: Redis, options: { consumerName?: string; b
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
     },
-    consume(group, types, handler) {
+    consume(group, types, handler, policy = {}) {
+      const logger = policy.logger ?? options.logger;
+      const deliverer = new Deliverer(group, handler, { logger, ...policy });
       // A blocking read needs its own connection.
       const reader = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
       reader.on('error', () => {});
       readers.push(reader);
       let stopped = false;
+      const inFlight = new Set<string>(); // entries taken and not yet acknowledged
+      const take = async (entries: StreamEntry[]) => {
+        for (const [streamId, fields] of entries) {
+          if (inFlight.has(streamId)) continue;
+          const event = fields ? eventOf(fields) : null;
+          if (!event || !types.includes(event.type)) {
+            await reader.xack(stream, group, streamId);
+            continue;
+          }
+          inFlight.add(streamId);
+          await deliverer.offer(event, async () => {
+            await reader.xack(stream, group, streamId);
+            inFlight.delete(streamId);
+          });
+        }
+      };
+      const claimAbandoned = async () => {
+        let start = '0-0';
+        do {
+          const [next, entries] = (await reader.xautoclaim(stream, group, consumerName, claimIdleMs, start, 'COUNT', 100)) as unknown as [string, StreamEntry[]];
+          await take(entries.filter((e) => e && e[1]));
+          start = next;
+        } while (start !== '0-0' && !stopped);
+      };
       const loop = (async () => {
         await reader.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((e: Error) => {
           if (!/BUSYGROUP/.test(e.message)) throw e;
         });
-        let cursor = '0'; // our own pending entries first
+        let cursor = '0'; // our own pending entries first, page by page
+        let lastClaim = 0;
         while (!stopped) {
-          type Reply = [string, [string, string[]][]][] | null;
-          let reply: Reply;
           try {
-            reply = (await reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, 'BLOCK', options.blockMs ?? 1000, 'STREAMS', stream, cursor)) as unknown as Reply;
-          } catch {
-            if (stopped) break;
-            await new Promise((r) => setTimeout(r, 500));
-            continue;
-          }
-          const entries = reply?.[0]?.[1] ?? [];
-          if (cursor === '0' && entries.length === 0) cursor = '>';
-          for (const [streamId, fields] of entries) {
-            const f: Record<string, string> = {};
-            for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-            if (f.type && types.includes(f.type)) {
-              const event: DomainEvent = { id: f.id!, type: f.type, tenantId: f.tenantId!, occurredAt: f.occurredAt!, data: JSON.parse(f.data ?? '{}') };
-              try {
-                await handler(event);
-              } catch (error) {
-                options.logger?.warn('event handler failed; the event stays pending', { group, eventId: event.id, type: event.type, error });
-                cursor = '0'; // leave it pending; it comes back on the next pass
-                continue;
-              }
+            if (Date.now() - lastClaim >= claimIdleMs) {
+              lastClaim = Date.now();
+              await claimAbandoned();
             }
-            await reader.xack(stream, group, streamId);
+            const next = deliverer.nextDue();
+            const wait = next === undefined ? blockMs : Math.max(0, Math.min(blockMs, next - Date.now()));
+            const block = cursor === '0' || wait === 0 ? [] : ['BLOCK', Math.max(1, wait)];
+            type Reply = [string, StreamEntry[]][] | null;
+            const reply = (await reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, ...(block as ['BLOCK', number]), 'STREAMS', stream, cursor)) as unknown as Reply;
+            const entries = reply?.[0]?.[1] ?? [];
+            if (cursor !== '>') cursor = entries.length ? entries[entries.length - 1]![0] : '>';
+            await take(entries);
+            await deliverer.runDue();
+          } catch (error) {
+            if (stopped) break;
+            logger?.warn('event stream read failed; retrying', { group, error });
+            await new Promise((r) => setTimeout(r, 500));
           }
-          if (cursor === '0' && entries.length) continue;
         }
       })();
       return async () => {
         stopped = true;
         reader.disconnect();
         await loop.catch(() => {});
+        deliverer.clear();
       };
     },
     async close() {
@@ -248,26 +410,67 @@ export function idempotent(orm: MikroORM, consumer: string, handler: (em: Entity
 }
 
 /**
- * Moves outbox rows to the bus: woken right after a flush that wrote events, and on a
- * timer for anything a crash left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, so
- * several replicas never publish the same row at once (a crash after publish and before the
- * update republishes it: at-least-once, which consumers absorb by event id).
+ * An outbox the relay drains: hands up to `limit` unpublished events to `publish` and marks
+ * them published once it resolved; answers how many it handed over. Two replicas never
+ * hand over the same event at once. PostgreSQL's is `postgresOutbox`; the conversations
+ * subgraph's MongoDB store has its own collection.
+ */
+export interface OutboxSource {
+  relayBatch(publish: (events: DomainEvent[]) => Promise<void>, limit: number): Promise<number>;
+}
+
+/** The outbox table of one ORM's schema: rows claimed with FOR UPDATE SKIP LOCKED, marked in the same transaction. */
+export function postgresOutbox(orm: MikroORM): OutboxSource {
+  return {
+    async relayBatch(publish, limit) {
+      const schema = orm.config.get('schema');
+      return orm.em.fork().transactional(async (em) => {
+        const conn = em.getConnection();
+        const trx = em.getTransactionContext();
+        const rows = (await conn.execute(
+          `select "id", "tenant_id", "type", "data", "occurred_at" from "${schema}"."outbox" where "published_at" is null order by "occurred_at", "id" limit ${Number(limit)} for update skip locked`,
+          [],
+          'all',
+          trx,
+        )) as unknown as { id: string; tenant_id: string; type: string; data: Record<string, unknown>; occurred_at: Date }[];
+        if (!rows.length) return 0;
+        await publish(rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenant_id, data: r.data, occurredAt: new Date(r.occurred_at).toISOString() })));
+        await conn.execute(`update "${schema}"."outbox" set "published_at" = now() where "id" in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id), 'run', trx);
+        return rows.length;
+      });
+    },
+  };
+}
+
+const publishedCounters = new WeakMap<object, Counter>();
+
+/**
+ * Moves outbox rows to the bus: woken right after a commit that wrote events, and on a
+ * timer for anything a crash left behind. A crash after publish and before the rows are
+ * marked republishes them: at-least-once, which consumers absorb by event id.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private readonly source: OutboxSource;
   readonly published: Counter;
 
   constructor(
-    private readonly orm: MikroORM,
+    source: MikroORM | OutboxSource,
     private readonly bus: EventBus,
     private readonly logger: Logger,
     metrics: Metrics,
     private readonly intervalMs = 1_000,
   ) {
-    this.published = new Counter({ name: 'events_published_total', help: 'Domain events moved from the outbox to the bus', registers: [metrics.registry] });
+    this.source = 'relayBatch' in source ? source : postgresOutbox(source);
+    let counter = publishedCounters.get(metrics.registry);
+    if (!counter) {
+      counter = new Counter({ name: 'events_published_total', help: 'Domain events moved from the outbox to the bus', registers: [metrics.registry] });
+      publishedCounters.set(metrics.registry, counter);
+    }
+    this.published = counter;
   }
 
   start(): this {
@@ -318,24 +521,8 @@ export class OutboxRelay {
 
   /** Publishes everything pending; resolves when the outbox is empty (or the bus failed). */
   async drain(): Promise<void> {
-    const schema = this.orm.config.get('schema');
     for (;;) {
-      const moved = await this.orm.em.fork().transactional(async (em) => {
-        const conn = em.getConnection();
-        const trx = em.getTransactionContext();
-        const rows = (await conn.execute(
-          `select "id", "tenant_id", "type", "data", "occurred_at" from "${schema}"."outbox" where "published_at" is null order by "occurred_at", "id" limit 100 for update skip locked`,
-          [],
-          'all',
-          trx,
-        )) as unknown as { id: string; tenant_id: string; type: string; data: Record<string, unknown>; occurred_at: Date }[];
-        if (!rows.length) return 0;
-        await this.bus.publish(
-          rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenant_id, data: r.data, occurredAt: new Date(r.occurred_at).toISOString() })),
-        );
-        await conn.execute(`update "${schema}"."outbox" set "published_at" = now() where "id" in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id), 'run', trx);
-        return rows.length;
-      });
+      const moved = await this.source.relayBatch((events) => this.bus.publish(events), 100);
       this.published.inc(moved);
       if (moved < 100) return;
     }
@@ -347,6 +534,9 @@ export class OutboxRelay {
     await this.running;
   }
 }
+
+/** The outbox and consumer bookkeeping, as an ORM plug-in (see `kitFeatures`). */
+export const outboxFeature: OrmFeature = { name: 'outbox', entities: [OutboxEvent, ProcessedEvent] };
 
 /** The bus a service uses: Redis Streams with REDIS_URL, else in-process (one process only). */
 export function busFor(redis: Redis | undefined, stream: string, logger?: Logger): EventBus {

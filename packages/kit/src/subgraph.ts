@@ -5,7 +5,9 @@ import { EntityCache } from './cache';
 import type { Config } from './config';
 import type { commonEnv } from './config';
 import { createOrm, requestEntityManager, type EntityManager, type MigrationEntry } from './db';
+import { eventConsumer, type EventConsumer } from './consumer';
 import { busFor, startOutboxRelay, type EventBus, type OutboxRelay } from './events';
+import { kitFeatures } from './orm-features';
 import type { SubgraphSchema } from './federation';
 import type { Identity } from './identity';
 import { createLogger, type Logger } from './logger';
@@ -21,6 +23,8 @@ export interface SubgraphRuntime {
   redis?: Redis;
   cache: EntityCache;
   bus: EventBus;
+  /** Consume events through this (the delivery policy and dead letters), not `bus.consume`. */
+  events: EventConsumer;
   orm: MikroORM;
   relay: OutboxRelay;
 }
@@ -80,11 +84,13 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     schemaPrefix: config.DB_SCHEMA_PREFIX,
     entities: options.entities,
     migrations: options.migrations,
+    features: kitFeatures,
     metrics,
     subscribers: [cache.subscriber()],
   });
   const relay = startOutboxRelay(orm, bus, log, metrics);
-  const runtime: SubgraphRuntime = { log, metrics, redis, cache, bus, orm, relay };
+  const events = eventConsumer({ bus, orm, metrics, logger: log });
+  const runtime: SubgraphRuntime = { log, metrics, redis, cache, bus, events, orm, relay };
   const stops = options.background?.(runtime) ?? [];
   const { schema } = await options.schema();
   const server = await createSubgraphServer<TContext>(

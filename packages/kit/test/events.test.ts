@@ -1,16 +1,22 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   Migration00000000000000AuditLog,
   Migration00000000000001Events,
+  Migration00000000000002DeadLetters,
   OutboxEvent,
   createLogger,
   createMetrics,
   createOrm,
   createRedis,
   emitEvent,
+  eventConsumer,
   idempotent,
   inProcessBus,
+  kitFeatures,
   redisReady,
   redisStreamBus,
   startOutboxRelay,
@@ -30,9 +36,11 @@ beforeAll(async () => {
     databaseUrl: db.url,
     schemaPrefix: db.schemaPrefix,
     entities: [],
+    features: kitFeatures,
     migrations: [
       { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
       { name: 'Migration00000000000001Events', class: Migration00000000000001Events },
+      { name: 'Migration00000000000002DeadLetters', class: Migration00000000000002DeadLetters },
     ],
   });
 });
@@ -131,9 +139,9 @@ describeRedis('Redis Streams bus', () => {
       const a = { id: randomUUID(), type: 'thing.done', tenantId, occurredAt: new Date().toISOString(), data: { crash: true } };
       const b = { id: randomUUID(), type: 'thing.done', tenantId, occurredAt: new Date().toISOString(), data: {} };
       await bus.publish([a, b, b]); // b twice: at-least-once delivery
-      await until(() => applied.filter((id) => id === a.id).length, (n) => n >= 2);
-      await until(() => applied.filter((id) => id === b.id).length, (n) => n >= 1);
-      const marks = await orm.em.getConnection().execute(`select event_id from "${db.schemaPrefix}events"."processed_event" where consumer = ?`, [consumer]);
+      const marksOf = () => orm.em.getConnection().execute(`select event_id from "${db.schemaPrefix}events"."processed_event" where consumer = ?`, [consumer]);
+      // The handler's second attempt at `a` commits its mark (the first rolled back).
+      const marks = await until(marksOf, (m) => m.length >= 2);
       expect(marks.map((m) => m.event_id as string).sort()).toEqual([a.id, b.id].sort());
       expect(applied.filter((id) => id === b.id)).toHaveLength(1);
       expect(crashes).toBe(1);
@@ -141,6 +149,177 @@ describeRedis('Redis Streams bus', () => {
       await stop();
       await redis.del(stream);
       redis.disconnect();
+    }
+  });
+
+  it('takes over an entry a crashed consumer took and never acknowledged, once it has been idle long enough', async () => {
+    const redis = createRedis(redisUrl!);
+    expect(await redisReady(redis)).toBe(true);
+    const stream = `test:events:${randomUUID()}`;
+    const e = { id: randomUUID(), type: 'thing.done', tenantId, occurredAt: new Date().toISOString(), data: {} };
+    const seenByA: string[] = [];
+    const seenByB: string[] = [];
+    // A takes the entry and fails; its retry is far off when it "crashes" (stops), so the entry stays pending on A.
+    const a = redisStreamBus(redis, { stream, blockMs: 50, consumerName: 'a' });
+    await a.publish([e]);
+    const stopA = a.consume('g-claim', ['thing.done'], async (ev) => {
+      seenByA.push(ev.id);
+      throw new Error('crashing');
+    }, { maxAttempts: 5, backoff: () => 3_600_000 });
+    try {
+      await until(() => seenByA.length, (n) => n === 1);
+      await stopA();
+      const b = redisStreamBus(redis, { stream, blockMs: 50, consumerName: 'b', claimIdleMs: 100 });
+      const stopB = b.consume('g-claim', ['thing.done'], async (ev) => void seenByB.push(ev.id));
+      try {
+        await until(() => seenByB.length, (n) => n === 1);
+        expect(seenByB).toEqual([e.id]);
+        await until(async () => ((await redis.xpending(stream, 'g-claim')) as [number])[0], (n) => n === 0);
+      } finally {
+        await stopB();
+      }
+    } finally {
+      await redis.del(stream);
+      redis.disconnect();
+    }
+  });
+});
+
+const event = (type: string, data: Record<string, unknown> = {}): DomainEvent => ({ id: randomUUID(), type, tenantId, occurredAt: new Date().toISOString(), data });
+
+type BusUnderTest = { bus: EventBus; publishBeforeConsume: boolean; cleanup(): Promise<void> };
+const buses: [string, () => Promise<BusUnderTest>][] = [
+  ['in-process', async () => ({ bus: inProcessBus(), publishBeforeConsume: false, cleanup: async () => {} })],
+];
+if (redisUrl) {
+  buses.push([
+    'Redis Streams',
+    async () => {
+      const redis = createRedis(redisUrl);
+      await redisReady(redis);
+      const stream = `test:events:${randomUUID()}`;
+      // Published before the group exists, the three events are one read (the group starts at 0).
+      return {
+        bus: redisStreamBus(redis, { stream, blockMs: 50 }),
+        publishBeforeConsume: true,
+        async cleanup() {
+          await redis.del(stream);
+          redis.disconnect();
+        },
+      };
+    },
+  ]);
+}
+
+describe.each(buses)('the delivery policy on the %s bus', (busName, make) => {
+  it('retries a poison event aside while the events behind it go on, dead-letters it with its error, moves on, and redrive delivers it again', async () => {
+    const { bus, publishBeforeConsume, cleanup } = await make();
+    const metrics = createMetrics(`dead-letters-${busName}`);
+    const consumer = eventConsumer({ bus, orm, metrics, logger: silent, redrivePollMs: 60_000 });
+    const group = `test.poison-${randomUUID().slice(0, 8)}`;
+    const poison = event('thing.done', { name: 'poison' });
+    const a = event('thing.done', { name: 'a' });
+    const b = event('thing.done', { name: 'b' });
+    const c = event('thing.done', { name: 'c' });
+    const log: string[] = [];
+    const deadWhenHandled: Record<string, number> = {};
+    let healed = false;
+    const handler = async (e: DomainEvent) => {
+      const name = e.data.name as string;
+      log.push(name);
+      if (e.id === poison.id && !healed) throw new Error('cannot parse the payload');
+      deadWhenHandled[name] = (await consumer.deadLetters(group)).length;
+    };
+    if (publishBeforeConsume) await bus.publish([poison, a, b]);
+    const stop = consumer.consume(group, ['thing.done'], handler, { maxAttempts: 3, backoff: () => 1 });
+    try {
+      if (!publishBeforeConsume) await bus.publish([poison, a, b]);
+      const [dead] = await until(() => consumer.deadLetters(group), (d) => d.length === 1);
+      // a and b were handled before the poison event's second attempt, and before it was dead.
+      expect(log).toEqual(['poison', 'a', 'b', 'poison', 'poison']);
+      expect(deadWhenHandled).toEqual({ a: 0, b: 0 });
+      expect(dead).toMatchObject({ group, event: { id: poison.id, type: 'thing.done', tenantId, data: { name: 'poison' } }, error: 'Error: cannot parse the payload', attempts: 3 });
+      const counter = await metrics.registry.getSingleMetric('events_dead_lettered_total')!.get();
+      expect(counter.values).toEqual([expect.objectContaining({ labels: { group }, value: 1 })]);
+
+      // The group moved on: a later event is delivered as usual.
+      await bus.publish([c]);
+      await until(() => log, (l) => l.includes('c'));
+      expect(log.filter((n) => n === 'poison')).toHaveLength(3);
+
+      // Fixed: redrive delivers it again, once, and it leaves the dead letters.
+      healed = true;
+      expect(await consumer.redrive(group)).toBe(1);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 0);
+      expect(log.filter((n) => n === 'poison')).toHaveLength(4);
+      expect(deadWhenHandled.poison).toBe(1); // still listed while its redrive ran
+      expect(await consumer.redrive(group)).toBe(0);
+    } finally {
+      await stop();
+      await bus.close();
+      await cleanup();
+    }
+  });
+
+  it('dead-letters a redriven event again when it still fails, with the new error and the attempts added up', async () => {
+    const { bus, publishBeforeConsume, cleanup } = await make();
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });
+    const group = `test.again-${randomUUID().slice(0, 8)}`;
+    const poison = event('thing.done', { name: 'poison' });
+    let calls = 0;
+    const handler = async () => {
+      calls++;
+      throw new Error(`failure ${calls}`);
+    };
+    if (publishBeforeConsume) await bus.publish([poison]);
+    const stop = consumer.consume(group, ['thing.done'], handler, { maxAttempts: 2, backoff: () => 1 });
+    try {
+      if (!publishBeforeConsume) await bus.publish([poison]);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 1);
+      expect(await consumer.redrive(group)).toBe(1);
+      const [dead] = await until(() => consumer.deadLetters(group), (d) => d.length === 1 && d[0]!.attempts === 4);
+      expect(dead).toMatchObject({ error: 'Error: failure 4', redriveRequestedAt: null });
+      expect(calls).toBe(4);
+    } finally {
+      await stop();
+      await bus.close();
+      await cleanup();
+    }
+  });
+});
+
+describe('npm run events:redrive', () => {
+  it('queues a group’s dead letters, and the running consumer delivers them again', async () => {
+    const bus = inProcessBus();
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 50 });
+    const group = `test.cli-${randomUUID().slice(0, 8)}`;
+    const e = event('thing.done', { name: 'cli' });
+    let healed = false;
+    const handled: string[] = [];
+    const stop = consumer.consume(group, ['thing.done'], async (ev) => {
+      if (!healed) throw new Error('not yet');
+      handled.push(ev.id);
+    }, { maxAttempts: 1 });
+    try {
+      await bus.publish([e]);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 1);
+      healed = true;
+      const root = path.resolve(__dirname, '../../..');
+      const run = (...args: string[]) =>
+        promisify(execFile)(process.execPath, ['-r', './scripts/register.cjs', 'packages/kit/src/redrive-cli.ts', ...args], {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: db.url, DB_SCHEMA_PREFIX: db.schemaPrefix },
+        });
+      const listed = await run('--group', group, '--list');
+      expect(listed.stdout).toContain(e.id);
+      expect(listed.stdout).toContain('Error: not yet');
+      const queued = await run('--group', group);
+      expect(queued.stdout).toContain('1 dead letter(s) queued');
+      await until(() => handled, (h) => h.length === 1);
+      expect(handled).toEqual([e.id]);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 0);
+    } finally {
+      await stop();
     }
   });
 });

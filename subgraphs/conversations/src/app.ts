@@ -1,4 +1,4 @@
-import { consumeUserDirectory, publishLive, startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
+import { OutboxRelay, consumeUserDirectory, publishLive, startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
 import DataLoader from 'dataloader';
 import type { ConversationsContext } from './context';
 import type { ConversationsConfig } from './env';
@@ -25,9 +25,19 @@ export async function bootstrap(config: ConversationsConfig & { DATABASE_URL: st
     entities: [...conversationEntities, Agent],
     migrations,
     schema: conversationsSchema,
-    background: ({ orm, bus }) => {
+    background: ({ orm, events, bus, log, metrics }) => {
       store = mongo ?? new PostgresConversationStore(orm);
-      return [consumeUserDirectory(orm, bus, AGENT_DIRECTORY_GROUP, Agent), async () => mongo?.close()];
+      // MongoDB's outbox collection, drained to the same bus as the PostgreSQL outbox.
+      const mongoRelay = mongo && new OutboxRelay(mongo.outboxSource(), bus, log, metrics).start();
+      const unwatch = mongo?.onEventsCommitted(() => mongoRelay?.wake());
+      return [
+        consumeUserDirectory(orm, events, AGENT_DIRECTORY_GROUP, Agent),
+        async () => {
+          unwatch?.();
+          await mongoRelay?.stop();
+          await mongo?.close();
+        },
+      ];
     },
     context: (identity, em, { redis }) => {
       const s = store!;

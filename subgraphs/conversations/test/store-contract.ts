@@ -1,6 +1,7 @@
 import { BadInputError, ConflictError, NotFoundError } from '@switchboard/kit';
 import { randomUUID } from 'node:crypto';
 import type { Conversation, ConversationStore, Message, NewConversation, NewMessage } from '../src';
+import { roundRobinPatch } from '../src/modules/conversations/round-robin';
 
 /**
  * The behaviour every ConversationStore must have, as a function of a store factory, so
@@ -27,6 +28,8 @@ export interface ContractHarness {
 }
 
 export interface ContractOptions {
+  /** Runs `fn` and answers how many statements it sent to the database (stores that can count them). */
+  countStatements?(fn: () => Promise<unknown>): Promise<number>;
   name: string;
   setup(): Promise<ContractHarness>;
   /** When set, the suite is skipped (describe.skip) and this reason is printed. */
@@ -176,31 +179,36 @@ export function storeContract(options: ContractOptions): void {
         expect((await store.listMessages(t, c.id)).totalCount).toBe(1);
       });
 
-      it('refuses a key already used in another conversation of the tenant', async () => {
+      it('scopes a key to its sender: an agent’s key K never swallows a customer’s message with key K', async () => {
         const t = tenant();
-        const c1 = await store.createConversation(t, conversationInput());
-        const c2 = await store.createConversation(t, conversationInput());
-        await store.appendMessage(t, c1.id, say('one', { idempotencyKey: 'k' }));
-        await expect(store.appendMessage(t, c2.id, say('two', { idempotencyKey: 'k' }))).rejects.toBeInstanceOf(ConflictError);
-        expect((await store.listMessages(t, c2.id)).totalCount).toBe(0);
-        expect((await store.getConversation(t, c2.id))!.unreadCount).toBe(0);
+        const c = await store.createConversation(t, conversationInput());
+        const agent = randomUUID();
+        const fromAgent = await store.appendMessage(t, c.id, say('agent reply', { authorKind: 'AGENT', authorId: agent, idempotencyKey: 'K' }));
+        // A connector (an API key: no author id) sends the customer's message with the same key.
+        const fromCustomer = await store.appendMessage(t, c.id, say('customer message', { idempotencyKey: 'K' }));
+        expect(fromCustomer.created).toBe(true);
+        expect(fromCustomer.message).toMatchObject({ authorKind: 'CUSTOMER', authorId: null, text: 'customer message' });
+        // Another agent, and a bot, have keys of their own too.
+        const otherAgent = await store.appendMessage(t, c.id, say('second agent', { authorKind: 'AGENT', authorId: randomUUID(), idempotencyKey: 'K' }));
+        const bot = await store.appendMessage(t, c.id, say('bot', { authorKind: 'BOT', idempotencyKey: 'K' }));
+        expect([otherAgent.created, bot.created]).toEqual([true, true]);
+        // Each sender's retry still finds its own message, and only that.
+        expect(await store.appendMessage(t, c.id, say('agent reply (retried)', { authorKind: 'AGENT', authorId: agent, idempotencyKey: 'K' }))).toEqual({ created: false, message: fromAgent.message });
+        expect(await store.appendMessage(t, c.id, say('customer message (retried)', { idempotencyKey: 'K' }))).toEqual({ created: false, message: fromCustomer.message });
+        expect((await store.listMessages(t, c.id)).totalCount).toBe(4);
+        expect((await store.getConversation(t, c.id))!.unreadCount).toBe(1);
       });
 
-      it('lets one of two concurrent sends with the same key to different conversations store it; the other is CONFLICT', async () => {
+      it('scopes a key to its conversation: the same sender’s key K in two conversations is two messages', async () => {
         const t = tenant();
         const c1 = await store.createConversation(t, conversationInput());
         const c2 = await store.createConversation(t, conversationInput());
-        const results = await Promise.allSettled([c1, c2].map((c) => store.appendMessage(t, c.id, say(`to ${c.id}`, { idempotencyKey: 'contested' }))));
-        const stored = results.filter((r): r is PromiseFulfilledResult<{ message: Message; created: boolean }> => r.status === 'fulfilled');
-        expect(stored).toHaveLength(1);
-        expect(stored[0]!.value.created).toBe(true);
-        const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
-        expect(refused.reason).toBeInstanceOf(ConflictError);
-        const winner = stored[0]!.value.message.conversationId;
-        const loser = winner === c1.id ? c2.id : c1.id;
-        expect((await store.listMessages(t, winner)).totalCount).toBe(1);
-        expect((await store.listMessages(t, loser)).totalCount).toBe(0);
-        expect((await store.getConversation(t, loser))!.unreadCount).toBe(0);
+        const results = await Promise.all([c1, c2].map((c) => store.appendMessage(t, c.id, say(`to ${c.id}`, { idempotencyKey: 'k' }))));
+        expect(results.map((r) => r.created)).toEqual([true, true]);
+        expect(results.map((r) => r.message.conversationId)).toEqual([c1.id, c2.id]);
+        expect((await store.listMessages(t, c1.id)).totalCount).toBe(1);
+        expect((await store.listMessages(t, c2.id)).totalCount).toBe(1);
+        expect(await store.appendMessage(t, c2.id, say('again', { idempotencyKey: 'k' }))).toEqual({ created: false, message: results[1]!.message });
       });
 
       it('stores one message when 10 retries run concurrently', async () => {
@@ -487,28 +495,66 @@ export function storeContract(options: ContractOptions): void {
       });
     });
 
-    describe('domain events in the same transaction', () => {
-      // A store that records no events yet (Mongo: see its TODO) shows these as skipped.
+    describe('units of work and their domain events', () => {
+      // Each store records a unit of work's events in its outbox (PostgreSQL table, MongoDB collection).
       const withEvents = options.outbox ? it : it.skip;
 
-      withEvents('records conversation.started and one message.sent per stored message, none for retries', async () => {
+      withEvents('commits a unit of work’s writes and its events together, in emission order', async () => {
         const t = tenant();
-        const c = await store.createConversation(t, conversationInput());
-        const results = await Promise.all(Array.from({ length: 10 }, () => store.appendMessage(t, c.id, say('once', { idempotencyKey: 'evt' }))));
-        await store.appendMessage(t, c.id, say('once', { idempotencyKey: 'evt' }));
-        const events = await h.events!(t);
-        expect(events.filter((e) => e.type === 'conversation.started').map((e) => e.data.id)).toEqual([c.id]);
-        expect(events.filter((e) => e.type === 'message.sent')).toEqual([
-          { type: 'message.sent', data: expect.objectContaining({ id: results[0]!.message.id, conversationId: c.id, authorKind: 'CUSTOMER' }) },
+        const { c, m } = await store.transaction(t, async (tx) => {
+          const c = await tx.createConversation(conversationInput());
+          tx.emit('conversation.started', { id: c.id });
+          const { message } = await tx.appendMessage(c.id, say('first words'));
+          tx.emit('message.sent', { id: message.id, conversationId: c.id });
+          // Reads inside the unit of work see its own writes.
+          expect(await tx.getConversation(c.id)).toMatchObject({ unreadCount: 1, lastMessageAt: message.createdAt });
+          return { c, m: message };
+        });
+        expect(await store.getConversation(t, c.id)).toMatchObject({ id: c.id, unreadCount: 1 });
+        expect(await h.events!(t)).toEqual([
+          { type: 'conversation.started', data: { id: c.id } },
+          { type: 'message.sent', data: { id: m.id, conversationId: c.id } },
         ]);
-        await store.updateConversation(t, c.id, 1, { status: 'ASSIGNED', assigneeId: 'agent-1' });
-        await store.updateConversation(t, c.id, 2, { status: 'RESOLVED' });
-        expect((await h.events!(t)).map((e) => e.type).filter((type) => type.startsWith('conversation.'))).toEqual(
-          expect.arrayContaining(['conversation.started', 'conversation.updated', 'conversation.assigned', 'conversation.resolved']),
-        );
+        // The single-write methods are units of their own that emit nothing: events are the service's.
+        await store.appendMessage(t, c.id, say('no event'));
+        await store.updateConversation(t, c.id, c.version, { status: 'QUEUED' });
+        expect(await h.events!(t)).toHaveLength(2);
       });
 
-      withEvents('a failed append leaves neither the message, nor its event, nor moved counters', async () => {
+      withEvents('leaves nothing when the work throws: no conversation, no contact, no message, no event', async () => {
+        const t = tenant();
+        let created: { id: string; contactId: string } | undefined;
+        await expect(
+          store.transaction(t, async (tx) => {
+            const c = await tx.createConversation(conversationInput());
+            created = { id: c.id, contactId: c.contact.id };
+            tx.emit('conversation.started', { id: c.id });
+            await tx.appendMessage(c.id, say('never stored'));
+            throw new Error('the rest of the work failed');
+          }),
+        ).rejects.toThrow('the rest of the work failed');
+        expect(await store.getConversation(t, created!.id)).toBeNull();
+        expect(await store.getContact(t, created!.contactId)).toBeNull();
+        expect((await store.listConversations(t)).totalCount).toBe(0);
+        expect(await h.events!(t)).toEqual([]);
+      });
+
+      withEvents('one event per stored message when the service emits for created ones: retries emit none', async () => {
+        const t = tenant();
+        const c = await store.createConversation(t, conversationInput());
+        const send = () =>
+          store.transaction(t, async (tx) => {
+            const r = await tx.appendMessage(c.id, say('once', { idempotencyKey: 'evt' }));
+            if (r.created) tx.emit('message.sent', { id: r.message.id });
+            return r;
+          });
+        const results = await Promise.all(Array.from({ length: 10 }, send));
+        await send();
+        const winner = results.find((r) => r.created)!.message;
+        expect(await h.events!(t)).toEqual([{ type: 'message.sent', data: { id: winner.id } }]);
+      });
+
+      withEvents('a failed event write leaves neither the message nor moved counters; a failed message write leaves no event', async () => {
         const t = tenant();
         const c = await store.createConversation(t, conversationInput());
         await store.appendMessage(t, c.id, say('before'));
@@ -518,11 +564,17 @@ export function storeContract(options: ContractOptions): void {
           expect(await h.events!(t)).toEqual(before.events);
           expect(await store.listMessages(t, c.id)).toEqual(before.messages);
         };
+        const sendWithEvent = (text: string, key?: string) =>
+          store.transaction(t, async (tx) => {
+            const r = await tx.appendMessage(c.id, say(text, { idempotencyKey: key ?? null }));
+            tx.emit('message.sent', { id: r.message.id });
+            return r;
+          });
 
         // The event write fails after the message and the counters were written: all roll back.
         let restore = await h.refuse!('event');
         try {
-          await expect(store.appendMessage(t, c.id, say('lost', { idempotencyKey: 'fail-1' }))).rejects.toThrow();
+          await expect(sendWithEvent('lost', 'fail-1')).rejects.toThrow();
         } finally {
           await restore();
         }
@@ -531,16 +583,73 @@ export function storeContract(options: ContractOptions): void {
         // The message write fails: no event, no counters.
         restore = await h.refuse!('message');
         try {
-          await expect(store.appendMessage(t, c.id, say('refuse-me'))).rejects.toThrow();
+          await expect(sendWithEvent('refuse-me')).rejects.toThrow();
         } finally {
           await restore();
         }
         await check();
 
         // And the key of the failed send is free: the retry stores the message once.
-        const retry = await store.appendMessage(t, c.id, say('lost', { idempotencyKey: 'fail-1' }));
+        const retry = await sendWithEvent('lost', 'fail-1');
         expect(retry.created).toBe(true);
-        expect((await h.events!(t)).filter((e) => e.type === 'message.sent')).toHaveLength(2);
+        expect((await h.events!(t)).filter((e) => e.type === 'message.sent')).toHaveLength(1);
+      });
+    });
+
+    describe('assignment counts under the tenant’s lock', () => {
+      it('counts ASSIGNED conversations per assignee, 0 included, leaving out the one being assigned', async () => {
+        const t = tenant();
+        const [a, b, idle] = [randomUUID(), randomUUID(), randomUUID()];
+        const mk = (status: 'ASSIGNED' | 'RESOLVED', assigneeId: string) => store.createConversation(t, conversationInput({ status, assigneeId }));
+        const first = await mk('ASSIGNED', a);
+        await mk('ASSIGNED', a);
+        await mk('RESOLVED', a);
+        await mk('ASSIGNED', b);
+        await store.createConversation(tenant(), conversationInput({ status: 'ASSIGNED', assigneeId: b })); // another tenant's
+        const counts = await store.transaction(t, (tx) => tx.assignedCounts([a, b, idle]));
+        expect(Object.fromEntries(counts)).toEqual({ [a]: 2, [b]: 1, [idle]: 0 });
+        const without = await store.transaction(t, (tx) => tx.assignedCounts([a], first.id));
+        expect(without.get(a)).toBe(1);
+      });
+
+      it('never exceeds capacity when round-robin assignments race: the second sees the first’s assignment', async () => {
+        const t = tenant();
+        const agents = [{ id: randomUUID(), name: 'Ann' }, { id: randomUUID(), name: 'Bo' }];
+        // Capacity 2, one place left: Ann holds 2, Bo holds 1.
+        for (const [agent, n] of [[agents[0]!, 2], [agents[1]!, 1]] as const) {
+          for (let i = 0; i < n; i++) await store.createConversation(t, conversationInput({ status: 'ASSIGNED', assigneeId: agent.id }));
+        }
+        const queued = await Promise.all(Array.from({ length: 4 }, () => store.createConversation(t, conversationInput({ status: 'QUEUED' }))));
+        const results = await Promise.allSettled(
+          queued.map((c) =>
+            store.transaction(t, async (tx) => {
+              const patch = await roundRobinPatch(tx, c, agents, 2);
+              return tx.updateConversation(c.id, c.version, { status: 'ASSIGNED', ...patch });
+            }),
+          ),
+        );
+        const assigned = results.filter((r): r is PromiseFulfilledResult<Conversation> => r.status === 'fulfilled').map((r) => r.value);
+        expect(assigned.map((c) => c.assigneeId)).toEqual([agents[1]!.id]);
+        const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(refused).toHaveLength(3);
+        for (const r of refused) expect(r.reason).toMatchObject({ extensions: { code: 'CONFLICT', reason: 'NO_AVAILABLE_AGENT' } });
+        const counts = await store.transaction(t, (tx) => tx.assignedCounts(agents.map((a) => a.id)));
+        expect([...counts.values()]).toEqual([2, 2]);
+      });
+
+      const counted = options.countStatements ? it : it.skip;
+      counted('locks and counts in a constant number of statements, whatever the number of agents', async () => {
+        const t = tenant();
+        const c = await store.createConversation(t, conversationInput({ status: 'QUEUED' }));
+        const statementsFor = async (n: number) => {
+          const agents = Array.from({ length: n }, (_, i) => ({ id: randomUUID(), name: `Agent ${i}` }));
+          for (const agent of agents.slice(0, 3)) await store.createConversation(t, conversationInput({ status: 'ASSIGNED', assigneeId: agent.id }));
+          return options.countStatements!(() => store.transaction(t, (tx) => roundRobinPatch(tx, c, agents)));
+        };
+        const two = await statementsFor(2);
+        const forty = await statementsFor(40);
+        expect(forty).toBe(two);
+        expect(two).toBeLessThanOrEqual(4); // begin, lock, count, commit
       });
     });
   });

@@ -34,9 +34,9 @@ export async function bootstrap(config: TicketsConfig & { DATABASE_URL: string }
     migrations,
     cached: ['Ticket'],
     schema: ticketsSchema,
-    background: ({ orm, bus, log, redis }) => [
-      consumeUserDirectory(orm, bus),
-      consumeEscalations(orm, bus, clock, config.SLA_AT_RISK_SHARE),
+    background: ({ orm, events, log, redis }) => [
+      consumeUserDirectory(orm, events),
+      consumeEscalations(orm, events, clock, config.SLA_AT_RISK_SHARE),
       startSlaMonitor(orm, { intervalMs: config.SLA_CHECK_INTERVAL_MS, defaultAtRiskPercent: config.SLA_AT_RISK_SHARE, clock, logger: log, redis }),
     ],
     context: (identity, em, { cache, redis }) => ({

@@ -1,5 +1,5 @@
-import { BadInputError, ConflictError, NotFoundError } from '@switchboard/kit';
-import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { BadInputError, ConflictError, NotFoundError, type DomainEvent, type OutboxSource } from '@switchboard/kit';
+import { MongoClient, type ClientSession, type Collection, type Db, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, messageOf, nextMessageAt, uuidv7 } from './shared';
 import type {
@@ -20,6 +20,7 @@ import type {
   NewMessage,
   OwnedConversationStore,
   Priority,
+  UnitOfWork,
 } from './types';
 
 /** Documents: our UUIDs are the `_id`s, and every document carries its `tenantId`. */
@@ -48,6 +49,8 @@ interface ConversationDoc {
   lastMessageAt: Date;
   unreadCount: number;
   version: number;
+  /** Bumped by every appendMessage: the write that makes concurrent sends to one conversation conflict. */
+  writes?: number;
 }
 
 interface MessageDoc {
@@ -62,6 +65,25 @@ interface MessageDoc {
   /** Absent (never null) without a key: the unique index is partial on `$exists`. */
   idempotencyKey?: string;
   createdAt: Date;
+}
+
+/** The outbox: a domain event written in the transaction of its change, `publishedAt` set by the relay. */
+interface OutboxDoc {
+  _id: string;
+  tenantId: string;
+  type: string;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+  publishedAt: Date | null;
+  /** A relay's claim: another relay leaves the event alone until `claimedUntil`. */
+  claimedBy?: string | null;
+  claimedUntil?: Date | null;
+}
+
+/** One per tenant: written by every round-robin assignment, so two at once conflict and run one after the other. */
+interface LockDoc {
+  _id: string;
+  n: number;
 }
 
 export interface MongoStoreOptions {
@@ -88,37 +110,114 @@ const toContact = (c: ContactDoc) => contactOf({ ...c, id: c._id });
 const toConversation = (c: ConversationDoc, contact: ContactDoc) => conversationOf({ ...c, id: c._id }, toContact(contact));
 const toMessage = (m: MessageDoc) => messageOf({ ...m, id: m._id });
 
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === 11000;
+/** A unit of work on the MongoDB store: one session transaction; events go to the outbox collection in it. */
+class MongoUnitOfWork implements UnitOfWork {
+  constructor(
+    private readonly store: MongoConversationStore,
+    private readonly session: ClientSession,
+    readonly tenantId: string,
+    private readonly events: OutboxDoc[],
+  ) {}
+
+  createConversation(input: NewConversation) {
+    return this.store.createIn(this.session, this.tenantId, input);
+  }
+
+  updateConversation(id: string, expectedVersion: number, patch: ConversationPatch) {
+    return this.store.updateIn(this.session, this.tenantId, id, expectedVersion, patch);
+  }
+
+  appendMessage(conversationId: string, input: NewMessage) {
+    return this.store.appendIn(this.session, this.tenantId, conversationId, input);
+  }
+
+  getConversation(id: string) {
+    return this.store.getIn(this.session, this.tenantId, id);
+  }
+
+  assignedCounts(assigneeIds: readonly string[], excludeConversationId?: string) {
+    return this.store.assignedCountsIn(this.session, this.tenantId, assigneeIds, excludeConversationId);
+  }
+
+  emit(type: string, data: Record<string, unknown>): void {
+    this.events.push({ _id: randomUUID(), tenantId: this.tenantId, type, data, occurredAt: new Date(), publishedAt: null });
+  }
 }
 
-
-
-
 /**
- * The MongoDB store (official driver), one collection per kind. It runs without
- * multi-document transactions, so it works on a standalone server:
- * - appendMessage inserts the message first — the unique (tenantId, idempotencyKey) index
- *   decides which of several concurrent retries stores it; the losers read the winner's —
- *   and then moves the conversation's counters with `$max` / `$inc`. A crash between the two
- *   leaves a stored message whose conversation counters lag; a retry returns the message.
+ * The MongoDB store (official driver), one collection per kind. Every write runs in a
+ * multi-document transaction (a session's `withTransaction`), so it needs a replica set (a
+ * one-node replica set will do):
+ * - a unit of work's events go to the `outbox` collection in the same transaction, and
+ *   `outboxSource()` drains it to the bus through the kit's OutboxRelay, as PostgreSQL's
+ *   outbox table is;
+ * - appendMessage first writes the conversation (its lock: two sends to one conversation
+ *   write-conflict and the driver retries the loser's transaction, which then sees the
+ *   winner's message), checks the sender's idempotency key, inserts the message and moves
+ *   the counters with `$max` / `$inc`;
  * - updateConversation is one `findOneAndUpdate({ _id, tenantId, version })`.
- * TODO(issue 5, events): domain events (`conversation.started`, `message.sent`, …) are not
- * written yet; they need an outbox collection written in a transaction (replica set) or a
- * change stream, and a relay like the kit's OutboxRelay.
  */
 export class MongoConversationStore implements OwnedConversationStore {
   readonly contacts: Collection<ContactDoc>;
   readonly conversations: Collection<ConversationDoc>;
   readonly messages: Collection<MessageDoc>;
+  readonly outbox: Collection<OutboxDoc>;
+  readonly locks: Collection<LockDoc>;
+  private readonly committed = new Set<() => void>();
 
   constructor(
     readonly db: Db,
-    private readonly client?: MongoClient,
+    private readonly client: MongoClient,
+    private readonly options: { ownsClient?: boolean } = { ownsClient: true },
   ) {
     this.contacts = db.collection<ContactDoc>('contacts');
     this.conversations = db.collection<ConversationDoc>('conversations');
     this.messages = db.collection<MessageDoc>('messages');
+    this.outbox = db.collection<OutboxDoc>('outbox');
+    this.locks = db.collection<LockDoc>('locks');
+  }
+
+  /** Called after every commit that wrote events (the relay's wake-up). */
+  onEventsCommitted(listener: () => void): () => void {
+    this.committed.add(listener);
+    return () => this.committed.delete(listener);
+  }
+
+  async transaction<T>(tenantId: string, work: (tx: UnitOfWork) => Promise<T>): Promise<T> {
+    const session = this.client.startSession();
+    let events: OutboxDoc[] = [];
+    try {
+      // withTransaction runs the callback again on a transient error (a write conflict).
+      const result = await session.withTransaction(async () => {
+        events = [];
+        const out = await work(new MongoUnitOfWork(this, session, tenantId, events));
+        if (events.length) await this.outbox.insertMany(events, { session });
+        return out;
+      });
+      if (events.length) for (const listener of this.committed) listener();
+      return result as T;
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  /** The outbox collection as the kit's relay drains it: claimed for 30 s by one relay, marked after publish. */
+  outboxSource(relayId = randomUUID()): OutboxSource {
+    return {
+      relayBatch: async (publish, limit) => {
+        const now = new Date();
+        const free: Filter<OutboxDoc> = { publishedAt: null, $or: [{ claimedUntil: null }, { claimedUntil: { $exists: false } }, { claimedUntil: { $lt: now } }] };
+        const candidates = await this.outbox.find(free, { projection: { _id: 1 } }).sort({ occurredAt: 1, _id: 1 }).limit(limit).toArray();
+        if (!candidates.length) return 0;
+        const ids = candidates.map((c) => c._id);
+        await this.outbox.updateMany({ ...free, _id: { $in: ids } }, { $set: { claimedBy: relayId, claimedUntil: new Date(now.getTime() + 30_000) } });
+        const claimed = await this.outbox.find({ _id: { $in: ids }, claimedBy: relayId, publishedAt: null }).sort({ occurredAt: 1, _id: 1 }).toArray();
+        if (!claimed.length) return 0;
+        await publish(claimed.map((d): DomainEvent => ({ id: d._id, type: d.type, tenantId: d.tenantId, occurredAt: d.occurredAt.toISOString(), data: d.data })));
+        await this.outbox.updateMany({ _id: { $in: claimed.map((d) => d._id) } }, { $set: { publishedAt: new Date(), claimedUntil: null } });
+        return claimed.length;
+      },
+    };
   }
 
   async ensureIndexes(): Promise<void> {
@@ -131,24 +230,32 @@ export class MongoConversationStore implements OwnedConversationStore {
       this.messages.createIndexes([
         { key: { tenantId: 1, conversationId: 1, createdAt: 1, _id: 1 }, name: 'tenant_conversation_created' },
         {
-          key: { tenantId: 1, idempotencyKey: 1 },
-          name: 'tenant_idempotency_key',
+          // A key is the sender's own, within one conversation (authorId null for API-key senders).
+          key: { tenantId: 1, conversationId: 1, authorKind: 1, authorId: 1, idempotencyKey: 1 },
+          name: 'tenant_conversation_sender_idempotency_key',
           unique: true,
           partialFilterExpression: { idempotencyKey: { $exists: true } },
         },
       ]),
       this.contacts.createIndexes([{ key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' }]),
+      this.outbox.createIndexes([{ key: { publishedAt: 1, occurredAt: 1, _id: 1 }, name: 'relay_order' }]),
+      // Created up front: a transaction's first write to it must not also create it (MongoDB < 4.4).
+      this.db.createCollection('locks').catch((error: { code?: number }) => {
+        if (error.code !== 48) throw error; // NamespaceExists
+      }),
     ]);
+    // The per-tenant key index of earlier versions made one sender's key block another's.
+    if (await this.messages.indexExists('tenant_idempotency_key')) await this.messages.dropIndex('tenant_idempotency_key');
   }
 
   async close(): Promise<void> {
-    await this.client?.close();
+    if (this.options.ownsClient) await this.client.close();
   }
 
-  private async withContacts(tenantId: string, rows: ConversationDoc[]): Promise<Conversation[]> {
+  private async withContacts(tenantId: string, rows: ConversationDoc[], session?: ClientSession): Promise<Conversation[]> {
     if (!rows.length) return [];
     const ids = [...new Set(rows.map((r) => r.contactId))];
-    const contacts = new Map((await this.contacts.find({ tenantId, _id: { $in: ids } }).toArray()).map((c) => [c._id, c]));
+    const contacts = new Map((await this.contacts.find({ tenantId, _id: { $in: ids } }, { session }).toArray()).map((c) => [c._id, c]));
     return rows.map((r) => {
       const contact = contacts.get(r.contactId);
       if (!contact) throw new Error(`Conversation ${r._id} has no contact ${r.contactId}`);
@@ -156,12 +263,17 @@ export class MongoConversationStore implements OwnedConversationStore {
     });
   }
 
-  async createConversation(tenantId: string, input: NewConversation): Promise<Conversation> {
+  createConversation(tenantId: string, input: NewConversation): Promise<Conversation> {
+    return this.transaction(tenantId, (tx) => tx.createConversation(input));
+  }
+
+  /** @internal the unit of work's createConversation */
+  async createIn(session: ClientSession, tenantId: string, input: NewConversation): Promise<Conversation> {
     if (input.contactId !== undefined && input.contact !== undefined) throw new BadInputError('contact', 'Pass contactId or contact, not both');
     const now = input.createdAt ?? new Date();
     let contact: ContactDoc | null;
     if (input.contactId !== undefined) {
-      contact = await this.contacts.findOne({ _id: input.contactId, tenantId });
+      contact = await this.contacts.findOne({ _id: input.contactId, tenantId }, { session });
       if (!contact) throw new NotFoundError('Contact', input.contactId);
     } else {
       const c = input.contact ?? {};
@@ -175,7 +287,7 @@ export class MongoConversationStore implements OwnedConversationStore {
         createdAt: now,
         updatedAt: now,
       };
-      await this.contacts.insertOne(contact);
+      await this.contacts.insertOne(contact, { session });
     }
     const conversation: ConversationDoc = {
       _id: randomUUID(),
@@ -192,7 +304,7 @@ export class MongoConversationStore implements OwnedConversationStore {
       unreadCount: 0,
       version: 1,
     };
-    await this.conversations.insertOne(conversation);
+    await this.conversations.insertOne(conversation, { session });
     return toConversation(conversation, contact);
   }
 
@@ -227,7 +339,12 @@ export class MongoConversationStore implements OwnedConversationStore {
     return connection(conversations, { direction: 'forward', limit, after, before: null }, totalCount, (c) => encodeCursor('c', c.lastMessageAt, c.id));
   }
 
-  async updateConversation(tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
+  updateConversation(tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
+    return this.transaction(tenantId, (tx) => tx.updateConversation(id, expectedVersion, patch));
+  }
+
+  /** @internal the unit of work's updateConversation */
+  async updateIn(session: ClientSession, tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
     const $set: Partial<ConversationDoc> = { updatedAt: new Date() };
     if (patch.status !== undefined) $set.status = patch.status;
     if (patch.assigneeId !== undefined) $set.assigneeId = patch.assigneeId;
@@ -237,58 +354,76 @@ export class MongoConversationStore implements OwnedConversationStore {
     const updated = await this.conversations.findOneAndUpdate(
       { _id: id, tenantId, version: expectedVersion },
       { $set, $inc: { version: 1 } },
-      { returnDocument: 'after' },
+      { returnDocument: 'after', session },
     );
     if (!updated) {
-      const current = await this.conversations.findOne({ _id: id, tenantId }, { projection: { version: 1 } });
+      const current = await this.conversations.findOne({ _id: id, tenantId }, { projection: { version: 1 }, session });
       if (!current) throw new NotFoundError('Conversation', id);
       throw new ConflictError(`Conversation ${id} changed since version ${expectedVersion}; it is at version ${current.version}`, { currentVersion: current.version });
     }
-    const [conversation] = await this.withContacts(tenantId, [updated]);
+    const [conversation] = await this.withContacts(tenantId, [updated], session);
     return conversation!;
   }
 
-  async appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
+  appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
+    return this.transaction(tenantId, (tx) => tx.appendMessage(conversationId, input));
+  }
+
+  /** @internal the unit of work's appendMessage */
+  async appendIn(session: ClientSession, tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
     const key = input.idempotencyKey ?? null;
-    if (key !== null) {
-      const existing = await this.messages.findOne({ tenantId, idempotencyKey: key });
-      if (existing) return this.replay(existing, conversationId);
-    }
-    const conversation = await this.conversations.findOne({ _id: conversationId, tenantId }, { projection: { lastMessageAt: 1 } });
+    const authorId = input.authorId ?? null;
+    // Writing the conversation first is its lock for the rest of the transaction.
+    const conversation = await this.conversations.findOneAndUpdate(
+      { _id: conversationId, tenantId },
+      { $inc: { writes: 1 } },
+      { projection: { lastMessageAt: 1 }, returnDocument: 'after', session },
+    );
     if (!conversation) throw new NotFoundError('Conversation', conversationId);
+    if (key !== null) {
+      const existing = await this.messages.findOne({ tenantId, conversationId, authorKind: input.authorKind, authorId, idempotencyKey: key }, { session });
+      if (existing) return { message: toMessage(existing), created: false };
+    }
     const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
     const doc: MessageDoc = {
       _id: uuidv7(),
       tenantId,
       conversationId,
       authorKind: input.authorKind,
-      authorId: input.authorId ?? null,
+      authorId,
       text: input.text,
       attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
       metadata: { ...(input.metadata ?? {}) },
       createdAt,
       ...(key !== null ? { idempotencyKey: key } : {}),
     };
-    try {
-      await this.messages.insertOne(doc);
-    } catch (error) {
-      if (key === null || !isDuplicateKey(error)) throw error;
-      const existing = await this.messages.findOne({ tenantId, idempotencyKey: key });
-      if (!existing) throw error;
-      return this.replay(existing, conversationId);
-    }
+    await this.messages.insertOne(doc, { session });
     await this.conversations.updateOne(
       { _id: conversationId, tenantId },
       { $max: { lastMessageAt: createdAt }, $inc: { unreadCount: input.authorKind === 'CUSTOMER' ? 1 : 0 } },
+      { session },
     );
     return { message: toMessage(doc), created: true };
   }
 
-  private replay(existing: MessageDoc, conversationId: string): AppendResult {
-    if (existing.conversationId !== conversationId) {
-      throw new ConflictError('This idempotency key was already used for a message in another conversation', { field: 'idempotencyKey' });
-    }
-    return { message: toMessage(existing), created: false };
+  /** @internal the unit of work's getConversation */
+  async getIn(session: ClientSession, tenantId: string, id: string): Promise<Conversation | null> {
+    const doc = await this.conversations.findOne({ _id: id, tenantId }, { session });
+    if (!doc) return null;
+    const [conversation] = await this.withContacts(tenantId, [doc], session);
+    return conversation ?? null;
+  }
+
+  /** @internal the unit of work's assignedCounts: the tenant's lock document, then one aggregation. */
+  async assignedCountsIn(session: ClientSession, tenantId: string, assigneeIds: readonly string[], excludeConversationId?: string): Promise<Map<string, number>> {
+    await this.locks.updateOne({ _id: `assignment:${tenantId}` }, { $inc: { n: 1 } }, { upsert: true, session });
+    const counts = new Map(assigneeIds.map((id) => [id, 0]));
+    if (!assigneeIds.length) return counts;
+    const match: Filter<ConversationDoc> = { tenantId, status: 'ASSIGNED', assigneeId: { $in: [...assigneeIds] } };
+    if (excludeConversationId) match._id = { $ne: excludeConversationId };
+    const rows = await this.conversations.aggregate<{ _id: string; n: number }>([{ $match: match }, { $group: { _id: '$assigneeId', n: { $sum: 1 } } }], { session }).toArray();
+    for (const r of rows) counts.set(r._id, r.n);
+    return counts;
   }
 
   async getMessages(tenantId: string, ids: readonly string[]): Promise<Message[]> {

@@ -1,6 +1,6 @@
 import { LockMode, OptimisticLockError, raw, type FilterQuery, type QueryResult } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, type EntityManager, type Metrics } from '@switchboard/kit';
+import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, kitFeatures, type EntityManager, type Metrics } from '@switchboard/kit';
 import { migrations } from '../migrations';
 import { ContactEntity, ConversationEntity, MessageEntity, conversationEntities } from './postgres/entities';
 import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, nextMessageAt, uuidv7 } from './shared';
@@ -18,6 +18,7 @@ import type {
   NewConversation,
   NewMessage,
   OwnedConversationStore,
+  UnitOfWork,
 } from './types';
 
 export { conversationEntities } from './postgres/entities';
@@ -45,6 +46,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ...(options.metrics ? { metrics: options.metrics } : {}),
     entities: conversationEntities,
     migrations,
+    features: kitFeatures,
   });
   return new PostgresConversationStore(orm, { ownsOrm: true });
 }
@@ -53,11 +55,38 @@ const toContact = contactOf;
 const toConversation = conversationOf;
 const toMessage = (m: MessageEntity) => messageOf(m);
 
-/** Thrown inside appendMessage's transaction when a concurrent send took the idempotency key first: roll back, return theirs. */
-class KeyTaken extends Error {}
+/** A unit of work on the PostgreSQL store: one MikroORM transaction; events go to the outbox table in it. */
+class PostgresUnitOfWork implements UnitOfWork {
+  constructor(
+    private readonly store: PostgresConversationStore,
+    private readonly em: EntityManager,
+    readonly tenantId: string,
+  ) {}
 
+  createConversation(input: NewConversation) {
+    return this.store.createIn(this.em, this.tenantId, input);
+  }
 
+  updateConversation(id: string, expectedVersion: number, patch: ConversationPatch) {
+    return this.store.updateIn(this.em, this.tenantId, id, expectedVersion, patch);
+  }
 
+  appendMessage(conversationId: string, input: NewMessage) {
+    return this.store.appendIn(this.em, this.tenantId, conversationId, input);
+  }
+
+  getConversation(id: string) {
+    return this.store.getIn(this.em, this.tenantId, id);
+  }
+
+  assignedCounts(assigneeIds: readonly string[], excludeConversationId?: string) {
+    return this.store.assignedCountsIn(this.em, this.tenantId, assigneeIds, excludeConversationId);
+  }
+
+  emit(type: string, data: Record<string, unknown>): void {
+    emitEvent(this.em, type, this.tenantId, data);
+  }
+}
 
 /**
  * Writes that describe a change (create, update) go through the unit of work, so the audit
@@ -97,49 +126,57 @@ export class PostgresConversationStore implements OwnedConversationStore {
     });
   }
 
-  async createConversation(tenantId: string, input: NewConversation): Promise<Conversation> {
+  async transaction<T>(tenantId: string, work: (tx: UnitOfWork) => Promise<T>): Promise<T> {
+    try {
+      // The transaction flushes the unit of work (outbox rows included) before it commits;
+      // the kit's relay is woken by the commit.
+      return await this.em(tenantId).transactional((em) => work(new PostgresUnitOfWork(this, em, tenantId)));
+    } catch (error) {
+      if (error instanceof OptimisticLockError) {
+        throw new ConflictError('The conversation was changed by someone else at the same time; reload and retry');
+      }
+      throw error;
+    }
+  }
+
+  createConversation(tenantId: string, input: NewConversation): Promise<Conversation> {
+    return this.transaction(tenantId, (tx) => tx.createConversation(input));
+  }
+
+  /** @internal the unit of work's createConversation */
+  async createIn(em: EntityManager, tenantId: string, input: NewConversation): Promise<Conversation> {
     if (input.contactId !== undefined && input.contact !== undefined) throw new BadInputError('contact', 'Pass contactId or contact, not both');
     const now = input.createdAt ?? new Date();
-    return this.em(tenantId).transactional(async (em) => {
-      let contact: ContactEntity | null;
-      if (input.contactId !== undefined) {
-        contact = isUuid(input.contactId) ? await em.findOne(ContactEntity, { id: input.contactId, tenantId }) : null;
-        if (!contact) throw new NotFoundError('Contact', input.contactId);
-      } else {
-        const c = input.contact ?? {};
-        contact = em.create(ContactEntity, {
-          tenantId,
-          name: c.name ?? null,
-          email: c.email ?? null,
-          phone: c.phone ?? null,
-          externalIds: { ...(c.externalIds ?? {}) },
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
-      const conversation = em.create(ConversationEntity, {
+    let contact: ContactEntity | null;
+    if (input.contactId !== undefined) {
+      contact = isUuid(input.contactId) ? await em.findOne(ContactEntity, { id: input.contactId, tenantId }) : null;
+      if (!contact) throw new NotFoundError('Contact', input.contactId);
+    } else {
+      const c = input.contact ?? {};
+      contact = em.create(ContactEntity, {
         tenantId,
-        channel: input.channel,
-        contactId: contact.id,
-        status: input.status ?? 'BOT',
-        assigneeId: input.assigneeId ?? null,
-        tags: [...(input.tags ?? [])],
-        priority: input.priority ?? 'NORMAL',
+        name: c.name ?? null,
+        email: c.email ?? null,
+        phone: c.phone ?? null,
+        externalIds: { ...(c.externalIds ?? {}) },
         createdAt: now,
         updatedAt: now,
-        lastMessageAt: now,
       });
-      emitEvent(em, 'conversation.started', tenantId, {
-        id: conversation.id,
-        channel: conversation.channel,
-        status: conversation.status,
-        contactId: contact.id,
-        assigneeId: conversation.assigneeId,
-        priority: conversation.priority,
-      });
-      await em.flush();
-      return toConversation(conversation, contact);
+    }
+    const conversation = em.create(ConversationEntity, {
+      tenantId,
+      channel: input.channel,
+      contactId: contact.id,
+      status: input.status ?? 'BOT',
+      assigneeId: input.assigneeId ?? null,
+      tags: [...(input.tags ?? [])],
+      priority: input.priority ?? 'NORMAL',
+      createdAt: now,
+      updatedAt: now,
+      lastMessageAt: now,
     });
+    await em.flush();
+    return toConversation(conversation, contact);
   }
 
   async getConversation(tenantId: string, id: string): Promise<Conversation | null> {
@@ -171,117 +208,115 @@ export class PostgresConversationStore implements OwnedConversationStore {
     return connection(conversations, { direction: 'forward', limit, after, before: null }, totalCount, (c) => encodeCursor('c', c.lastMessageAt, c.id));
   }
 
-  async updateConversation(tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
+  updateConversation(tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
+    return this.transaction(tenantId, (tx) => tx.updateConversation(id, expectedVersion, patch));
+  }
+
+  /** @internal the unit of work's updateConversation */
+  async updateIn(em: EntityManager, tenantId: string, id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation> {
     if (!isUuid(id)) throw new NotFoundError('Conversation', id);
     const now = new Date();
-    try {
-      return await this.em(tenantId).transactional(async (em) => {
-        const conversation = await em.findOne(ConversationEntity, { id, tenantId });
-        if (!conversation) throw new NotFoundError('Conversation', id);
-        if (conversation.version !== expectedVersion) {
-          throw new ConflictError(`Conversation ${id} changed since version ${expectedVersion}; it is at version ${conversation.version}`, {
-            currentVersion: conversation.version,
-          });
-        }
-        const changes: Record<string, { from: unknown; to: unknown }> = {};
-        const set = <K extends keyof ConversationPatch & keyof ConversationEntity>(field: K, value: ConversationEntity[K] | undefined) => {
-          if (value === undefined || JSON.stringify(conversation[field]) === JSON.stringify(value)) return;
-          changes[field] = { from: conversation[field], to: value };
-          conversation[field] = value;
-        };
-        set('status', patch.status);
-        set('assigneeId', patch.assigneeId);
-        set('tags', patch.tags ? [...patch.tags] : undefined);
-        set('priority', patch.priority);
-        // Every successful update bumps the version (as the Mongo store's compare-and-set does),
-        // and MikroORM's version column makes the writer that lost a race fail its
-        // `update … where version = ?`.
-        conversation.updatedAt = new Date(Math.max(now.getTime(), conversation.updatedAt.getTime() + 1));
-        if (Object.keys(changes).length) {
-          emitEvent(em, 'conversation.updated', tenantId, { id, version: expectedVersion + 1, changes });
-          if (changes.assigneeId && conversation.assigneeId) emitEvent(em, 'conversation.assigned', tenantId, { id, assigneeId: conversation.assigneeId });
-          if (changes.status && conversation.status === 'RESOLVED') emitEvent(em, 'conversation.resolved', tenantId, { id });
-        }
-        await em.flush();
-        const contact = await em.findOneOrFail(ContactEntity, { id: conversation.contactId, tenantId });
-        return toConversation(conversation, contact);
+    const conversation = await em.findOne(ConversationEntity, { id, tenantId });
+    if (!conversation) throw new NotFoundError('Conversation', id);
+    if (conversation.version !== expectedVersion) {
+      throw new ConflictError(`Conversation ${id} changed since version ${expectedVersion}; it is at version ${conversation.version}`, {
+        currentVersion: conversation.version,
       });
-    } catch (error) {
-      if (error instanceof OptimisticLockError) {
-        throw new ConflictError(`Conversation ${id} was changed by someone else at the same time; reload and retry`);
-      }
-      throw error;
     }
+    if (patch.status !== undefined) conversation.status = patch.status;
+    if (patch.assigneeId !== undefined) conversation.assigneeId = patch.assigneeId;
+    if (patch.tags !== undefined) conversation.tags = [...patch.tags];
+    if (patch.priority !== undefined) conversation.priority = patch.priority;
+    // Every successful update bumps the version (as the Mongo store's compare-and-set does),
+    // and MikroORM's version column makes the writer that lost a race fail its
+    // `update … where version = ?`.
+    conversation.updatedAt = new Date(Math.max(now.getTime(), conversation.updatedAt.getTime() + 1));
+    await em.flush();
+    const contact = await em.findOneOrFail(ContactEntity, { id: conversation.contactId, tenantId });
+    return toConversation(conversation, contact);
   }
 
-  async appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
+  appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
+    return this.transaction(tenantId, (tx) => tx.appendMessage(conversationId, input));
+  }
+
+  /** @internal the unit of work's appendMessage */
+  async appendIn(em: EntityManager, tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
     if (!isUuid(conversationId)) throw new NotFoundError('Conversation', conversationId);
     const key = input.idempotencyKey ?? null;
+    const authorId = input.authorId ?? null;
     const s = this.schema;
-    try {
-      return await this.em(tenantId).transactional(async (em) => {
-        // The row lock serializes sends to one conversation: createdAt values follow commit
-        // order, and a retry waiting here sees the first send's message once it gets the lock.
-        const conversation = await em.findOne(ConversationEntity, { id: conversationId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        if (!conversation) throw new NotFoundError('Conversation', conversationId);
-        if (key !== null) {
-          const existing = await em.findOne(MessageEntity, { tenantId, idempotencyKey: key });
-          if (existing) return this.replay(existing, conversationId);
-        }
-        const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
-        const message: Message = {
-          id: uuidv7(),
-          tenantId,
-          conversationId,
-          authorKind: input.authorKind,
-          authorId: input.authorId ?? null,
-          text: input.text,
-          attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
-          metadata: { ...(input.metadata ?? {}) },
-          idempotencyKey: key,
-          createdAt,
-        };
-        const connection = em.getConnection();
-        const ctx = em.getTransactionContext();
-        const inserted = await connection.execute<{ id: string }[]>(
-          `insert into "${s}"."message" ("id", "tenant_id", "conversation_id", "author_kind", "author_id", "text", "attachments", "metadata", "idempotency_key", "created_at")
-           values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::timestamptz)
-           on conflict ("tenant_id", "idempotency_key") where "idempotency_key" is not null do nothing
-           returning "id"`,
-          [message.id, tenantId, conversationId, message.authorKind, message.authorId, message.text, JSON.stringify(message.attachments), JSON.stringify(message.metadata), key, createdAt.toISOString()],
-          'all',
-          ctx,
-        );
-        if (!inserted.length) throw new KeyTaken(); // a send to another conversation took the key meanwhile
-        await connection.execute(
-          `update "${s}"."conversation" set "last_message_at" = ?::timestamptz, "unread_count" = "unread_count" + ? where "id" = ? and "tenant_id" = ?`,
-          [createdAt.toISOString(), message.authorKind === 'CUSTOMER' ? 1 : 0, conversationId, tenantId],
-          'run',
-          ctx,
-        );
-        emitEvent(em, 'message.sent', tenantId, {
-          id: message.id,
-          conversationId,
-          authorKind: message.authorKind,
-          authorId: message.authorId,
-          createdAt: createdAt.toISOString(),
-        });
-        await em.flush();
-        return { message, created: true };
-      });
-    } catch (error) {
-      if (!(error instanceof KeyTaken) || key === null) throw error;
-      const existing = await this.em(tenantId).findOne(MessageEntity, { tenantId, idempotencyKey: key });
-      if (!existing) throw error;
-      return this.replay(existing, conversationId);
+    // The row lock serializes sends to one conversation: createdAt values follow commit
+    // order, and a retry waiting here sees the first send's message once it gets the lock
+    // (keys are scoped to the conversation, so the lock covers every contender).
+    const conversation = await em.findOne(ConversationEntity, { id: conversationId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!conversation) throw new NotFoundError('Conversation', conversationId);
+    if (key !== null) {
+      const existing = await em.findOne(MessageEntity, { tenantId, conversationId, authorKind: input.authorKind, authorId, idempotencyKey: key });
+      if (existing) return { message: toMessage(existing), created: false };
     }
+    const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
+    const message: Message = {
+      id: uuidv7(),
+      tenantId,
+      conversationId,
+      authorKind: input.authorKind,
+      authorId,
+      text: input.text,
+      attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
+      metadata: { ...(input.metadata ?? {}) },
+      idempotencyKey: key,
+      createdAt,
+    };
+    const connection = em.getConnection();
+    const ctx = em.getTransactionContext();
+    const inserted = await connection.execute<{ id: string }[]>(
+      `insert into "${s}"."message" ("id", "tenant_id", "conversation_id", "author_kind", "author_id", "text", "attachments", "metadata", "idempotency_key", "created_at")
+       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::timestamptz)
+       on conflict ("tenant_id", "conversation_id", "author_kind", "author_id", "idempotency_key") where "idempotency_key" is not null do nothing
+       returning "id"`,
+      [message.id, tenantId, conversationId, message.authorKind, message.authorId, message.text, JSON.stringify(message.attachments), JSON.stringify(message.metadata), key, createdAt.toISOString()],
+      'all',
+      ctx,
+    );
+    // Unreachable while the row lock is held; kept so a future change cannot store a duplicate silently.
+    if (!inserted.length) throw new ConflictError('A send with the same idempotency key is in progress; retry', { field: 'idempotencyKey' });
+    await connection.execute(
+      `update "${s}"."conversation" set "last_message_at" = ?::timestamptz, "unread_count" = "unread_count" + ? where "id" = ? and "tenant_id" = ?`,
+      [createdAt.toISOString(), message.authorKind === 'CUSTOMER' ? 1 : 0, conversationId, tenantId],
+      'run',
+      ctx,
+    );
+    return { message, created: true };
   }
 
-  private replay(existing: MessageEntity, conversationId: string): AppendResult {
-    if (existing.conversationId !== conversationId) {
-      throw new ConflictError('This idempotency key was already used for a message in another conversation', { field: 'idempotencyKey' });
-    }
-    return { message: toMessage(existing), created: false };
+  /** @internal the unit of work's assignedCounts */
+  async assignedCountsIn(em: EntityManager, tenantId: string, assigneeIds: readonly string[], excludeConversationId?: string): Promise<Map<string, number>> {
+    const connection = em.getConnection();
+    const ctx = em.getTransactionContext();
+    // The tenant's assignment lock, held until commit: a second round-robin waits here, and
+    // its count (a later statement, so a later snapshot) sees the first one's assignment.
+    await connection.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`conversations.assignment:${tenantId}`], 'all', ctx);
+    const counts = new Map(assigneeIds.map((id) => [id, 0]));
+    if (!assigneeIds.length) return counts;
+    const rows = await connection.execute<{ assignee_id: string; n: string | number }[]>(
+      `select "assignee_id", count(*) as "n" from "${this.schema}"."conversation"
+       where "tenant_id" = ? and "status" = 'ASSIGNED' and "assignee_id" in (${assigneeIds.map(() => '?').join(', ')})${excludeConversationId && isUuid(excludeConversationId) ? ` and "id" <> ?` : ''}
+       group by "assignee_id"`,
+      [tenantId, ...assigneeIds, ...(excludeConversationId && isUuid(excludeConversationId) ? [excludeConversationId] : [])],
+      'all',
+      ctx,
+    );
+    for (const r of rows) counts.set(r.assignee_id, Number(r.n));
+    return counts;
+  }
+
+  /** @internal the unit of work's getConversation */
+  async getIn(em: EntityManager, tenantId: string, id: string): Promise<Conversation | null> {
+    if (!isUuid(id)) return null;
+    const rows = await em.find(ConversationEntity, { tenantId, id }, { refresh: true });
+    const [found] = await this.withContacts(em, tenantId, rows);
+    return found ?? null;
   }
 
   async getMessages(tenantId: string, ids: readonly string[]): Promise<Message[]> {

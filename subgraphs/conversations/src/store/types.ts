@@ -5,9 +5,11 @@
  *
  * What a store guarantees: every operation is scoped to the tenant it is given (another
  * tenant's ids behave exactly like ids that do not exist), appendMessage is idempotent per
- * (tenant, idempotencyKey) through a unique index, messages list in append order, and the
- * counters of a conversation move together with its messages. What it does not do: check
- * sizes, roles or workflow transitions — that is the service layer's job.
+ * (conversation, sender, idempotencyKey) through a unique index, messages list in append
+ * order, the counters of a conversation move together with its messages, and a unit of work
+ * (`transaction`) commits its writes and the domain events it emits together or not at all.
+ * What it does not do: decide which events a change means, check sizes, roles or workflow
+ * transitions — that is the service layer's job.
  */
 
 export const CHANNELS = ['WEB', 'WHATSAPP', 'MESSENGER', 'SLACK', 'TEAMS', 'EMAIL', 'SMS', 'VOICE'] as const;
@@ -109,7 +111,11 @@ export interface NewMessage {
   text: string;
   attachments?: Attachment[];
   metadata?: Record<string, unknown>;
-  /** Client-supplied: a retry with the same key in the same tenant returns the stored message. */
+  /**
+   * Client-supplied: a retry with the same key from the same sender (authorKind + authorId)
+   * in the same conversation returns the stored message. Another sender's key, or the same
+   * key in another conversation, never touches it.
+   */
   idempotencyKey?: string | null;
   /** Default now. Never before the conversation's lastMessageAt (see appendMessage). */
   createdAt?: Date;
@@ -154,8 +160,37 @@ export interface AppendResult {
   created: boolean;
 }
 
+/**
+ * The writes of one unit of work, bound to one tenant, and the domain events they mean.
+ * Everything done through it commits together — the events into the store's outbox, which a
+ * relay moves to the bus after commit — or, when the work throws, not at all. Inside, use
+ * only the unit of work (no other store call, no other database connection).
+ */
+export interface UnitOfWork {
+  readonly tenantId: string;
+  createConversation(input: NewConversation): Promise<Conversation>;
+  updateConversation(id: string, expectedVersion: number, patch: ConversationPatch): Promise<Conversation>;
+  appendMessage(conversationId: string, input: NewMessage): Promise<AppendResult>;
+  getConversation(id: string): Promise<Conversation | null>;
+  /**
+   * ASSIGNED conversations per assignee (0 included), `excludeConversationId` not counted, in
+   * one statement, after taking the tenant's assignment lock: two units of work of one tenant
+   * that call this run one after the other, so capacity checks made on these counts hold.
+   */
+  assignedCounts(assigneeIds: readonly string[], excludeConversationId?: string): Promise<Map<string, number>>;
+  /** Records a domain event `{ id, type, tenantId, occurredAt, data }`: published only if the unit of work commits. */
+  emit(type: string, data: Record<string, unknown>): void;
+}
+
 export interface ConversationStore {
-  /** Creates the conversation (and its contact when `contact` is given). Emits `conversation.started`. */
+  /**
+   * Runs `work` as one unit of work: its writes and the events it emits commit together or
+   * not at all (ConflictError when a version moved under it). The single-write methods below
+   * are each a unit of work of their own that emits nothing.
+   */
+  transaction<T>(tenantId: string, work: (tx: UnitOfWork) => Promise<T>): Promise<T>;
+
+  /** Creates the conversation (and its contact when `contact` is given). */
   createConversation(tenantId: string, input: NewConversation): Promise<Conversation>;
 
   getConversation(tenantId: string, id: string): Promise<Conversation | null>;
@@ -177,9 +212,9 @@ export interface ConversationStore {
    * Stores a message, moves the conversation's lastMessageAt to its createdAt and, for a
    * CUSTOMER message, adds one to unreadCount — all or nothing. A createdAt is never before
    * the conversation's lastMessageAt, so the list order is the append order. With an
-   * idempotencyKey already used in the tenant: the stored message with created=false and
-   * nothing written (ConflictError when that key belongs to another conversation).
-   * NotFoundError when the conversation does not exist in the tenant.
+   * idempotencyKey this sender already used in this conversation: the stored message with
+   * created=false and nothing written. NotFoundError when the conversation does not exist in
+   * the tenant.
    */
   appendMessage(tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult>;
 

@@ -1,8 +1,9 @@
-import { Migration00000000000000AuditLog, Migration00000000000001Events, type MigrationEntry } from '@switchboard/kit';
+import { Migration00000000000000AuditLog, Migration00000000000001Events, Migration00000000000002DeadLetters, type MigrationEntry } from '@switchboard/kit';
 import { Migration20261123000001Tenants } from './Migration20261123000001Tenants';
 
 export const migrations: MigrationEntry[] = [
   { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
   { name: 'Migration00000000000001Events', class: Migration00000000000001Events },
+  { name: 'Migration00000000000002DeadLetters', class: Migration00000000000002DeadLetters },
   { name: 'Migration20261123000001Tenants', class: Migration20261123000001Tenants },
 ];

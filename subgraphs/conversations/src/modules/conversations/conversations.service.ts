@@ -9,7 +9,6 @@ import {
   authorize,
   category,
   checkAssignment,
-  emitEvent,
   httpUrl,
   isUuid,
   metadata,
@@ -22,15 +21,16 @@ import {
   type Caller,
 } from '@switchboard/kit';
 import type { ConversationsContext } from '../../context';
-import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority } from '../../store/types';
+import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority, UnitOfWork } from '../../store/types';
 import { Agent } from '../agents/agent.entity';
+import { emitMessageSent, emitStarted, emitUpdated } from './conversation-events';
+import { roundRobinPatch } from './round-robin';
 import type { ConversationFilterInput, SendMessageInput, StartConversationInput } from './graphql-types';
 import { CONVERSATION_TRANSITIONS, canMove } from './workflow';
 
 export const READ = { roles: ALL_ROLES, scope: 'conversations:read' };
 const WORK = { roles: WORKER_ROLES, scope: 'conversations:write' };
-/** Conversations an agent may hold at once before round-robin passes them by. */
-export const AGENT_CAPACITY = 5;
+export { AGENT_CAPACITY } from './round-robin';
 
 export async function findConversation(ctx: ConversationsContext, id: string): Promise<Conversation> {
   authorize(ctx.identity, READ);
@@ -68,20 +68,26 @@ export async function startConversation(ctx: ConversationsContext, input: StartC
     throw new BadInputError('contact', 'contact needs at least a name, email, phone or externalId');
   }
   const tags = normalizeTags(input.tags);
-  const conversation = await ctx.store.createConversation(caller.tenantId, {
-    channel: input.channel as Channel,
-    contact: {
-      name: contact.name,
-      email: contact.email,
-      phone: contact.phone,
-      externalIds: contact.externalId ? { [input.channel]: contact.externalId } : {},
-    },
-    priority: (input.priority as Priority | null) ?? 'NORMAL',
-    tags,
+  // One unit of work: the conversation, its first message and their events, or nothing.
+  const started = await ctx.store.transaction(caller.tenantId, async (tx) => {
+    const conversation = await tx.createConversation({
+      channel: input.channel as Channel,
+      contact: {
+        name: contact.name,
+        email: contact.email,
+        phone: contact.phone,
+        externalIds: contact.externalId ? { [input.channel]: contact.externalId } : {},
+      },
+      priority: (input.priority as Priority | null) ?? 'NORMAL',
+      tags,
+    });
+    emitStarted(tx, conversation);
+    const sent = first ? await tx.appendMessage(conversation.id, { authorKind: 'CUSTOMER', text: first }) : null;
+    if (sent) emitMessageSent(tx, sent.message);
+    return { conversation: sent ? ((await tx.getConversation(conversation.id)) ?? conversation) : conversation, messageId: sent?.message.id };
   });
-  const sent = first ? await ctx.store.appendMessage(caller.tenantId, conversation.id, { authorKind: 'CUSTOMER', text: first }) : null;
-  await announce(ctx, conversation.id, { queue: true, messageId: sent?.message.id });
-  return sent ? (await ctx.store.getConversation(caller.tenantId, conversation.id))! : conversation;
+  await announce(ctx, started.conversation.id, { queue: true, messageId: started.messageId });
+  return started.conversation;
 }
 
 function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null } {
@@ -118,12 +124,16 @@ export async function sendMessage(ctx: ConversationsContext, input: SendMessageI
   if (input.idempotencyKey != null) noNul(input.idempotencyKey, 'idempotencyKey');
   const conversation = await findConversation(ctx, input.conversationId);
   if (conversation.status === 'CLOSED') throw new InvalidTransitionError('The conversation is closed; start a new one', 'CLOSED', []);
-  const result = await ctx.store.appendMessage(caller.tenantId, conversation.id, {
-    ...author,
-    text: body,
-    attachments: files,
-    metadata: meta,
-    idempotencyKey: input.idempotencyKey ?? null,
+  const result = await ctx.store.transaction(caller.tenantId, async (tx) => {
+    const appended = await tx.appendMessage(conversation.id, {
+      ...author,
+      text: body,
+      attachments: files,
+      metadata: meta,
+      idempotencyKey: input.idempotencyKey ?? null,
+    });
+    if (appended.created) emitMessageSent(tx, appended.message);
+    return appended;
   });
   if (result.created) await announce(ctx, conversation.id, { messageId: result.message.id });
   return result;
@@ -134,7 +144,14 @@ async function move(
   ctx: ConversationsContext,
   id: string,
   to: ConversationStatus,
-  options: { patch?: { assigneeId?: string | null }; expectedVersion?: number | null; from?: ConversationStatus } = {},
+  options: {
+    /** The patch, or how to work it out inside the unit of work (round-robin). */
+    patch?: { assigneeId?: string | null } | ((tx: UnitOfWork) => Promise<{ assigneeId?: string | null }>);
+    expectedVersion?: number | null;
+    from?: ConversationStatus;
+    /** More of the same unit of work after the update (a system message); answers the id of a message it added. */
+    also?: (tx: UnitOfWork) => Promise<string | undefined>;
+  } = {},
 ) {
   const caller = authorize(ctx.identity, WORK);
   const current = await findConversation(ctx, id);
@@ -142,18 +159,30 @@ async function move(
   if ((options.from && current.status !== options.from) || (!stays && !canMove(current.status, to))) {
     throw new InvalidTransitionError(`A ${current.status} conversation cannot become ${to}`, current.status, CONVERSATION_TRANSITIONS[current.status]);
   }
-  const updated = await ctx.store.updateConversation(caller.tenantId, id, options.expectedVersion ?? current.version, { status: to, ...options.patch });
+  const { updated, messageId } = await ctx.store.transaction(caller.tenantId, async (tx) => {
+    const patch = typeof options.patch === 'function' ? await options.patch(tx) : options.patch;
+    let updated = await tx.updateConversation(id, options.expectedVersion ?? current.version, { status: to, ...patch });
+    emitUpdated(tx, current, updated);
+    const messageId = options.also ? await options.also(tx) : undefined;
+    if (messageId) updated = (await tx.getConversation(id)) ?? updated;
+    return { updated, messageId };
+  });
   ctx.conversations.clear(id).prime(id, updated);
-  await announce(ctx, id, { queue: true });
+  await announce(ctx, id, { queue: true, messageId });
   return { caller, before: current, after: updated };
 }
 
 export async function handoffToHuman(ctx: ConversationsContext, id: string, reason: string) {
   const why = text(reason, 'reason', 500);
-  const { caller, after } = await move(ctx, id, 'QUEUED', { from: 'BOT' });
-  const note = await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Handed off to a human: ${why}`, metadata: { reason: why } });
-  await announce(ctx, id, { messageId: note.message.id });
-  return (await ctx.store.getConversation(caller.tenantId, id)) ?? after;
+  const { after } = await move(ctx, id, 'QUEUED', {
+    from: 'BOT',
+    also: async (tx) => {
+      const note = await tx.appendMessage(id, { authorKind: 'SYSTEM', text: `Handed off to a human: ${why}`, metadata: { reason: why } });
+      emitMessageSent(tx, note.message);
+      return note.message.id;
+    },
+  });
+  return after;
 }
 
 export async function assignConversation(ctx: ConversationsContext, id: string, userId: string | null | undefined) {
@@ -168,21 +197,12 @@ export async function assignConversation(ctx: ConversationsContext, id: string, 
     if (!assignee) throw new NotFoundError('User', userId);
     if (assignee.role === 'ANALYST') throw new ConflictError('Analysts cannot be assigned conversations', { field: 'userId' });
   } else {
-    assignee = await roundRobin(ctx, caller.tenantId);
+    // Round-robin: the tenant's AGENTs, then — locked and counted inside the unit of work
+    // that assigns — the least loaded under capacity.
+    const agents = await ctx.em.find(Agent, { tenantId: caller.tenantId, role: 'AGENT' }, { orderBy: { name: 'asc', id: 'asc' } });
+    return (await move(ctx, id, 'ASSIGNED', { patch: (tx) => roundRobinPatch(tx, { id }, agents) })).after;
   }
   return (await move(ctx, id, 'ASSIGNED', { patch: { assigneeId: assignee.id } })).after;
-}
-
-/** The AGENT with the fewest assigned conversations, under capacity; ties by name, then id. */
-async function roundRobin(ctx: ConversationsContext, tenantId: string): Promise<Agent> {
-  const agents = await ctx.em.find(Agent, { tenantId, role: 'AGENT' }, { orderBy: { name: 'asc', id: 'asc' } });
-  let best: { agent: Agent; load: number } | null = null;
-  for (const agent of agents) {
-    const load = (await ctx.store.listConversations(tenantId, { assigneeId: agent.id, status: ['ASSIGNED'] }, { first: 1 })).totalCount;
-    if (load < AGENT_CAPACITY && (!best || load < best.load)) best = { agent, load };
-  }
-  if (!best) throw new ConflictError('Every agent is at capacity; the conversation stays queued', { reason: 'NO_AVAILABLE_AGENT', capacity: AGENT_CAPACITY });
-  return best.agent;
 }
 
 export async function resolveConversation(ctx: ConversationsContext, id: string, expectedVersion?: number | null) {
@@ -217,20 +237,24 @@ export async function escalateToTicket(ctx: ConversationsContext, id: string, in
   const recent = await ctx.store.listMessages(caller.tenantId, id, { last: 20 });
   const subject = input.subject != null ? text(input.subject, 'subject', 300) : `Conversation with ${conversation.contact.name ?? conversation.contact.email ?? 'a customer'} on ${conversation.channel}`;
   const transcript = recent.edges.map(({ node }) => `${node.authorKind}: ${node.text}`).join('\n');
-  emitEvent(ctx.em, 'conversation.escalated', caller.tenantId, {
-    conversationId: id,
-    subject,
-    description: transcript,
-    priority: input.priority ?? conversation.priority,
-    category: category(input.category),
-    requesterName: conversation.contact.name,
-    requesterEmail: conversation.contact.email,
-    byUserId: caller.userId ?? null,
+  // One unit of work: the request to tickets and the system message, or neither.
+  const escalated = await ctx.store.transaction(caller.tenantId, async (tx) => {
+    tx.emit('conversation.escalated', {
+      conversationId: id,
+      subject,
+      description: transcript,
+      priority: input.priority ?? conversation.priority,
+      category: category(input.category),
+      requesterName: conversation.contact.name,
+      requesterEmail: conversation.contact.email,
+      byUserId: caller.userId ?? null,
+    });
+    const note = await tx.appendMessage(id, { authorKind: 'SYSTEM', text: `Escalated to a ticket: ${subject}` });
+    emitMessageSent(tx, note.message);
+    return { conversation: (await tx.getConversation(id)) ?? conversation, messageId: note.message.id };
   });
-  await ctx.em.flush();
-  const note = await ctx.store.appendMessage(caller.tenantId, id, { authorKind: 'SYSTEM', text: `Escalated to a ticket: ${subject}` });
-  await announce(ctx, id, { messageId: note.message.id });
-  return (await ctx.store.getConversation(caller.tenantId, id)) ?? conversation;
+  await announce(ctx, id, { messageId: escalated.messageId });
+  return escalated.conversation;
 }
 
 /** Live events after a change has committed: the queue, and the conversation's new message. */

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { idempotent, type EventBus } from '@switchboard/kit';
+import { idempotent, type EventConsumer } from '@switchboard/kit';
 import { TicketPriority } from '../tickets/ticket.entity';
 import { insertTicket } from '../tickets/tickets.service';
 
@@ -20,9 +20,11 @@ interface ConversationEscalated {
 /**
  * Opens a ticket for every escalated conversation, linked to it, once per event: the
  * tickets subgraph owns tickets, so the conversations subgraph asks by event, never by call.
+ * An escalation that keeps failing ends in the dead letters (`npm run events:redrive -- --group
+ * tickets.escalations` retries it) instead of holding up the ones behind it.
  */
-export function consumeEscalations(orm: MikroORM, bus: EventBus, clock: () => Date, atRiskPercent: number): () => Promise<void> {
-  return bus.consume(
+export function consumeEscalations(orm: MikroORM, events: EventConsumer, clock: () => Date, atRiskPercent: number): () => Promise<void> {
+  return events.consume(
     ESCALATIONS_GROUP,
     ['conversation.escalated'],
     idempotent(orm, ESCALATIONS_GROUP, async (em, event) => {
