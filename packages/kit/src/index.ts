@@ -20,6 +20,7 @@ export * from './metrics';
 export * from './notifier';
 export * from './pagination';
 export * from './redis';
+export * from './registry';
 export * from './server';
 export * from './subgraph';
 export * from './telemetry';
