@@ -39,7 +39,7 @@ export interface SeedResult {
   seeded?: boolean;
   /** Handed to later seeds in `SeedContext.directory`. */
   directory?: DemoUser[];
-  /** Lines `npm start` prints in its banner (e.g. the demo logins). */
+  /** Lines `npm start` prints in its banner (e.g. the demo logins); `{graphql}` becomes the gateway's URL. */
   banner?: string[];
 }
 

@@ -20,6 +20,10 @@ export const subgraph = defineSubgraph({
       banner: [
         `Demo logins (demo mode only), password "${DEMO_PASSWORD}":`,
         ...DEMO_TENANTS.flatMap((t) => t.users.map((u) => `  ${u.email.padEnd(24)} ${u.role.padEnd(10)} ${t.slug}`)),
+        '',
+        'Try:',
+        `  curl -s {graphql} -H 'content-type: application/json' \\`,
+        `    -d '{"query":"mutation { login(email: \\"admin@acme.test\\", password: \\"${DEMO_PASSWORD}\\") { token } }"}'`,
       ],
     };
   },
