@@ -51,7 +51,7 @@ export const DEPLOYMENT_FILES: DeploymentFile[] = [
         const rel = path.relative(root, dir).split(path.sep).join('/');
         return `COPY ${rel}/package.json ${rel}/`;
       }),
-      ports: [`EXPOSE ${[gatewayPort, ...subgraphs.map((s) => s.port)].join(' ')}`],
+      ports: [`EXPOSE ${[gatewayPort, ...subgraphs.map((s) => s.port)].sort((a, b) => a - b).join(" ")}`],
     }),
   },
   {

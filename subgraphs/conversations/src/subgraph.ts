@@ -12,8 +12,9 @@ export const subgraph = defineSubgraph({
   env: conversationsEnv,
   schema: conversationsSchema,
   bootstrap: (config, deps) => bootstrap(config, deps),
-  // Its demo conversations hang on the demo users; it learns users from tenants' events.
-  dependsOn: ['tenants'],
+  // Its demo conversations hang on the demo users (it learns users from tenants' events),
+  // and some escalate to tickets by event: tickets must be running, and seeded, first.
+  dependsOn: ['tenants', 'tickets'],
   async seed(app, { directory }) {
     if (!directory) return { seeded: false };
     return seedDemoConversations(app, directory);
