@@ -8,10 +8,12 @@
  *   # <<< generated: <region>
  *
  * A new deployment target (a Kubernetes base, say) is one more entry in `DEPLOYMENT_FILES`:
- * a path and a function from the registry to the text of each region (or to the whole file).
+ * a path and a function from the registry to the text of each region, or `content` for a
+ * file generated whole (e.g. `deploy/k8s/base/services.yaml` with one Deployment and Service
+ * per subgraph, and the kustomization listing it).
  */
 import { REPOSITORY_ROOT, workspaceDirs, type RegisteredSubgraph } from '@switchboard/kit';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gatewayEnv } from './env';
 
@@ -22,12 +24,11 @@ export interface DeploymentInput {
   gatewayPort: number;
 }
 
-export interface DeploymentFile {
+/** A file with generated regions between hand-written text, or (`content`) generated whole. */
+export type DeploymentFile = {
   /** Relative to the repository root. */
   path: string;
-  /** The text of each generated region, by region name. */
-  regions(input: DeploymentInput): Record<string, string[]>;
-}
+} & ({ regions(input: DeploymentInput): Record<string, string[]> } | { content(input: DeploymentInput): string });
 
 const INFRA_CONDITIONS = { postgres: 'service_healthy', redis: 'service_healthy', mongo: 'service_started' } as const;
 
@@ -128,7 +129,7 @@ export function renderDeploymentFiles(subgraphs: RegisteredSubgraph[], root = RE
   return DEPLOYMENT_FILES.map((f) => {
     const file = path.join(root, f.path);
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    return { path: f.path, current, fresh: fillRegions(current, f.regions(input), f.path) };
+    return { path: f.path, current, fresh: 'content' in f ? f.content(input) : fillRegions(current, f.regions(input), f.path) };
   });
 }
 
@@ -136,6 +137,7 @@ export function writeDeploymentFiles(subgraphs: RegisteredSubgraph[], root = REP
   const written: string[] = [];
   for (const f of renderDeploymentFiles(subgraphs, root)) {
     if (f.fresh === f.current) continue;
+    mkdirSync(path.dirname(path.join(root, f.path)), { recursive: true });
     writeFileSync(path.join(root, f.path), f.fresh);
     written.push(path.join(root, f.path));
   }
