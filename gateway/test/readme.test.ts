@@ -24,6 +24,10 @@ describe('README.md and docs/', () => {
     const variables = new Set<string>();
     for (const spec of [commonEnv, gatewayEnv, ...loadRegistry().map((s) => s.env)]) for (const name of Object.keys(spec)) variables.add(name);
     variables.delete('SUBGRAPH_URLS'); // not a variable: the `<NAME>_URL`s, collected
+    // Each subgraph's port variable is the `<NAME>_PORT` row (a new subgraph needs no README edit).
+    for (const s of loadRegistry()) variables.delete(s.portVariable);
+    expect(table).toContain('`<NAME>_PORT`');
+    expect(table).toContain('`<NAME>_URL`');
     const missing = [...variables].filter((v) => !table.includes(`\`${v}\``));
     expect(missing).toEqual([]);
   });
