@@ -13,7 +13,7 @@
  * gateway's /metrics `process_resident_memory_bytes`).
  *
  * Needs REDIS_URL (live events cross processes only through Redis pub/sub) and DATABASE_URL
- * (else the embedded PostgreSQL). A fresh gateway process per N; tenants and conversations
+ * (else the embedded PostgreSQL). A fresh gateway process per N; conversations and the subgraphs it depends on
  * subgraphs each in their own process; schemas `bench…_*` are dropped at the end, also on failure.
  */
 import { busFor, createLogger, IDENTITY_HEADER, signIdentity, signJwt, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
@@ -348,6 +348,8 @@ async function main() {
 
   let embedded: EmbeddedPostgres | undefined;
   const prefix = `bench${randomBytes(3).toString('hex')}_`;
+  // messageAdded belongs to conversations: it and what it depends on, from the registry.
+  const subgraphs = benchSubgraphs(['conversations']);
   const results: Result[] = [];
   let databaseUrl = '';
   try {
@@ -367,8 +369,6 @@ async function main() {
     if (!sizes.length) throw new Error(`open files limit ${limit} is too low for any subscription`);
 
     // Migrate and seed in this process, then run every server in a process of its own.
-    // messageAdded belongs to conversations: it and what it depends on, from the registry.
-    const subgraphs = benchSubgraphs(['conversations']);
     const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
     const bus = busFor(undefined, 'bench');
     const booted = await bootInProcess(subgraphs, common, { logger: silent, bus });
@@ -415,7 +415,7 @@ async function main() {
   const ms = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(1));
   const lines = [
     `Switchboard live-delivery benchmark, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version},`,
-    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'} + Redis pub/sub; tenants, conversations and one gateway each in its own process; ${WORKERS} client worker threads in the benchmark process,`,
+    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'} + Redis pub/sub; ${subgraphs.map((x) => x.name).join(', ')} and one gateway each in its own process; ${WORKERS} client worker threads in the benchmark process,`,
     `one graphql-ws socket per \`messageAdded\` subscription, ${PER_CONVERSATION} per conversation; \`sendMessage\` through the gateway at ${RATE}/s in total for ${SECONDS}s; latency = receipt − send (before the HTTP call); all on this one machine.`,
     '',
     '| subscriptions | conversations | connected (s) | sent | deliveries expected | p50 ms | p95 ms | p99 ms | max ms | sendMessage RTT p50 / p99 ms | lost | duplicated | sockets closed | gateway RSS before → after MB | KB / connection |',
