@@ -13,8 +13,8 @@
  * gateway's /metrics `process_resident_memory_bytes`).
  *
  * Needs REDIS_URL (live events cross processes only through Redis pub/sub) and DATABASE_URL
- * (else the embedded PostgreSQL). A fresh gateway process per N; conversations and the subgraphs it depends on
- * subgraphs each in their own process; schemas `bench…_*` are dropped at the end, also on failure.
+ * (else the embedded PostgreSQL). A fresh gateway process per N; conversations and the
+ * subgraphs it depends on (from the registry) each in their own process; schemas `bench…_*` are dropped at the end, also on failure.
  */
 import { busFor, createLogger, IDENTITY_HEADER, signIdentity, signJwt, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
 import type { ConversationsApp } from '@switchboard/conversations';
