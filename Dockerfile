@@ -6,13 +6,15 @@ ENV NODE_ENV=production TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=fa
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 # Every workspace's package.json first, so the install layer is cached until one changes.
+# >>> generated: workspaces (npm run compose; do not edit)
 COPY packages/kit/package.json packages/kit/
 COPY packages/launcher/package.json packages/launcher/
+COPY subgraphs/conversations/package.json subgraphs/conversations/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY subgraphs/tickets/package.json subgraphs/tickets/
-COPY subgraphs/conversations/package.json subgraphs/conversations/
 COPY gateway/package.json gateway/
 COPY bench/package.json bench/
+# <<< generated: workspaces
 RUN npm install --omit=dev --no-audit --no-fund
 COPY scripts ./scripts
 COPY schema ./schema
@@ -20,5 +22,7 @@ COPY packages ./packages
 COPY subgraphs ./subgraphs
 COPY gateway ./gateway
 USER node
-EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007
+# >>> generated: ports (npm run compose; do not edit)
+EXPOSE 4000 4001 4002 4003
+# <<< generated: ports
 CMD ["sh", "-c", "exec node -r ./scripts/register.cjs \"$SERVICE_MAIN\""]

@@ -13,12 +13,12 @@
  * gateway's /metrics `process_resident_memory_bytes`).
  *
  * Needs REDIS_URL (live events cross processes only through Redis pub/sub) and DATABASE_URL
- * (else the embedded PostgreSQL). A fresh gateway process per N; tenants and conversations
- * subgraphs each in their own process; schemas `bench…_*` are dropped at the end, also on failure.
+ * (else the embedded PostgreSQL). A fresh gateway process per N; conversations and the
+ * subgraphs it depends on (from the registry) each in their own process; schemas `bench…_*` are dropped at the end, also on failure.
  */
 import { busFor, createLogger, IDENTITY_HEADER, signIdentity, signJwt, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
-import { bootstrap as startConversations, readConversationsConfig } from '@switchboard/conversations';
-import { bootstrap as startTenants, readTenantsConfig, seedDemo } from '@switchboard/tenants';
+import type { ConversationsApp } from '@switchboard/conversations';
+import { readTenantsConfig, seedDemo } from '@switchboard/tenants';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,7 @@ import { Client } from 'pg';
 import type { FromWorker, ToWorker } from './live-worker';
 import { percentile } from './measure';
 import { freePort, startService, type Child } from './processes';
+import { benchSubgraphs, bootInProcess, startProcesses } from './subgraphs';
 
 const SIZES = (process.env.BENCH_LIVE_SUBSCRIPTIONS ?? '1000,10000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
@@ -149,7 +150,7 @@ interface Result {
 async function runOne(
   n: number,
   note: string,
-  ctx: { env: Record<string, string>; tenantsUrl: string; conversationsUrl: string; conversationIds: string[]; authorization: string; identity: Record<string, string> },
+  ctx: { env: Record<string, string>; urlEnv: Record<string, string>; conversationsUrl: string; conversationIds: string[]; authorization: string; identity: Record<string, string> },
   cleanup: (fn: () => Promise<unknown>) => void,
 ): Promise<Result> {
   const gp = await freePort();
@@ -160,8 +161,7 @@ async function runOne(
     {
       ...ctx.env,
       GATEWAY_PORT: String(gp),
-      TENANTS_URL: ctx.tenantsUrl,
-      CONVERSATIONS_URL: ctx.conversationsUrl,
+      ...ctx.urlEnv,
       SUBSCRIPTION_REAUTH_SECONDS: '0',
       SUBSCRIPTION_SOCKETS_PER_PRINCIPAL: '1000000',
       SUBSCRIPTION_SOCKETS_PER_IP: '1000000',
@@ -358,6 +358,8 @@ async function main() {
 
   let embedded: EmbeddedPostgres | undefined;
   const prefix = `bench${randomBytes(3).toString('hex')}_`;
+  // messageAdded belongs to conversations: it and what it depends on, from the registry.
+  const subgraphs = benchSubgraphs(['conversations']);
   const results: Result[] = [];
   let databaseUrl = '';
   try {
@@ -377,10 +379,11 @@ async function main() {
     if (!sizes.length) throw new Error(`open files limit ${limit} is too low for any subscription`);
 
     // Migrate and seed in this process, then run every server in a process of its own.
-    const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error' };
+    const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
     const bus = busFor(undefined, 'bench');
-    const tenantsApp = await startTenants({ ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
-    const conversationsApp = await startConversations({ ...readConversationsConfig({ ...common, CONVERSATIONS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
+    const booted = await bootInProcess(subgraphs, common, { logger: silent, bus });
+    const tenantsApp = booted.apps.tenants!;
+    const conversationsApp = booted.apps.conversations as ConversationsApp;
     await seedDemo(tenantsApp.orm);
     const tc = tenantsApp.orm.em.getConnection();
     const [{ id: tenantId }] = await tc.execute(`select id from "${prefix}tenants"."tenant" where slug = 'acme'`);
@@ -396,23 +399,20 @@ async function main() {
       conversationIds.push(...batch.map((c) => c.id));
     }
     log(`seeded ${most} conversations in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    await conversationsApp.close();
-    await tenantsApp.close();
+    await booted.close();
     await bus.close();
 
     const secrets = readTenantsConfig({});
     const authorization = `Bearer ${signJwt({ sub: ownerId, tid: tenantId, role: 'OWNER' }, secrets.JWT_SECRET, 3600).token}`;
     const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [] }, secrets.INTERNAL_SECRET, 3600) };
     const env = { DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: redisUrl, EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
-    const [tp, cp] = [await freePort(), await freePort()];
-    const tenants = await startService('subgraphs/tenants/src/main.ts', { ...env, TENANTS_PORT: String(tp) }, tp);
-    cleanup(() => tenants.stop());
-    const conversations = await startService('subgraphs/conversations/src/main.ts', { ...env, CONVERSATIONS_PORT: String(cp) }, cp);
-    cleanup(() => conversations.stop());
+    const processes = await startProcesses(subgraphs, env);
+    cleanup(() => processes.stop());
+    const conversations = processes.children.conversations!;
 
     for (const { n, note } of sizes) {
       log(`N = ${n}: ${n / PER_CONVERSATION} conversations x ${PER_CONVERSATION} subscriptions`);
-      const r = await runOne(n, note, { env, tenantsUrl: tenants.url, conversationsUrl: conversations.url, conversationIds, authorization, identity }, cleanup);
+      const r = await runOne(n, note, { env, urlEnv: processes.urlEnv, conversationsUrl: conversations.url, conversationIds, authorization, identity }, cleanup);
       results.push(r);
       log(`  p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (sendMessage round trip p50 ${r.sendP50.toFixed(1)} ms, p99 ${r.sendP99.toFixed(1)} ms); ${r.delivered}/${r.expected} delivered, ${r.lost} lost, ${r.duplicated} duplicated; ${r.kbPerConnection.toFixed(1)} KB/connection`);
     }
@@ -425,7 +425,7 @@ async function main() {
   const ms = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(1));
   const lines = [
     `Switchboard live-delivery benchmark, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version},`,
-    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'} + Redis pub/sub; tenants, conversations and one gateway each in its own process; ${WORKERS} client worker threads in the benchmark process,`,
+    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'} + Redis pub/sub; ${subgraphs.map((x) => x.name).join(', ')} and one gateway each in its own process; ${WORKERS} client worker threads in the benchmark process,`,
     `one graphql-ws socket per \`messageAdded\` subscription, ${PER_CONVERSATION} per conversation; \`sendMessage\` through the gateway at ${RATE}/s in total for ${SECONDS}s; latency = receipt − send (before the HTTP call); all on this one machine.`,
     '',
     '| subscriptions | conversations | connected (s) | sent | deliveries expected | p50 ms | p95 ms | p99 ms | max ms | sendMessage RTT p50 / p99 ms | lost | duplicated | sockets closed | gateway RSS before → after MB | KB / connection |',

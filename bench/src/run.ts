@@ -8,8 +8,7 @@
  * DATABASE_URL/REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
  */
 import { busFor, createLogger, signIdentity, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres } from '@switchboard/kit';
-import { bootstrap as startTenants, readTenantsConfig, seedDemo } from '@switchboard/tenants';
-import { bootstrap as startTickets, readTicketsConfig } from '@switchboard/tickets';
+import { readTenantsConfig, seedDemo } from '@switchboard/tenants';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +18,7 @@ import { startHive, supergraphFor } from './gateways';
 import { check, type Measurement } from './measure';
 import { freePort, measureInWorker, startService } from './processes';
 import { seedBench } from './seed';
+import { benchSubgraphs, bootInProcess, startProcesses } from './subgraphs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -64,17 +64,19 @@ async function main() {
   log(`database: ${embedded ? 'embedded PGlite' : databaseUrl}; Redis: ${redisUrl ?? 'none (L2 off only)'}; ${SECONDS}s x ${CONNECTIONS} connections per run`);
 
   // Migrate and seed in this process, then run every server in a process of its own.
-  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error' };
+  // The queries read tickets (and tenants for the assignees): those and what they depend on, from the registry.
+  const subgraphs = benchSubgraphs(['tickets']);
+  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
   const bus = busFor(undefined, 'bench');
-  const tenantsApp = await startTenants({ ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
-  const ticketsApp = await startTickets({ ...readTicketsConfig({ ...common, TICKETS_PORT: '0', SLA_CHECK_INTERVAL_MS: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
+  const booted = await bootInProcess(subgraphs, common, { logger: silent, bus });
+  const tenantsApp = booted.apps.tenants!;
+  const ticketsApp = booted.apps.tickets!;
   await seedDemo(tenantsApp.orm);
   const t0 = Date.now();
   const { tenantId, ownerId } = await seedBench(tenantsApp.orm, ticketsApp.orm, { agents: 50, tickets: 5000 });
   log(`seeded 5,000 tickets and 50 agents in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   const [{ id: ticketId }] = await ticketsApp.orm.em.getConnection().execute(`select id from "${prefix}tickets"."ticket" where tenant_id = ? order by number limit 1`, [tenantId]);
-  await ticketsApp.close();
-  await tenantsApp.close();
+  await booted.close();
   await bus.close();
 
   const secrets = readTenantsConfig({});
@@ -86,11 +88,11 @@ async function main() {
   const lowLoad: { target: string; p50: number }[] = [];
   for (const l2 of redisUrl ? [true, false] : [false]) {
     const env = { DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl! : '', EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
-    const [tp, kp, gp] = [await freePort(), await freePort(), await freePort()];
-    const tenants = await startService('subgraphs/tenants/src/main.ts', { ...env, TENANTS_PORT: String(tp) }, tp);
-    const tickets = await startService('subgraphs/tickets/src/main.ts', { ...env, TICKETS_PORT: String(kp), SLA_CHECK_INTERVAL_MS: '0' }, kp);
-    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), TENANTS_URL: tenants.url, TICKETS_URL: tickets.url }, gp);
-    const subgraphUrls = [tenants.url, tickets.url];
+    const processes = await startProcesses(subgraphs, env);
+    const tickets = processes.children.tickets!;
+    const gp = await freePort();
+    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp);
+    const subgraphUrls = Object.values(processes.urls);
 
     const run = async (target: string, url: string, headers: Record<string, string>, which: keyof typeof CASES, query: string) => {
       await check(url, headers, body(query));
@@ -104,7 +106,7 @@ async function main() {
     const ours = `Switchboard gateway (L2 ${l2 ? 'on' : 'off'})`;
     for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(ours, gateway.url, jwt, which, CASES[which].query);
     if (l2 || !redisUrl) {
-      const sdl = supergraphFor(SUPERGRAPH, { tenants: tenants.url, tickets: tickets.url });
+      const sdl = supergraphFor(SUPERGRAPH, processes.urls);
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
       writeFileSync(path.join(dir, 'supergraph.graphql'), sdl);
       const sp = await freePort();
@@ -135,14 +137,13 @@ async function main() {
       }
     }
     await gateway.stop();
-    await tickets.stop();
-    await tenants.stop();
+    await processes.stop();
   }
 
   // Clean up the benchmark's schemas.
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
-  for (const s of ['tenants', 'tickets']) await client.query(`drop schema if exists "${prefix}${s}" cascade`);
+  for (const s of subgraphs) await client.query(`drop schema if exists "${prefix}${s.name}" cascade`);
   await client.end();
   await embedded?.stop();
 

@@ -34,7 +34,7 @@ import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
 import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
 import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
-import { subgraphUrlOverrides, type GatewayConfig } from './env';
+import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
 import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
@@ -81,8 +81,10 @@ export function operationLimits(config: GatewayConfig): OperationLimits {
 export async function bootstrap(config: GatewayConfig, logger?: Logger, options: GatewayOptions = {}): Promise<GatewayApp> {
   const log = logger ?? createLogger({ service: 'gateway' }, config.LOG_LEVEL);
   const stopTelemetry = await startTelemetry('gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const overrides = subgraphUrlOverrides(config);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+  // `<NAME>_URL` for every subgraph the supergraph lists, and tenants (who answers who a
+  // credential is) even when a test supergraph leaves it out.
+  const overrides = subgraphUrlOverrides(config, [...supergraphSubgraphNames(supergraphSdl), 'tenants']);
   const urls = new Map<string, string>();
   const limits = operationLimits(config);
   const safelist = loadManifest(config.PERSISTED_DOCUMENTS_PATH);

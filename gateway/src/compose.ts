@@ -1,29 +1,18 @@
 import { composeServices } from '@apollo/composition';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadRegistry, type RegisteredSubgraph } from '@switchboard/kit';
 import { parse } from 'graphql';
+import { writeDeploymentFiles } from './deploy';
 
 /**
- * The subgraphs that make up the supergraph, with the URL recorded in it (what `npm start`
- * uses; deployments override each with `<NAME>_URL`). Add a subgraph here when it exists.
+ * The subgraphs that make up the supergraph, from the registry (each subgraph's
+ * `src/subgraph.ts`), with the URL recorded in it: where `npm start` runs them. Deployments
+ * override each with `<NAME>_URL`.
  */
-export const SUBGRAPHS: { name: string; url: string; sdl: () => Promise<string> }[] = [
-  {
-    name: 'tenants',
-    url: 'http://127.0.0.1:4001/graphql',
-    sdl: async () => (await (await import('@switchboard/tenants')).tenantsSchema()).sdl,
-  },
-  {
-    name: 'conversations',
-    url: 'http://127.0.0.1:4002/graphql',
-    sdl: async () => (await (await import('@switchboard/conversations')).conversationsSchema()).sdl,
-  },
-  {
-    name: 'tickets',
-    url: 'http://127.0.0.1:4003/graphql',
-    sdl: async () => (await (await import('@switchboard/tickets')).ticketsSchema()).sdl,
-  },
-];
+export function supergraphSubgraphs(registry: RegisteredSubgraph[] = loadRegistry()): { name: string; url: string; sdl: () => Promise<string> }[] {
+  return registry.map((s) => ({ name: s.name, url: `http://127.0.0.1:${s.port}/graphql`, sdl: async () => (await s.schema()).sdl }));
+}
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../../schema');
 
@@ -32,9 +21,9 @@ export interface Composition {
   supergraph: string;
 }
 
-/** Prints every subgraph's SDL and composes the supergraph; throws with every composition error. */
-export async function composeSupergraph(): Promise<Composition> {
-  const subgraphs = await Promise.all(SUBGRAPHS.map(async (s) => ({ name: s.name, url: s.url, sdl: await s.sdl() })));
+/** Prints every registered subgraph's SDL and composes the supergraph; throws with every composition error. */
+export async function composeSupergraph(registry: RegisteredSubgraph[] = loadRegistry()): Promise<Composition> {
+  const subgraphs = await Promise.all(supergraphSubgraphs(registry).map(async (s) => ({ name: s.name, url: s.url, sdl: await s.sdl() })));
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
@@ -66,7 +55,7 @@ export function readCheckedIn(name: string, dir = SCHEMA_DIR): string {
 if (require.main === module) {
   composeSupergraph()
     .then((c) => {
-      for (const f of writeComposition(c)) process.stdout.write(`wrote ${path.relative(process.cwd(), f)}\n`);
+      for (const f of [...writeComposition(c), ...writeDeploymentFiles(loadRegistry())]) process.stdout.write(`wrote ${path.relative(process.cwd(), f)}\n`);
     })
     .catch((error) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

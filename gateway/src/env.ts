@@ -1,8 +1,25 @@
-import { commonEnv, env, parseConfig, type Config } from '@switchboard/kit';
+import { commonEnv, ConfigError, env, parseConfig, type Config } from '@switchboard/kit';
 import path from 'node:path';
 
-export const SUBGRAPH_NAMES = ['tenants', 'conversations', 'tickets', 'knowledge', 'models', 'integrations', 'analytics'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+/** A variable that may name where a subgraph runs: `<NAME>_URL`. */
+const URL_VARIABLE = /^[A-Z][A-Z0-9_]*_URL$/;
+
+/**
+ * Every `<NAME>_URL` of the environment that is not one of the gateway's own variables
+ * (DATABASE_URL, REDIS_URL, …), by variable name. Which of them count is decided by the
+ * supergraph's own list of subgraphs (`subgraphUrlOverrides`), so a new subgraph needs no
+ * entry here.
+ */
+const urlVariables = {
+  describe: 'map of <NAME>_URL',
+  parse(_raw: string | undefined, _name: string, source: Record<string, string | undefined>): { value?: Record<string, string>; error?: string } {
+    const value: Record<string, string> = {};
+    for (const [key, url] of Object.entries(source)) {
+      if (URL_VARIABLE.test(key) && url && !(key in gatewayEnv)) value[key] = url;
+    }
+    return { value };
+  },
+};
 
 export const gatewayEnv = {
   ...commonEnv,
@@ -12,14 +29,8 @@ export const gatewayEnv = {
   SUPERGRAPH_PATH: env.string({ default: path.resolve(__dirname, '../../schema/supergraph.graphql') }),
   /** Milliseconds before a subgraph fetch is abandoned with UPSTREAM_UNAVAILABLE. */
   SUBGRAPH_TIMEOUT_MS: env.int({ default: 10_000, min: 100 }),
-  /** Overrides of the subgraph URLs recorded in the supergraph. */
-  TENANTS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
-  CONVERSATIONS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
-  TICKETS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
-  KNOWLEDGE_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
-  MODELS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
-  INTEGRATIONS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
-  ANALYTICS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
+  /** Overrides of the subgraph URLs recorded in the supergraph: `<NAME>_URL` for any subgraph in it (e.g. TICKETS_URL). */
+  SUBGRAPH_URLS: urlVariables,
 
   // ---- the edge (docs/api.md) ----
   /** Operation limits, checked as validation rules (once per distinct document). */
@@ -72,12 +83,30 @@ export function readGatewayConfig(source: Record<string, string | undefined> = p
   return parseConfig(gatewayEnv, source);
 }
 
-/** The URL overrides from the config, by subgraph name. */
-export function subgraphUrlOverrides(config: GatewayConfig): Partial<Record<SubgraphName, string>> {
-  const out: Partial<Record<SubgraphName, string>> = {};
-  for (const name of SUBGRAPH_NAMES) {
-    const url = config[`${name.toUpperCase()}_URL` as keyof GatewayConfig] as string | undefined;
-    if (url) out[name] = url;
+/** The subgraph names of a supergraph, as composition recorded them (`@join__graph(name: …)`). */
+export function supergraphSubgraphNames(supergraphSdl: string): string[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)"/g)].map((m) => m[1]!);
+}
+
+/** `live-chat` → `LIVE_CHAT_URL`. */
+export const subgraphUrlVariable = (name: string) => `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
+
+/**
+ * The URL overrides from the config, by subgraph name: `<NAME>_URL` for each of `names` (the
+ * supergraph's subgraphs) that is set. Throws naming the variable when one is not an
+ * http(s) URL.
+ */
+export function subgraphUrlOverrides(config: GatewayConfig, names: Iterable<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const name of new Set(names)) {
+    const variable = subgraphUrlVariable(name);
+    const url = config.SUBGRAPH_URLS?.[variable];
+    if (!url) continue;
+    const checked = env.optionalUrl({ protocols: ['http', 'https'] }).parse(url, variable, {});
+    if (checked.error) problems.push(checked.error);
+    else out[name] = url;
   }
+  if (problems.length) throw new ConfigError(problems);
   return out;
 }

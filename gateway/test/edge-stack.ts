@@ -2,6 +2,7 @@ import { createLogger, type Logger } from '@switchboard/kit';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp, type GatewayConfig, type GatewayOptions } from '../src/app';
+import { gatewayEnv } from '../src/env';
 import { post, startStack, type GraphQLResponse, type Stack } from './stack';
 
 /**
@@ -35,7 +36,9 @@ export async function startEdgeStack(env: Record<string, string> = {}, options: 
   async function start(overrides: Record<string, string> = {}, opts: GatewayOptions = options): Promise<GatewayApp> {
     const parsed = readGatewayConfig(overrides);
     const config = { ...base.gateway.config } as GatewayConfig;
-    for (const name of Object.keys(overrides)) (config as Record<string, unknown>)[name] = parsed[name as keyof GatewayConfig];
+    for (const name of Object.keys(overrides)) if (name in gatewayEnv) (config as Record<string, unknown>)[name] = parsed[name as keyof GatewayConfig];
+    // `<NAME>_URL` overrides join the ones the standard gateway already has.
+    config.SUBGRAPH_URLS = { ...base.gateway.config.SUBGRAPH_URLS, ...parsed.SUBGRAPH_URLS };
     const app = await startGateway(config, logger, opts);
     started.push(app);
     return app;

@@ -1,9 +1,9 @@
-import { busFor, createLogger, createRedis, type EventBus, type Logger } from '@switchboard/kit';
+import { busFor, createLogger, createRedis, loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph, type SeedContext } from '@switchboard/kit';
 import { randomUUID } from 'node:crypto';
-import { bootstrap as startTickets, readTicketsConfig, type TicketsApp } from '@switchboard/tickets';
-import { bootstrap as startConversations, readConversationsConfig, type ConversationsApp } from '@switchboard/conversations';
+import type { TicketsApp } from '@switchboard/tickets';
+import type { ConversationsApp } from '@switchboard/conversations';
 import { testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
-import { bootstrap as startTenants, readTenantsConfig, seedDemo, DEMO_PASSWORD, type TenantsApp } from '@switchboard/tenants';
+import { DEMO_PASSWORD, type TenantsApp } from '@switchboard/tenants';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp } from '../src/app';
 
 export interface GraphQLResponse<T = any> {
@@ -16,9 +16,11 @@ export interface GraphQLResponse<T = any> {
 export interface Stack {
   gateway: GatewayApp;
   tenants: TenantsApp;
-  /** Present when started with `{ tickets: true }`. */
+  /** Every subgraph this stack started, by name (from the registry). */
+  subgraphs: Record<string, RunningSubgraph>;
+  /** Present when started (`subgraphs: ['tickets']` or `{ tickets: true }`). */
   tickets?: TicketsApp;
-  /** Present when started with `{ conversations: true }`. */
+  /** Present when started (`subgraphs: ['conversations']` or `{ conversations: true }`). */
   conversations?: ConversationsApp;
   bus: EventBus;
   db: TestDatabase;
@@ -36,26 +38,37 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: res.status, headers: res.headers, ...json };
 }
 
-/** The tenants subgraph and the gateway on ephemeral ports, over a fresh schema with the demo data. */
 export interface StackOptions {
+  /**
+   * Subgraphs to start besides tenants (which the gateway always needs), by registry name;
+   * what they depend on starts too. `'all'`: every subgraph of the registry.
+   */
+  subgraphs?: string[] | 'all';
+  /** Same as `subgraphs: ['tickets']`. */
+  tickets?: boolean;
+  /** Same as `subgraphs: ['conversations']` (PostgreSQL store). */
+  conversations?: boolean;
   /** Redis for the subgraphs' L2 cache (default: REDIS_URL, if set). */
   redisUrl?: string;
-  /** Also start the tickets subgraph. */
-  tickets?: boolean;
-  /** Also start the conversations subgraph (PostgreSQL store). */
-  conversations?: boolean;
-  /** The tickets subgraph's clock. */
+  /** The subgraphs' clock (tickets reads it). */
   clock?: () => Date;
   /** The gateway's clock (rate limits, cached credentials), ms since the epoch. */
   gatewayNow?: () => number;
   /** Extra gateway environment (e.g. `{ RATE_LIMIT_ENABLED: 'false' }`). */
   gatewayEnv?: Record<string, string>;
+  /** Which subgraphs write their demo data (default: tenants only, the demo users; `'all'`: what `npm start` seeds). */
+  seed?: string[] | 'all';
+  /** The registry to start from (default: this repository's; tests of the scaffolder add a folder). */
+  registry?: RegisteredSubgraph[];
+  /** The supergraph the gateway loads (default: the checked-in one). */
+  supergraphPath?: string;
 }
 
 /**
- * The tenants subgraph (and tickets, when asked) and the gateway on ephemeral ports, over a
- * fresh schema with the demo data, sharing one event bus: a Redis stream of its own when
- * REDIS_URL is set, else in-process.
+ * The tenants subgraph (and the others asked for, from the registry) and the gateway on
+ * ephemeral ports, over a fresh schema with the demo data, sharing one event bus: a Redis
+ * stream of its own when REDIS_URL is set, else in-process. Subgraphs start, and seed, in
+ * the registry's start order.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = testDatabase();
@@ -66,34 +79,56 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stream = `test:events:${randomUUID()}`;
   const bus = busFor(busRedis, stream);
   const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: redisUrl, EVENT_STREAM: stream };
-  const tenants = await startTenants(
-    { ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: db.url },
-    { logger: logger.child({ service: 'tenants' }), bus },
-  );
-  const tickets = options.tickets
-    ? await startTickets(
-        { ...readTicketsConfig({ ...common, TICKETS_PORT: '0', SLA_CHECK_INTERVAL_MS: '0' }), DATABASE_URL: db.url },
-        { logger: logger.child({ service: 'tickets' }), bus, clock: options.clock },
-      )
-    : undefined;
-  const conversations = options.conversations
-    ? await startConversations(
-        { ...readConversationsConfig({ ...common, CONVERSATIONS_PORT: '0' }), DATABASE_URL: db.url },
-        { logger: logger.child({ service: 'conversations' }), bus },
-      )
-    : undefined;
-  await seedDemo(tenants.orm);
+  const registry = options.registry ?? loadRegistry();
+  const asked = options.subgraphs === 'all' ? registry.map((s) => s.name) : [...(options.subgraphs ?? [])];
+  if (options.tickets) asked.push('tickets');
+  if (options.conversations) asked.push('conversations');
+  const chosen = withDependencies(registry, ['tenants', ...asked]);
+
+  const started: { definition: RegisteredSubgraph; app: RunningSubgraph }[] = [];
+  const stopStarted = async () => {
+    for (const { app } of [...started].reverse()) await app.close().catch(() => {});
+  };
+  const seeds = options.seed ?? ['tenants'];
+  let seed: SeedContext = { logger };
+  try {
+    for (const definition of chosen) {
+      const config = parseConfig(definition.env, { ...common, ...definition.testEnv, [definition.portVariable]: '0' });
+      const app = await definition.bootstrap({ ...config, DATABASE_URL: db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
+      started.push({ definition, app });
+    }
+    for (const { definition, app } of started) {
+      if (seeds !== 'all' && !seeds.includes(definition.name)) continue;
+      const result = await definition.seed?.(app, seed);
+      if (result?.directory) seed = { ...seed, directory: result.directory };
+    }
+  } catch (error) {
+    await stopStarted();
+    await bus.close();
+    busRedis?.disconnect();
+    throw error;
+  }
+  const subgraphs = Object.fromEntries(started.map(({ definition, app }) => [definition.name, app]));
+  const urls = Object.fromEntries(started.map(({ definition, app }) => [definition.urlVariable, app.url]));
   const gateway = await startGateway(
-    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, CONVERSATIONS_URL: conversations?.url, SUBGRAPH_TIMEOUT_MS: '3000', ...options.gatewayEnv }),
+    readGatewayConfig({
+      GATEWAY_PORT: '0',
+      HOST: '127.0.0.1',
+      SUBGRAPH_TIMEOUT_MS: '3000',
+      ...(options.supergraphPath ? { SUPERGRAPH_PATH: options.supergraphPath } : {}),
+      ...urls,
+      ...options.gatewayEnv,
+    }),
     logger.child({ service: 'gateway' }),
     { now: options.gatewayNow },
   );
   const tokens = new Map<string, string>();
   const stack: Stack = {
     gateway,
-    tenants,
-    tickets,
-    conversations,
+    tenants: subgraphs.tenants as TenantsApp,
+    subgraphs,
+    tickets: subgraphs.tickets as TicketsApp | undefined,
+    conversations: subgraphs.conversations as ConversationsApp | undefined,
     bus,
     db,
     logs,
@@ -108,9 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await gateway.close();
-      await tickets?.close();
-      await conversations?.close();
-      await tenants.close();
+      await stopStarted();
       await bus.close();
       if (busRedis) {
         await busRedis.del(stream).catch(() => {});
@@ -125,3 +158,4 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export function codes(res: GraphQLResponse): unknown[] {
   return (res.errors ?? []).map((e) => e.extensions?.code);
 }
+

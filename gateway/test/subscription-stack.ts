@@ -230,7 +230,7 @@ export async function startSubscriptionStack(): Promise<SubscriptionStack> {
       ...base.gateway.config,
       SUPERGRAPH_PATH: supergraphPath,
       PERSISTED_DOCUMENTS_PATH: manifestPath,
-      TENANTS_URL: base.tenants.url,
+      SUBGRAPH_URLS: { ...base.gateway.config.SUBGRAPH_URLS, TENANTS_URL: base.tenants.url },
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: `test:subscriptions:${randomUUID()}:`,
       ...env,

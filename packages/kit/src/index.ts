@@ -25,6 +25,7 @@ export * from './notifier';
 export * from './orm-features';
 export * from './pagination';
 export * from './redis';
+export * from './registry';
 export * from './rules';
 export * from './server';
 export * from './subgraph';

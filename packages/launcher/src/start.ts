@@ -1,51 +1,110 @@
 /**
  * `npm start`: the whole platform on this machine. Without DATABASE_URL it starts an
- * embedded PostgreSQL (PGlite) whose data stays in .data/pglite between runs; it migrates,
- * seeds the demo tenants once, starts every subgraph and the gateway in this one process
- * (each on its own port, speaking real HTTP), and stops them all on Ctrl-C.
+ * embedded PostgreSQL (PGlite) whose data stays in .data/pglite between runs; it starts
+ * every subgraph of the registry (each subgraph's src/subgraph.ts) in start order, in this
+ * one process (each on its own port, speaking real HTTP), seeds the demo data once, starts
+ * the gateway, and on Ctrl-C stops them all in reverse order.
  */
 import { bootstrap as startGateway, gatewayEnv } from '@switchboard/gateway';
-import { busFor, createLogger, createRedis, loadConfig, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
-import { bootstrap as startTenants, DEMO_PASSWORD, DEMO_TENANTS, demoDirectory, seedDemo, tenantsEnv } from '@switchboard/tenants';
-import { bootstrap as startTickets, seedDemoTickets, ticketsEnv } from '@switchboard/tickets';
-import { bootstrap as startConversations, conversationsEnv, seedDemoConversations } from '@switchboard/conversations';
+import {
+  busFor,
+  commonEnv,
+  createLogger,
+  createRedis,
+  isAddressInUse,
+  loadConfig,
+  loadRegistry,
+  portInUseMessage,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type RegisteredSubgraph,
+  type RunningSubgraph,
+  type SeedContext,
+} from '@switchboard/kit';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+/**
+ * The environment every service of `npm start` reads: the caller's, with what a laptop
+ * run means by default.
+ */
+function launcherEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+class StartError extends Error {}
+
 async function main() {
   const started = Date.now();
-  const tenantsConfig = loadConfig(tenantsEnv);
-  const logger = createLogger({ service: 'launcher' }, tenantsConfig.LOG_LEVEL);
-  const quiet = createLogger({ service: 'switchboard' }, process.env.LOG_LEVEL ? tenantsConfig.LOG_LEVEL : 'warn');
+  const source = launcherEnvironment();
+  const common = loadConfig(commonEnv, source);
+  const logger = createLogger({ service: 'launcher' }, common.LOG_LEVEL);
+  const quiet = createLogger({ service: 'switchboard' }, source.LOG_LEVEL ? common.LOG_LEVEL : 'warn');
+  const registry = loadRegistry();
 
   let embedded: EmbeddedPostgres | undefined;
-  let databaseUrl = tenantsConfig.DATABASE_URL;
+  let databaseUrl = common.DATABASE_URL;
   if (!databaseUrl) {
-    const dataDir = process.env.PGLITE_DATA_DIR ?? path.join(ROOT, '.data/pglite');
-    embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.PGLITE_PORT ?? 0) });
+    const dataDir = source.PGLITE_DATA_DIR ?? path.join(ROOT, '.data/pglite');
+    embedded = await startEmbeddedPostgres({ dataDir, port: Number(source.PGLITE_PORT ?? 0) });
     databaseUrl = embedded.url;
     logger.info('embedded PostgreSQL started', { dataDir, url: databaseUrl });
   }
 
   // One bus for every service in this process: Redis Streams with REDIS_URL, else in-process.
-  const redis = tenantsConfig.REDIS_URL ? createRedis(tenantsConfig.REDIS_URL) : undefined;
-  const bus = busFor(redis, tenantsConfig.EVENT_STREAM, logger);
-  const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tenants' }), bus });
-  const tickets = await startTickets({ ...loadConfig(ticketsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tickets' }), bus });
-  const conversations = await startConversations({ ...loadConfig(conversationsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'conversations' }), bus });
-  const { seeded } = await seedDemo(tenants.orm);
-  const directory = await demoDirectory(tenants.orm);
-  await seedDemoTickets(tickets.orm, directory);
-  await seedDemoConversations(conversations, directory);
+  const redis = common.REDIS_URL ? createRedis(common.REDIS_URL) : undefined;
+  const bus = busFor(redis, common.EVENT_STREAM, logger);
+  const running: { definition: RegisteredSubgraph; app: RunningSubgraph }[] = [];
+  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
 
-  const gatewayConfig = loadConfig(gatewayEnv, {
-    ...process.env,
-    TENANTS_URL: process.env.TENANTS_URL ?? tenants.url,
-    TICKETS_URL: process.env.TICKETS_URL ?? tickets.url,
-    CONVERSATIONS_URL: process.env.CONVERSATIONS_URL ?? conversations.url,
-  });
-  const gateway = await startGateway(gatewayConfig, quiet.child({ service: 'gateway' }));
+  const stopAll = async () => {
+    await gateway?.close().catch((e) => logger.error('gateway stop failed', { error: e }));
+    for (const { definition, app } of [...running].reverse()) {
+      await app.close().catch((e) => logger.error(`${definition.name} stop failed`, { error: e }));
+    }
+    await bus.close();
+    redis?.disconnect();
+    await embedded?.stop().catch((e) => logger.error('database stop failed', { error: e }));
+  };
+
+  const banner: string[] = [];
+  let seeded = false;
+  try {
+    for (const definition of registry) {
+      const config = loadConfig(definition.env, source);
+      try {
+        const app = await definition.bootstrap({ ...config, DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: definition.name }), bus });
+        running.push({ definition, app });
+      } catch (error) {
+        if (isAddressInUse(error)) throw new StartError(portInUseMessage(definition, definition.portVariable, String(config[definition.portVariable])));
+        throw error;
+      }
+    }
+    let context: SeedContext = { logger };
+    for (const { definition, app } of running) {
+      const result = await definition.seed?.(app, context);
+      if (!result) continue;
+      if (result.directory) context = { ...context, directory: result.directory };
+      if (result.banner) banner.push(...result.banner);
+      seeded ||= result.seeded === true;
+    }
+
+    const gatewayConfig = loadConfig(gatewayEnv, {
+      ...source,
+      // Where this process runs each subgraph, unless <NAME>_URL says otherwise.
+      ...Object.fromEntries(running.map(({ definition, app }) => [definition.urlVariable, source[definition.urlVariable] ?? app.url])),
+    });
+    try {
+      gateway = await startGateway(gatewayConfig, quiet.child({ service: 'gateway' }));
+    } catch (error) {
+      if (isAddressInUse(error)) throw new StartError(portInUseMessage({ name: 'gateway' }, 'GATEWAY_PORT', gatewayConfig.GATEWAY_PORT));
+      throw error;
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const publicUrl = `http://localhost:${gateway.port}/graphql`;
@@ -55,16 +114,10 @@ async function main() {
       `Switchboard is up in ${seconds}s${seeded ? ' (demo data seeded)' : ''}.`,
       '',
       `  GraphQL API   ${publicUrl}`,
-      `  subgraphs     tenants :${tenants.port}, conversations :${conversations.port}, tickets :${tickets.port} (gateway only: requests need its signature)`,
+      `  subgraphs     ${running.map(({ definition, app }) => `${definition.name} :${app.port}`).join(', ')} (gateway only: requests need its signature)`,
       `  database      ${embedded ? `embedded PostgreSQL (PGlite), data in .data/pglite` : 'DATABASE_URL'}`,
       '',
-      `Demo logins (demo mode only), password "${DEMO_PASSWORD}":`,
-      ...DEMO_TENANTS.flatMap((t) => t.users.map((u) => `  ${u.email.padEnd(24)} ${u.role.padEnd(10)} ${t.slug}`)),
-      '',
-      'Try:',
-      `  curl -s ${publicUrl} -H 'content-type: application/json' \\`,
-      `    -d '{"query":"mutation { login(email: \\"admin@acme.test\\", password: \\"${DEMO_PASSWORD}\\") { token } }"}'`,
-      '',
+      ...(banner.length ? [...banner.map((line) => line.replaceAll('{graphql}', publicUrl)), ''] : []),
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
@@ -77,13 +130,7 @@ async function main() {
     process.stdout.write(`\n${signal}: stopping…\n`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    await gateway.close().catch((e) => logger.error('gateway stop failed', { error: e }));
-    await conversations.close().catch((e) => logger.error('conversations stop failed', { error: e }));
-    await tickets.close().catch((e) => logger.error('tickets stop failed', { error: e }));
-    await tenants.close().catch((e) => logger.error('tenants stop failed', { error: e }));
-    await bus.close();
-    redis?.disconnect();
-    await embedded?.stop().catch((e) => logger.error('database stop failed', { error: e }));
+    await stopAll();
     process.stdout.write('stopped.\n');
     process.exit(0);
   };
@@ -92,6 +139,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof StartError) process.stderr.write(`npm start failed: ${error.message}\n`);
+  else process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -1,0 +1,62 @@
+/**
+ * The benchmarks' subgraphs, from the registry (each subgraph's src/subgraph.ts): the ones a
+ * benchmark's queries touch and what they depend on, booted in this process to migrate and
+ * seed, then each run in a process of its own.
+ */
+import { loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph } from '@switchboard/kit';
+import { freePort, startService, type Child } from './processes';
+
+/** `names` and their dependencies, in start order. */
+export function benchSubgraphs(names: string[]): RegisteredSubgraph[] {
+  return withDependencies(loadRegistry(), names);
+}
+
+/** Boots them in this process on free ports (migrations run); `close()` stops them in reverse order. */
+export async function bootInProcess(
+  subgraphs: RegisteredSubgraph[],
+  env: Record<string, string>,
+  deps: { logger: Logger; bus: EventBus },
+): Promise<{ apps: Record<string, RunningSubgraph>; close(): Promise<void> }> {
+  const started: RunningSubgraph[] = [];
+  const apps: Record<string, RunningSubgraph> = {};
+  for (const s of subgraphs) {
+    const config = parseConfig(s.env, { ...env, ...s.testEnv, [s.portVariable]: '0' });
+    const app = await s.bootstrap({ ...config, DATABASE_URL: env.DATABASE_URL! }, deps);
+    started.push(app);
+    apps[s.name] = app;
+  }
+  return {
+    apps,
+    async close() {
+      for (const app of started.reverse()) await app.close();
+    },
+  };
+}
+
+/** Starts each in its own Node process (its src/main.ts) on a free port, in start order. */
+export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>): Promise<{ children: Record<string, Child>; urls: Record<string, string>; urlEnv: Record<string, string>; stop(): Promise<void> }> {
+  const children: Record<string, Child> = {};
+  const order: Child[] = [];
+  const stop = async () => {
+    for (const child of order.reverse()) await child.stop();
+  };
+  try {
+    for (const s of subgraphs) {
+      const port = await freePort();
+      const child = await startService(s.main, { ...env, ...s.testEnv, [s.portVariable]: String(port) }, port);
+      children[s.name] = child;
+      order.push(child);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    children,
+    /** By subgraph name. */
+    urls: Object.fromEntries(subgraphs.map((s) => [s.name, children[s.name]!.url])),
+    /** `<NAME>_URL` for the gateway. */
+    urlEnv: Object.fromEntries(subgraphs.map((s) => [s.urlVariable, children[s.name]!.url])),
+    stop,
+  };
+}
