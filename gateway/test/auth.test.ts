@@ -1,5 +1,5 @@
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { signJwt } from '@switchboard/kit';
-import { readTenantsConfig } from '@switchboard/tenants';
 import { codes, startStack, type Stack } from './stack';
 
 let stack: Stack;
@@ -46,7 +46,7 @@ describe('login and me', () => {
   });
 
   it('refuses a forged, malformed or expired token', async () => {
-    const secret = readTenantsConfig({}).JWT_SECRET;
+    const secret = TEST_SECRETS.JWT_SECRET;
     const { token: expired } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, secret, 60, Date.now() - 3_600_000);
     const { token: forged } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, 'someone-elses-secret-entirely', 3600);
     for (const token of [expired, forged, 'not.a.jwt', 'garbage']) {

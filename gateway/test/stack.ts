@@ -2,7 +2,7 @@ import { busFor, createLogger, createRedis, type EventBus, type Logger } from '@
 import { randomUUID } from 'node:crypto';
 import { bootstrap as startTickets, readTicketsConfig, type TicketsApp } from '@switchboard/tickets';
 import { bootstrap as startConversations, readConversationsConfig, type ConversationsApp } from '@switchboard/conversations';
-import { testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
+import { TEST_SECRETS, testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
 import { bootstrap as startTenants, readTenantsConfig, seedDemo, DEMO_PASSWORD, type TenantsApp } from '@switchboard/tenants';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp } from '../src/app';
 
@@ -48,7 +48,12 @@ export interface StackOptions {
   clock?: () => Date;
   /** The gateway's clock (rate limits, cached credentials), ms since the epoch. */
   gatewayNow?: () => number;
+  /** Extra tenants variables (e.g. PASSWORD_SCRYPT_N). */
+  tenantsEnv?: Record<string, string>;
 }
+
+/** Password cost in tests: 2^14 keeps logins fast (production's 2^17 only where a test asks for it). */
+export const TEST_SCRYPT_N = 2 ** 14;
 
 /**
  * The tenants subgraph (and tickets, when asked) and the gateway on ephemeral ports, over a
@@ -63,9 +68,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const busRedis = process.env.REDIS_URL ? createRedis(process.env.REDIS_URL) : undefined;
   const stream = `test:events:${randomUUID()}`;
   const bus = busFor(busRedis, stream);
-  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: redisUrl, EVENT_STREAM: stream };
+  const common = { ...TEST_SECRETS, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: redisUrl, EVENT_STREAM: stream };
   const tenants = await startTenants(
-    { ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: db.url },
+    { ...readTenantsConfig({ ...common, TENANTS_PORT: '0', PASSWORD_SCRYPT_N: String(TEST_SCRYPT_N), ...options.tenantsEnv }), DATABASE_URL: db.url },
     { logger: logger.child({ service: 'tenants' }), bus },
   );
   const tickets = options.tickets
@@ -80,9 +85,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         { logger: logger.child({ service: 'conversations' }), bus },
       )
     : undefined;
-  await seedDemo(tenants.orm);
+  await seedDemo(tenants.orm, { scryptN: TEST_SCRYPT_N });
   const gateway = await startGateway(
-    readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, CONVERSATIONS_URL: conversations?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
+    readGatewayConfig({ ...TEST_SECRETS, GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, TICKETS_URL: tickets?.url, CONVERSATIONS_URL: conversations?.url, SUBGRAPH_TIMEOUT_MS: '3000' }),
     logger.child({ service: 'gateway' }),
     { now: options.gatewayNow },
   );

@@ -1,7 +1,7 @@
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { IDENTITY_HEADER, signIdentity } from '@switchboard/kit';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readTenantsConfig } from '@switchboard/tenants';
 import { runSlaCheck } from '@switchboard/tickets';
 import { codes, post, startStack, type Stack } from './stack';
 import { CREATE, agentsSynced, directory, ticketInput } from './tickets-helpers';
@@ -240,7 +240,7 @@ describe('across subgraphs and tenants', () => {
     expect(codes(await stack.gql(`query($id: ID!) { ticket(id: $id) { subject } }`, { id: t.id }, globex))).toEqual(['NOT_FOUND']);
     expect(codes(await stack.gql(STATUS, { id: t.id, status: 'CLOSED' }, globex))).toEqual(['NOT_FOUND']);
 
-    const secret = readTenantsConfig({}).INTERNAL_SECRET;
+    const secret = TEST_SECRETS.INTERNAL_SECRET;
     const globexTenantId = JSON.parse(Buffer.from(globex.authorization!.split('.')[1]!, 'base64url').toString()).tid;
     const asGlobex = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: globexTenantId, userId: users['admin@globex.test']!.id, roles: ['OWNER'], scopes: [] }, secret) };
     const entities = await post(
@@ -262,7 +262,7 @@ describe('across subgraphs and tenants', () => {
     const t = await create();
     await stack.gql(`mutation($id: ID!) { addTicketComment(id: $id, body: "Customer is on the legacy plan", internal: true) { id } }`, { id: t.id }, agent);
     await stack.gql(`mutation($id: ID!) { addTicketComment(id: $id, body: "We are on it", internal: false) { id } }`, { id: t.id }, agent);
-    const secret = readTenantsConfig({}).INTERNAL_SECRET;
+    const secret = TEST_SECRETS.INTERNAL_SECRET;
     const tenantId = JSON.parse(Buffer.from(agent.authorization!.split('.')[1]!, 'base64url').toString()).tid;
     const query = { query: `query($id: ID!) { ticket(id: $id) { comments { body internal } } }`, variables: { id: t.id } };
     const as = (apiKeyKind: 'PARTNER' | 'FIRST_PARTY') => ({
