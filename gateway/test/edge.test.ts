@@ -38,7 +38,7 @@ describe('a subgraph reached around the gateway', () => {
   });
 
   it('refuses the internal principal route to anything but the gateway’s service identity', async () => {
-    const asUser = signIdentity({ kind: 'user', tenantId: 't', userId: 'u', roles: ['OWNER'], scopes: [] }, secret());
+    const asUser = signIdentity({ kind: 'user', tenantId: 't', userId: 'u', roles: ['OWNER'], scopes: [], audience: 'tenants' }, secret());
     const res = await fetch(stack.tenants.url.replace('/graphql', '/internal/principal'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: asUser },

@@ -87,6 +87,14 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
   const runtime: SubgraphRuntime = { log, metrics, redis, cache, bus, orm, relay };
   const stops = options.background?.(runtime) ?? [];
   const { schema } = await options.schema();
+  const stopAllButServer = async () => {
+    for (const stop of stops) await stop();
+    await relay.stop();
+    if (!options.deps?.bus) await bus.close();
+    await orm.close();
+    redis?.disconnect();
+    await stopTelemetry();
+  };
   const server = await createSubgraphServer<TContext>(
     {
       name,
@@ -98,8 +106,12 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       ready: () => orm.isConnected(),
       routes: options.routes && ((app) => options.routes!(app, runtime)),
     },
-    { port: options.port, host: config.HOST },
-  );
+    { port: options.port, host: config.HOST, portVariable: `${name.toUpperCase()}_PORT` },
+  ).catch(async (error: unknown) => {
+    // Nothing may keep running when the port is taken: the caller sees only the error.
+    await stopAllButServer().catch(() => {});
+    throw error;
+  });
   log.info(`${name} subgraph ready`, { url: server.url });
   return {
     url: server.url,
@@ -111,12 +123,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     runtime,
     async close() {
       await server.stop();
-      for (const stop of stops) await stop();
-      await relay.stop();
-      if (!options.deps?.bus) await bus.close();
-      await orm.close();
-      redis?.disconnect();
-      await stopTelemetry();
+      await stopAllButServer();
     },
   };
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { AuditEntry, createLogger } from '@switchboard/kit';
 import { TEST_SECRETS, testDatabase } from '@switchboard/kit/src/testing';
 import { bootstrap, readTenantsConfig, seedDemo } from '../src/app';
@@ -35,6 +36,17 @@ describe('tenants bootstrap', () => {
       expect(await second.orm.em.fork().count(Tenant, {})).toBe(2);
     } finally {
       await second.close();
+    }
+  });
+
+  it('says which variable to change when its port is taken', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      await expect(bootstrap({ ...config(), TENANTS_PORT: port }, silent)).rejects.toThrow(`port ${port} is in use on 127.0.0.1: set TENANTS_PORT to a free port`);
+    } finally {
+      await new Promise((r) => busy.close(r));
     }
   });
 
