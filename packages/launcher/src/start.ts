@@ -15,6 +15,9 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 async function main() {
   const started = Date.now();
+  // `npm start` is demo mode: the published development secrets are accepted (never with
+  // NODE_ENV=production) and every service listens on 127.0.0.1 unless HOST says otherwise.
+  process.env.DEMO ??= 'true';
   const tenantsConfig = loadConfig(tenantsEnv);
   const logger = createLogger({ service: 'launcher' }, tenantsConfig.LOG_LEVEL);
   const quiet = createLogger({ service: 'switchboard' }, process.env.LOG_LEVEL ? tenantsConfig.LOG_LEVEL : 'warn');
@@ -34,7 +37,7 @@ async function main() {
   const tenants = await startTenants({ ...tenantsConfig, DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tenants' }), bus });
   const tickets = await startTickets({ ...loadConfig(ticketsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'tickets' }), bus });
   const conversations = await startConversations({ ...loadConfig(conversationsEnv), DATABASE_URL: databaseUrl }, { logger: quiet.child({ service: 'conversations' }), bus });
-  const { seeded } = await seedDemo(tenants.orm);
+  const { seeded } = await seedDemo(tenants.orm, { scryptN: tenantsConfig.PASSWORD_SCRYPT_N });
   const directory = await demoDirectory(tenants.orm);
   await seedDemoTickets(tickets.orm, directory);
   await seedDemoConversations(conversations, directory);
@@ -92,6 +95,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A taken port or address is a configuration problem: its message says what to set.
+  const known = (error as { code?: string })?.code === 'EADDRINUSE' || (error as { code?: string })?.code === 'EADDRNOTAVAIL';
+  process.stderr.write(`npm start failed: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
   process.exit(1);
 });
