@@ -366,7 +366,9 @@ async function main() {
     if (!sizes.length) throw new Error(`open files limit ${limit} is too low for any subscription`);
 
     // Migrate and seed in this process, then run every server in a process of its own.
-    const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error' };
+    // Real secrets for this run only (services refuse the published ones outside demo mode).
+    const secrets = { INTERNAL_SECRET: randomBytes(24).toString('hex'), JWT_SECRET: randomBytes(24).toString('hex') };
+    const common = { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error' };
     const bus = busFor(undefined, 'bench');
     const tenantsApp = await startTenants({ ...readTenantsConfig({ ...common, TENANTS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
     const conversationsApp = await startConversations({ ...readConversationsConfig({ ...common, CONVERSATIONS_PORT: '0' }), DATABASE_URL: databaseUrl }, { logger: silent, bus });
@@ -389,10 +391,10 @@ async function main() {
     await tenantsApp.close();
     await bus.close();
 
-    const secrets = readTenantsConfig({});
     const authorization = `Bearer ${signJwt({ sub: ownerId, tid: tenantId, role: 'OWNER' }, secrets.JWT_SECRET, 3600).token}`;
-    const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [] }, secrets.INTERNAL_SECRET, 3600) };
-    const env = { DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: redisUrl, EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
+    // Signed for conversations (BENCH_LIVE_SEND_VIA=subgraph sends it again and again: no replay check there).
+    const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [], audience: 'conversations' }, secrets.INTERNAL_SECRET, 3600) };
+    const env = { ...secrets, IDENTITY_REPLAY_CHECK: SEND_VIA === 'subgraph' ? 'false' : 'true', DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: redisUrl, EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
     const [tp, cp] = [await freePort(), await freePort()];
     const tenants = await startService('subgraphs/tenants/src/main.ts', { ...env, TENANTS_PORT: String(tp) }, tp);
     cleanup(() => tenants.stop());

@@ -60,4 +60,12 @@ describe('commonEnv', () => {
     expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16) }).HOST).toBe('127.0.0.1');
     expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16), HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
   });
+
+  it('keeps the identity replay check on in production', () => {
+    expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16) }).IDENTITY_REPLAY_CHECK).toBe(true);
+    expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16), IDENTITY_REPLAY_CHECK: 'false' }).IDENTITY_REPLAY_CHECK).toBe(false);
+    expect(() => parseConfig(commonEnv, { NODE_ENV: 'production', INTERNAL_SECRET: 'x'.repeat(16), IDENTITY_REPLAY_CHECK: 'false' })).toThrow(
+      'IDENTITY_REPLAY_CHECK must be true when NODE_ENV=production',
+    );
+  });
 });

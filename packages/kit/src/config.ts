@@ -93,12 +93,18 @@ export const env = {
       return { value };
     });
   },
-  bool(defaultValue: boolean): Parser<boolean> {
-    return parser('bool', (raw, name) => {
-      if (raw === undefined || raw === '') return { value: defaultValue };
-      if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { value: true };
-      if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { value: false };
-      return { error: `${name} must be true or false, got "${raw}"` };
+  /** `production`: the only value accepted when NODE_ENV=production (a safety that must stay on). */
+  bool(defaultValue: boolean, options: { production?: boolean } = {}): Parser<boolean> {
+    return parser('bool', (raw, name, source) => {
+      let value: boolean;
+      if (raw === undefined || raw === '') value = defaultValue;
+      else if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) value = true;
+      else if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) value = false;
+      else return { error: `${name} must be true or false, got "${raw}"` };
+      if (options.production !== undefined && source.NODE_ENV === 'production' && value !== options.production) {
+        return { error: `${name} must be ${options.production} when NODE_ENV=production` };
+      }
+      return { value };
     });
   },
   oneOf<const T extends string>(values: readonly T[], defaultValue: T): Parser<T> {
@@ -165,6 +171,11 @@ export const commonEnv = {
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   /** HMAC secret shared by the gateway and every subgraph for the identity header. */
   INTERNAL_SECRET: env.secret('switchboard-dev-internal-secret-change-me'),
+  /**
+   * Subgraphs accept each signed identity header once (a replay is refused). Only a
+   * benchmark that sends one static header again and again turns this off; production cannot.
+   */
+  IDENTITY_REPLAY_CHECK: env.bool(true, { production: true }),
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres', 'postgresql'] }),
   REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),

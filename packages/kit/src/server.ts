@@ -26,6 +26,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   routes?: (app: Express) => void;
   /** The service's metrics, when the caller made them first (to share with the ORM and caches). */
   metrics?: Metrics;
+  /** Refuse a signed identity header seen before (default true; IDENTITY_REPLAY_CHECK). */
+  replayCheck?: boolean;
 }
 
 export interface RunningServer {
@@ -66,7 +68,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const replays = new ReplayGuard();
   app.use((req, res, next) => {
     const result = verifyIdentity(headerValue(req, IDENTITY_HEADER), options.internalSecret, { audience: options.name });
-    const reason = !result.ok ? result.reason : !result.identity.requestId || result.identity.requestId.length > 128 ? 'malformed' : !replays.accept(result.identity.jti, result.identity.exp) ? 'replayed' : undefined;
+    const reason = !result.ok ? result.reason : !result.identity.requestId || result.identity.requestId.length > 128 ? 'malformed' : options.replayCheck !== false && !replays.accept(result.identity.jti, result.identity.exp) ? 'replayed' : undefined;
     if (!result.ok || reason) {
       options.logger.warn('refused request without a valid identity', { reason, path: req.path });
       metrics.errors.inc({ code: 'UNAUTHENTICATED' });

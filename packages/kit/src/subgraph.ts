@@ -102,6 +102,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       metrics,
       logger: log,
       internalSecret: config.INTERNAL_SECRET,
+      replayCheck: config.IDENTITY_REPLAY_CHECK,
       context: (identity) => options.context(identity, requestEntityManager(orm, identity), runtime),
       ready: () => orm.isConnected(),
       routes: options.routes && ((app) => options.routes!(app, runtime)),
