@@ -69,6 +69,15 @@ describe('the identity header', () => {
     expect(elsewhere.errors![0]!.message).toBe('Requests must come through the gateway (identity audience)');
     expect(elsewhere.data).toBeUndefined();
 
+    // Re-labelled for another request or audience, it no longer carries the gateway's signature.
+    const [body, signature] = header.split('.');
+    const claims = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8'));
+    for (const changed of [{ ...claims, requestId: 'another-request' }, { ...claims, audience: 'conversations' }]) {
+      const relabelled = `${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`;
+      const res = await post(stack.conversations!.url, CONVERSATIONS, { [IDENTITY_HEADER]: relabelled });
+      expect(res.errors![0]!.message).toBe('Requests must come through the gateway (identity signature)');
+    }
+
     const replayed = await post(stack.tickets!.url, { query: COUNTS }, { [IDENTITY_HEADER]: header });
     expect(replayed.status).toBe(401);
     expect(replayed.errors![0]!.message).toBe('Requests must come through the gateway (identity replayed)');
