@@ -68,7 +68,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const replays = new ReplayGuard();
   app.use((req, res, next) => {
     const result = verifyIdentity(headerValue(req, IDENTITY_HEADER), options.internalSecret, { audience: options.name });
-    const reason = !result.ok ? result.reason : !result.identity.requestId || result.identity.requestId.length > 128 ? 'malformed' : options.replayCheck !== false && !replays.accept(result.identity.jti, result.identity.exp) ? 'replayed' : undefined;
+    let reason: string | undefined;
+    if (!result.ok) reason = result.reason;
+    else if (!result.identity.requestId || result.identity.requestId.length > 128) reason = 'malformed';
+    else if (options.replayCheck !== false && !replays.accept(result.identity.jti, result.identity.exp)) reason = 'replayed';
     if (!result.ok || reason) {
       options.logger.warn('refused request without a valid identity', { reason, path: req.path });
       metrics.errors.inc({ code: 'UNAUTHENTICATED' });
