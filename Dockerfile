@@ -2,7 +2,8 @@
 #   docker build -t switchboard .
 #   docker run -e SERVICE_MAIN=gateway/src/main.ts switchboard
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
+# HOST: services listen on 127.0.0.1 by default; in a container they must answer on its network.
+ENV NODE_ENV=production HOST=0.0.0.0 TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 # Every workspace's package.json first, so the install layer is cached until one changes.

@@ -28,16 +28,17 @@ export function supergraphFor(sdl: string, urls: Record<string, string>): string
 
 /**
  * A stock @apollo/gateway in Apollo Server 5, untuned: the only addition is passing the
- * caller's identity header through, which the subgraphs require.
+ * caller's identity header through, which the subgraphs require: the client sends one per
+ * subgraph (`<IDENTITY_HEADER>-<subgraph>`, each signed for that audience).
  */
 export async function startStockApollo(supergraphSdl: string, port = 0): Promise<Target> {
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ url }) =>
+    buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource({
         url,
         willSendRequest({ request, context }) {
-          request.http!.headers.set(IDENTITY_HEADER, (context as { identity: string }).identity);
+          request.http!.headers.set(IDENTITY_HEADER, (context as { identity: Record<string, string> }).identity[name] ?? '');
         },
       }),
   });
@@ -47,7 +48,15 @@ export async function startStockApollo(supergraphSdl: string, port = 0): Promise
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use('/graphql', express.json(), expressMiddleware(server, { context: async ({ req }) => ({ identity: String(req.headers[IDENTITY_HEADER] ?? '') }) }));
+  app.use('/graphql', express.json(), expressMiddleware(server, {
+        context: async ({ req }) => ({
+          identity: Object.fromEntries(
+            Object.entries(req.headers)
+              .filter(([key]) => key.startsWith(`${IDENTITY_HEADER}-`))
+              .map(([key, value]) => [key.slice(IDENTITY_HEADER.length + 1), String(value)]),
+          ),
+        }),
+      }));
   const httpServer = http.createServer(app);
   await new Promise<void>((r) => httpServer.listen(port, '127.0.0.1', r));
   return {
@@ -70,8 +79,8 @@ export async function startHive(supergraphSdl: string, rustPlanner: boolean): Pr
     `module.exports.gatewayConfig = {
   logging: 'error',
   propagateHeaders: {
-    fromClientToSubgraphs({ request }) {
-      return { '${IDENTITY_HEADER}': request.headers.get('${IDENTITY_HEADER}') };
+    fromClientToSubgraphs({ request, subgraphName }) {
+      return { '${IDENTITY_HEADER}': request.headers.get('${IDENTITY_HEADER}-' + subgraphName) };
     },
   },
 };\n`,

@@ -18,7 +18,7 @@
  */
 import { busFor, createLogger, IDENTITY_HEADER, signIdentity, signJwt, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
 import type { ConversationsApp } from '@switchboard/conversations';
-import { readTenantsConfig, seedDemo } from '@switchboard/tenants';
+import { seedDemo } from '@switchboard/tenants';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -379,7 +379,9 @@ async function main() {
     if (!sizes.length) throw new Error(`open files limit ${limit} is too low for any subscription`);
 
     // Migrate and seed in this process, then run every server in a process of its own.
-    const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
+    // Real secrets for this run only (services refuse the published ones outside demo mode).
+    const secrets = { INTERNAL_SECRET: randomBytes(24).toString('hex'), JWT_SECRET: randomBytes(24).toString('hex') };
+    const common = { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
     const bus = busFor(undefined, 'bench');
     const booted = await bootInProcess(subgraphs, common, { logger: silent, bus });
     const tenantsApp = booted.apps.tenants!;
@@ -402,10 +404,10 @@ async function main() {
     await booted.close();
     await bus.close();
 
-    const secrets = readTenantsConfig({});
     const authorization = `Bearer ${signJwt({ sub: ownerId, tid: tenantId, role: 'OWNER' }, secrets.JWT_SECRET, 3600).token}`;
-    const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [] }, secrets.INTERNAL_SECRET, 3600) };
-    const env = { DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: redisUrl, EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
+    // Signed for conversations (BENCH_LIVE_SEND_VIA=subgraph sends it again and again: no replay check there).
+    const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [], audience: 'conversations' }, secrets.INTERNAL_SECRET, 3600) };
+    const env = { ...secrets, IDENTITY_REPLAY_CHECK: SEND_VIA === 'subgraph' ? 'false' : 'true', DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: redisUrl, EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
     const processes = await startProcesses(subgraphs, env);
     cleanup(() => processes.stop());
     const conversations = processes.children.conversations!;

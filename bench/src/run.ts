@@ -8,7 +8,7 @@
  * DATABASE_URL/REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
  */
 import { busFor, createLogger, signIdentity, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres } from '@switchboard/kit';
-import { readTenantsConfig, seedDemo } from '@switchboard/tenants';
+import { seedDemo } from '@switchboard/tenants';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -66,7 +66,11 @@ async function main() {
   // Migrate and seed in this process, then run every server in a process of its own.
   // The queries read tickets (and tenants for the assignees): those and what they depend on, from the registry.
   const subgraphs = benchSubgraphs(['tickets']);
-  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
+  // Real secrets for this run only (services refuse the published ones outside demo mode).
+  // The comparison gateways and the direct-subgraph runs send one static identity header
+  // per subgraph again and again, so the subgraphs run without the replay check.
+  const secrets = { INTERNAL_SECRET: randomBytes(24).toString('hex'), JWT_SECRET: randomBytes(24).toString('hex') };
+  const common = { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
   const bus = busFor(undefined, 'bench');
   const booted = await bootInProcess(subgraphs, common, { logger: silent, bus });
   const tenantsApp = booted.apps.tenants!;
@@ -79,15 +83,21 @@ async function main() {
   await booted.close();
   await bus.close();
 
-  const secrets = readTenantsConfig({});
   const jwt = { authorization: `Bearer ${signJwt({ sub: ownerId, tid: tenantId, role: 'OWNER' }, secrets.JWT_SECRET, 3600).token}` };
-  const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId, userId: ownerId, roles: ['OWNER'], scopes: [] }, secrets.INTERNAL_SECRET, 3600) };
+  // One header per subgraph (each is signed for one audience); the comparison gateways
+  // forward `<header>-<subgraph>` as the header to that subgraph (bench/src/gateways.ts).
+  const owner = { kind: 'user' as const, tenantId, userId: ownerId, roles: ['OWNER' as const], scopes: [] };
+  const identity = {
+    [`${IDENTITY_HEADER}-tenants`]: signIdentity({ ...owner, audience: 'tenants' }, secrets.INTERNAL_SECRET, 3600),
+    [`${IDENTITY_HEADER}-tickets`]: signIdentity({ ...owner, audience: 'tickets' }, secrets.INTERNAL_SECRET, 3600),
+  };
+  const direct = { [IDENTITY_HEADER]: identity[`${IDENTITY_HEADER}-tickets`]! };
   const body = (query: string) => JSON.stringify({ query, variables: query.includes('$id') ? { id: ticketId } : {} });
 
   const rows: Row[] = [];
   const lowLoad: { target: string; p50: number }[] = [];
   for (const l2 of redisUrl ? [true, false] : [false]) {
-    const env = { DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl! : '', EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
+    const env = { ...secrets, IDENTITY_REPLAY_CHECK: 'false', DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl! : '', EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
     const processes = await startProcesses(subgraphs, env);
     const tickets = processes.children.tickets!;
     const gp = await freePort();
@@ -126,11 +136,11 @@ async function main() {
         for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(name, other.url, identity, which, CASES[which].query);
         await other.stop();
       }
-      for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run('tickets subgraph, direct', tickets.url, identity, which, DIRECT[which]);
+      for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run('tickets subgraph, direct', tickets.url, direct, which, DIRECT[which]);
       // Low load: one connection, to compare latency without queueing.
       for (const [target, url, headers, query] of [
         [ours, gateway.url, jwt, CASES.a.query],
-        ['tickets subgraph, direct', tickets.url, identity, DIRECT.a],
+        ['tickets subgraph, direct', tickets.url, direct, DIRECT.a],
       ] as const) {
         const m = await measureInWorker(url, headers, body(query), { connections: 1, seconds: Math.max(2, Math.round(SECONDS / 2)) });
         lowLoad.push({ target, p50: m.p50 });

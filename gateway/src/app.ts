@@ -13,6 +13,7 @@ import {
   currentScope,
   formatErrorFor,
   headerValue,
+  listenOn,
   observabilityPlugin,
   startTelemetry,
   type Identity,
@@ -279,9 +280,13 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.GATEWAY_PORT, config.HOST, () => resolve());
+  await listenOn(httpServer, { port: config.GATEWAY_PORT, host: config.HOST, portVariable: 'GATEWAY_PORT' }).catch(async (error: unknown) => {
+    await subscriptions?.close().catch(() => {});
+    await apollo.stop().catch(() => {});
+    principals.close();
+    redis?.disconnect();
+    await stopTelemetry();
+    throw error;
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;

@@ -1,5 +1,5 @@
 import { PrincipalCache } from './principal-cache';
-import { AppError, UnauthenticatedError, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
+import { AppError, UnauthenticatedError, currentScope, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
 
 export interface Authenticated {
   /** What the gateway signs and forwards to subgraphs. */
@@ -52,7 +52,8 @@ export function createAuthenticator(options: {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [IDENTITY_HEADER]: signIdentity({ kind: 'service', roles: [], scopes: [] }, options.internalSecret),
+          // Bound like every subgraph call: for the tenants subgraph only, this request, once.
+          [IDENTITY_HEADER]: signIdentity({ kind: 'service', roles: [], scopes: [], audience: 'tenants', requestId: currentScope()?.requestId }, options.internalSecret),
         },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(options.timeoutMs),

@@ -1,7 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
-import { AppError, IDENTITY_HEADER, formatTraceparent, outgoingTraceContext, signIdentity } from '@switchboard/kit';
+import { AppError, BadInputError, IDENTITY_HEADER, IDENTITY_TTL_SECONDS, formatTraceparent, outgoingTraceContext, signIdentity } from '@switchboard/kit';
+import { getLocation, parse, Source, visit, type ArgumentNode, type ObjectFieldNode } from 'graphql';
 import type { GatewayContext } from './context';
 
 /**
@@ -21,10 +22,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.fetcher = (input, init) => base(input, { ...init, signal: AbortSignal.timeout(this.timeoutMs) } as never);
   }
 
+  /**
+   * Signed here, per fetch, for this subgraph only: the header names its audience (this
+   * subgraph), the client's request id and a one-time id, and lives IDENTITY_TTL_SECONDS.
+   * A header captured on its way to one subgraph is refused by every other, and by its own
+   * subgraph the second time. Subscriptions fetch through this same class.
+   */
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const http = request.http!;
     if (!context?.identity) throw new Error('gateway context without identity');
-    http.headers.set(IDENTITY_HEADER, signIdentity(context.identity, this.internalSecret));
+    const { exp: _exp, audience: _aud, jti: _jti, ...identity } = context.identity;
+    http.headers.set(IDENTITY_HEADER, signIdentity({ ...identity, audience: this.name, requestId: context.requestId }, this.internalSecret, IDENTITY_TTL_SECONDS));
     http.headers.set('traceparent', formatTraceparent(outgoingTraceContext(context.trace)));
     http.headers.set('x-request-id', context.requestId);
   }
@@ -52,12 +60,62 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     return { ...shared, data: shared.data && structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
   }
 
-  override didEncounterError(error: Error, _request: unknown, response?: FetcherResponse): void {
+  override didEncounterError(error: Error, _fetchRequest: unknown, response?: FetcherResponse, _context?: unknown, request?: { query?: string }): void {
     if (!response || response.status >= 502) {
       throw new AppError('UPSTREAM_UNAVAILABLE', `The ${this.name} service is unavailable`, { service: this.name });
     }
+    // A 400 whose errors are BAD_USER_INPUT is the subgraph refusing a value the supergraph
+    // could not check (a custom scalar such as DateTimeISO): the client's mistake, named.
+    const refused = response.status === 400 ? badInput(error, request?.query) : undefined;
+    if (refused) throw refused;
     // Anything else (a refused signature, a 4xx from a misconfigured route) is our fault:
     // a plain Error, so the client sees INTERNAL_SERVER_ERROR and the log has the detail.
     throw new Error(`${this.name} answered HTTP ${response.status}: ${error.message}`);
   }
+}
+
+/**
+ * The subgraph's refusal of a value the supergraph could not check, as our BadInputError
+ * naming the input field. A variable: Apollo's BAD_USER_INPUT `Variable "$input" got
+ * invalid value "x" at "input.expiresAt"; …` names `expiresAt`. A literal: the scalar's
+ * validation error at a location in the document, where the argument or input field
+ * written there is the name. Apollo's hints ("Did you mean") are dropped.
+ */
+function badInput(error: Error, query: string | undefined): BadInputError | undefined {
+  const body = (error as { extensions?: { response?: { body?: unknown } } }).extensions?.response?.body as
+    | { errors?: { message?: unknown; locations?: { line: number; column: number }[]; extensions?: { code?: unknown } }[] }
+    | undefined;
+  const first = body?.errors?.[0];
+  if (!first || typeof first.message !== 'string') return undefined;
+  const message = first.message.replace(/\s*Did you mean[^?]*\?/g, '').slice(0, 500);
+  if (first.extensions?.code === 'BAD_USER_INPUT') {
+    const at = /\bat "([^"]+)"/.exec(message)?.[1];
+    const variable = /^Variable "\$([A-Za-z0-9_]+)"/.exec(message)?.[1];
+    const field = at ? at.split('.').filter((part) => !/^\d+$/.test(part)).at(-1)!.replace(/\[\d+\]$/, '') : variable ?? 'input';
+    return new BadInputError(field, message);
+  }
+  // The gateway validated the document against the supergraph already: what only the
+  // subgraph refuses at a value's position is a custom scalar's parseLiteral.
+  if (first.extensions?.code === 'GRAPHQL_VALIDATION_FAILED') {
+    const field = query && first.locations?.[0] ? fieldAt(query, first.locations[0]) : undefined;
+    if (field) return new BadInputError(field, message);
+  }
+  return undefined;
+}
+
+/** The argument or input-object field whose value starts at `location` in `query`. */
+function fieldAt(query: string, location: { line: number; column: number }): string | undefined {
+  let found: string | undefined;
+  try {
+    const document = parse(query);
+    const source = new Source(query);
+    const check = (node: ArgumentNode | ObjectFieldNode) => {
+      const at = node.value.loc && getLocation(source, node.value.loc.start);
+      if (at && at.line === location.line && at.column === location.column) found = node.name.value;
+    };
+    visit(document, { Argument: check, ObjectField: check });
+  } catch {
+    return undefined;
+  }
+  return found;
 }

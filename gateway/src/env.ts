@@ -24,7 +24,6 @@ const urlVariables = {
 export const gatewayEnv = {
   ...commonEnv,
   GATEWAY_PORT: env.port(4000),
-  HOST: env.string({ default: '0.0.0.0' }),
   JWT_SECRET: env.secret('switchboard-dev-jwt-secret-change-me'),
   SUPERGRAPH_PATH: env.string({ default: path.resolve(__dirname, '../../schema/supergraph.graphql') }),
   /** Milliseconds before a subgraph fetch is abandoned with UPSTREAM_UNAVAILABLE. */

@@ -1,5 +1,5 @@
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { signJwt } from '@switchboard/kit';
-import { readTenantsConfig } from '@switchboard/tenants';
 import { codes, startStack, type Stack } from './stack';
 
 let stack: Stack;
@@ -46,7 +46,7 @@ describe('login and me', () => {
   });
 
   it('refuses a forged, malformed or expired token', async () => {
-    const secret = readTenantsConfig({}).JWT_SECRET;
+    const secret = TEST_SECRETS.JWT_SECRET;
     const { token: expired } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, secret, 60, Date.now() - 3_600_000);
     const { token: forged } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, 'someone-elses-secret-entirely', 3600);
     for (const token of [expired, forged, 'not.a.jwt', 'garbage']) {
@@ -128,6 +128,49 @@ describe('API keys', () => {
     expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scopes' });
     const past = await stack.gql(CREATE, { input: { name: 'x', scopes: ['tenant:read'], expiresAt: '2020-01-01T00:00:00Z' } }, admin);
     expect(past.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
+  });
+
+  it('refuses a garbage expiresAt and a NUL byte in the name with BAD_USER_INPUT naming the field', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const before = (await stack.gql(`{ apiKeys(first: 100) { id } }`, {}, admin)).data.apiKeys.length;
+    for (const expiresAt of ['garbage', '2030-13-45T00:00:00Z', 12345]) {
+      const res = await stack.gql(CREATE, { input: { name: 'x', scopes: ['tenant:read'], expiresAt } }, admin);
+      expect([expiresAt, res.errors![0]!.extensions]).toMatchObject([expiresAt, { code: 'BAD_USER_INPUT', field: 'expiresAt' }]);
+    }
+    const literal = await stack.gql(`mutation { createApiKey(input: { name: "x", scopes: ["tenant:read"], expiresAt: "garbage" }) { secret } }`, {}, admin);
+    expect(literal.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
+    const nul = await stack.gql(CREATE, { input: { name: 'crm\u0000', scopes: ['tenant:read'] } }, admin);
+    expect(nul.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+    expect((await stack.gql(`{ apiKeys(first: 100) { id } }`, {}, admin)).data.apiKeys.length).toBe(before);
+  });
+
+  it('lists at most 20 by default and pages with a capped `first` and the last id as `after`', async () => {
+    const owner = await stack.as('admin@globex.test');
+    for (let i = 0; i < 23; i++) {
+      const res = await stack.gql(CREATE, { input: { name: `bulk ${i}`, scopes: ['tenant:read'] } }, owner);
+      expect(res.errors).toBeUndefined();
+    }
+    const LIST = `query($first: Int, $after: ID) { apiKeys(first: $first, after: $after) { id name createdAt } }`;
+    expect((await stack.gql(`{ apiKeys { id } }`, {}, owner)).data.apiKeys).toHaveLength(20);
+    const seen: { id: string; name: string; createdAt: string }[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const keys: typeof seen = (await stack.gql(LIST, { first: 10, after }, owner)).data.apiKeys;
+      seen.push(...keys);
+      if (keys.length < 10) break;
+      after = keys.at(-1)!.id;
+    }
+    expect(seen).toHaveLength(23);
+    expect(new Set(seen.map((k) => k.id)).size).toBe(23);
+    expect(seen.map((k) => k.name)).toEqual(Array.from({ length: 23 }, (_, i) => `bulk ${22 - i}`));
+    expect((await stack.gql(LIST, { first: 101 }, owner)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect((await stack.gql(LIST, { first: 0 }, owner)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    // Another tenant's key id is no cursor here, and says nothing about that key.
+    const acmeKey = (await stack.gql(`{ apiKeys(first: 1) { id } }`, {}, await stack.as('admin@acme.test'))).data.apiKeys[0].id;
+    const foreign = await stack.gql(LIST, { after: acmeKey }, owner);
+    const bogus = await stack.gql(LIST, { after: '00000000-0000-4000-8000-000000000000' }, owner);
+    expect(foreign.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    expect(foreign.errors![0]!.message).toBe(bogus.errors![0]!.message);
   });
 
   it('refuses an unknown key', async () => {

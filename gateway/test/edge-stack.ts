@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '@switchboard/kit';
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp, type GatewayConfig, type GatewayOptions } from '../src/app';
@@ -34,7 +35,7 @@ export async function startEdgeStack(env: Record<string, string> = {}, options: 
   const logger: Logger = createLogger({ service: 'gateway' }, 'info', (line) => logs.push(JSON.parse(line)));
   const started: GatewayApp[] = [];
   async function start(overrides: Record<string, string> = {}, opts: GatewayOptions = options): Promise<GatewayApp> {
-    const parsed = readGatewayConfig(overrides);
+    const parsed = readGatewayConfig({ ...TEST_SECRETS, ...overrides });
     const config = { ...base.gateway.config } as GatewayConfig;
     for (const name of Object.keys(overrides)) if (name in gatewayEnv) (config as Record<string, unknown>)[name] = parsed[name as keyof GatewayConfig];
     // `<NAME>_URL` overrides join the ones the standard gateway already has.

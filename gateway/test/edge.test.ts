@@ -1,5 +1,5 @@
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { IDENTITY_HEADER, signIdentity } from '@switchboard/kit';
-import { readTenantsConfig } from '@switchboard/tenants';
 import { codes, post, startStack, type Stack } from './stack';
 
 let stack: Stack;
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const secret = () => readTenantsConfig({}).INTERNAL_SECRET;
+const secret = () => TEST_SECRETS.INTERNAL_SECRET;
 const userQuery = { query: '{ users { totalCount nodes { email } } }' };
 
 describe('a subgraph reached around the gateway', () => {
@@ -38,7 +38,7 @@ describe('a subgraph reached around the gateway', () => {
   });
 
   it('refuses the internal principal route to anything but the gateway’s service identity', async () => {
-    const asUser = signIdentity({ kind: 'user', tenantId: 't', userId: 'u', roles: ['OWNER'], scopes: [] }, secret());
+    const asUser = signIdentity({ kind: 'user', tenantId: 't', userId: 'u', roles: ['OWNER'], scopes: [], audience: 'tenants' }, secret());
     const res = await fetch(stack.tenants.url.replace('/graphql', '/internal/principal'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: asUser },

@@ -2,7 +2,7 @@ import { busFor, createLogger, createRedis, loadRegistry, parseConfig, withDepen
 import { randomUUID } from 'node:crypto';
 import type { TicketsApp } from '@switchboard/tickets';
 import type { ConversationsApp } from '@switchboard/conversations';
-import { testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
+import { TEST_SECRETS, testDatabase, type TestDatabase } from '@switchboard/kit/src/testing';
 import { DEMO_PASSWORD, type TenantsApp } from '@switchboard/tenants';
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp } from '../src/app';
 
@@ -62,7 +62,12 @@ export interface StackOptions {
   registry?: RegisteredSubgraph[];
   /** The supergraph the gateway loads (default: the checked-in one). */
   supergraphPath?: string;
+  /** Extra tenants variables (e.g. PASSWORD_SCRYPT_N). */
+  tenantsEnv?: Record<string, string>;
 }
+
+/** Password cost in tests: 2^14 keeps logins fast (production's 2^17 only where a test asks for it). */
+export const TEST_SCRYPT_N = 2 ** 14;
 
 /**
  * The tenants subgraph (and the others asked for, from the registry) and the gateway on
@@ -78,7 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const busRedis = process.env.REDIS_URL ? createRedis(process.env.REDIS_URL) : undefined;
   const stream = `test:events:${randomUUID()}`;
   const bus = busFor(busRedis, stream);
-  const common = { HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: redisUrl, EVENT_STREAM: stream };
+  const common = { ...TEST_SECRETS, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, REDIS_URL: redisUrl, EVENT_STREAM: stream };
   const registry = options.registry ?? loadRegistry();
   const asked = options.subgraphs === 'all' ? registry.map((s) => s.name) : [...(options.subgraphs ?? [])];
   if (options.tickets) asked.push('tickets');
@@ -93,7 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let seed: SeedContext = { logger };
   try {
     for (const definition of chosen) {
-      const config = parseConfig(definition.env, { ...common, ...definition.testEnv, [definition.portVariable]: '0' });
+      const config = parseConfig(definition.env, { ...common, ...definition.testEnv, ...(definition.name === 'tenants' ? options.tenantsEnv : {}), [definition.portVariable]: '0' });
       const app = await definition.bootstrap({ ...config, DATABASE_URL: db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
       started.push({ definition, app });
     }
@@ -112,6 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const urls = Object.fromEntries(started.map(({ definition, app }) => [definition.urlVariable, app.url]));
   const gateway = await startGateway(
     readGatewayConfig({
+      ...TEST_SECRETS,
       GATEWAY_PORT: '0',
       HOST: '127.0.0.1',
       SUBGRAPH_TIMEOUT_MS: '3000',

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@switchboard/kit';
-import { testDatabase } from '@switchboard/kit/src/testing';
+import { TEST_SECRETS, testDatabase } from '@switchboard/kit/src/testing';
 import { bootstrap as startTenants, readTenantsConfig, seedDemo } from '@switchboard/tenants';
 import { bootstrap as startGateway, readGatewayConfig } from '../src/app';
 import { post } from './stack';
@@ -31,11 +31,11 @@ describe('OpenTelemetry', () => {
     const db = testDatabase();
     const silent = createLogger({}, 'silent');
     const tenants = await startTenants(
-      { ...readTenantsConfig({ TENANTS_PORT: '0', HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }), DATABASE_URL: db.url },
+      { ...readTenantsConfig({ ...TEST_SECRETS, PASSWORD_SCRYPT_N: String(2 ** 14), TENANTS_PORT: '0', HOST: '127.0.0.1', DB_SCHEMA_PREFIX: db.schemaPrefix, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }), DATABASE_URL: db.url },
       silent,
     );
-    await seedDemo(tenants.orm);
-    const gateway = await startGateway(readGatewayConfig({ GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }), silent);
+    await seedDemo(tenants.orm, { scryptN: 2 ** 14 });
+    const gateway = await startGateway(readGatewayConfig({ ...TEST_SECRETS, GATEWAY_PORT: '0', HOST: '127.0.0.1', TENANTS_URL: tenants.url, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }), silent);
     const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
     try {
       const res = await post(gateway.url, { query: 'mutation { login(email: "admin@acme.test", password: "switchboard-demo") { user { email } } }' }, {

@@ -1,7 +1,7 @@
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { IDENTITY_HEADER, signIdentity } from '@switchboard/kit';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readTenantsConfig } from '@switchboard/tenants';
 import { runSlaCheck } from '@switchboard/tickets';
 import { codes, post, startStack, type Stack } from './stack';
 import { CREATE, agentsSynced, directory, ticketInput } from './tickets-helpers';
@@ -240,20 +240,23 @@ describe('across subgraphs and tenants', () => {
     expect(codes(await stack.gql(`query($id: ID!) { ticket(id: $id) { subject } }`, { id: t.id }, globex))).toEqual(['NOT_FOUND']);
     expect(codes(await stack.gql(STATUS, { id: t.id, status: 'CLOSED' }, globex))).toEqual(['NOT_FOUND']);
 
-    const secret = readTenantsConfig({}).INTERNAL_SECRET;
+    const secret = TEST_SECRETS.INTERNAL_SECRET;
     const globexTenantId = JSON.parse(Buffer.from(globex.authorization!.split('.')[1]!, 'base64url').toString()).tid;
-    const asGlobex = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: globexTenantId, userId: users['admin@globex.test']!.id, roles: ['OWNER'], scopes: [] }, secret) };
+    // A header is signed for one subgraph and accepted once: one per call.
+    const asGlobex = (audience: string) => ({
+      [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: globexTenantId, userId: users['admin@globex.test']!.id, roles: ['OWNER'], scopes: [], audience }, secret),
+    });
     const entities = await post(
       stack.tickets!.url,
       { query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { subject } } }`, variables: { r: [{ __typename: 'Ticket', id: t.id }] } },
-      asGlobex,
+      asGlobex('tickets'),
     );
     expect(codes(entities)).toEqual(['NOT_FOUND']);
     expect(JSON.stringify(entities)).not.toContain('Printer on fire');
     const userEntities = await post(
       stack.tenants.url,
       { query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }`, variables: { r: [{ __typename: 'User', id: users['agent@acme.test']!.id }] } },
-      asGlobex,
+      asGlobex('tenants'),
     );
     expect(codes(userEntities)).toEqual(['NOT_FOUND']);
   });
@@ -262,11 +265,11 @@ describe('across subgraphs and tenants', () => {
     const t = await create();
     await stack.gql(`mutation($id: ID!) { addTicketComment(id: $id, body: "Customer is on the legacy plan", internal: true) { id } }`, { id: t.id }, agent);
     await stack.gql(`mutation($id: ID!) { addTicketComment(id: $id, body: "We are on it", internal: false) { id } }`, { id: t.id }, agent);
-    const secret = readTenantsConfig({}).INTERNAL_SECRET;
+    const secret = TEST_SECRETS.INTERNAL_SECRET;
     const tenantId = JSON.parse(Buffer.from(agent.authorization!.split('.')[1]!, 'base64url').toString()).tid;
     const query = { query: `query($id: ID!) { ticket(id: $id) { comments { body internal } } }`, variables: { id: t.id } };
     const as = (apiKeyKind: 'PARTNER' | 'FIRST_PARTY') => ({
-      [IDENTITY_HEADER]: signIdentity({ kind: 'apiKey', tenantId, apiKeyId: '00000000-0000-0000-0000-000000000001', apiKeyKind, roles: [], scopes: ['tickets:read'] }, secret),
+      [IDENTITY_HEADER]: signIdentity({ kind: 'apiKey', tenantId, apiKeyId: '00000000-0000-0000-0000-000000000001', apiKeyKind, roles: [], scopes: ['tickets:read'], audience: 'tickets' }, secret),
     });
     expect((await post(stack.tickets!.url, query, as('PARTNER'))).data.ticket.comments).toEqual([{ body: 'We are on it', internal: false }]);
     expect((await post(stack.tickets!.url, query, as('FIRST_PARTY'))).data.ticket.comments).toHaveLength(2);

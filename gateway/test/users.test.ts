@@ -1,4 +1,5 @@
-import { codes, startStack, type Stack } from './stack';
+import { DEMO_PASSWORD } from '@switchboard/tenants';
+import { codes, startStack, TEST_SCRYPT_N, type Stack } from './stack';
 
 let stack: Stack;
 let admin: Record<string, string>;
@@ -25,13 +26,24 @@ describe('createUser', () => {
     expect(login.data.login.user.id).toBe(res.data.createUser.id);
   });
 
-  it('answers CONFLICT for an email that exists, in any tenant, and stores nothing', async () => {
+  it('lets another tenant use an address one tenant has, and answers CONFLICT only within a tenant', async () => {
+    const globex = await stack.as('admin@globex.test');
+    const inGlobex = await stack.gql(CREATE, { input: input({ email: 'shared@example.test', password: 'the-globex-password' }) }, globex);
+    expect(inGlobex.errors).toBeUndefined();
     const before = await userCount();
+    // The same address in acme: created, with nothing said about globex.
+    const inAcme = await stack.gql(CREATE, { input: input({ email: 'Shared@Example.test', password: 'the-acme-password' }) }, admin);
+    expect(inAcme.errors).toBeUndefined();
+    expect(inAcme.data.createUser).toMatchObject({ email: 'shared@example.test', tenant: { slug: 'acme' } });
+    expect(inAcme.data.createUser.id).not.toBe(inGlobex.data.createUser.id);
+    expect(await userCount()).toBe(before + 1);
+    // Twice in one tenant: CONFLICT, nothing stored.
     const same = await stack.gql(CREATE, { input: input({ email: 'NEW.AGENT@acme.test' }) }, admin);
     expect(codes(same)).toEqual(['CONFLICT']);
-    const otherTenant = await stack.gql(CREATE, { input: input({ email: 'admin@globex.test' }) }, admin);
-    expect(codes(otherTenant)).toEqual(['CONFLICT']);
-    expect(await userCount()).toBe(before);
+    expect(same.errors![0]!.extensions).toMatchObject({ field: 'email' });
+    const again = await stack.gql(CREATE, { input: input({ email: 'shared@example.test' }) }, admin);
+    expect(codes(again)).toEqual(['CONFLICT']);
+    expect(await userCount()).toBe(before + 1);
   });
 
   it.each([
@@ -39,6 +51,9 @@ describe('createUser', () => {
     ['name', { name: '   ' }],
     ['password', { password: 'short' }],
     ['skills', { skills: ['x'.repeat(51)] }],
+    ['email', { email: 'nul\u0000byte@acme.test' }],
+    ['name', { name: 'Ada\u0000Lovelace' }],
+    ['skills', { skills: ['bill\u0000ing'] }],
   ])('answers BAD_USER_INPUT naming %s', async (field, over) => {
     const before = await userCount();
     const res = await stack.gql(CREATE, { input: input({ email: `${field}.case@acme.test`, ...over }) }, admin);
@@ -154,5 +169,63 @@ describe('users(first, after)', () => {
   it('refuses a page size over 100 and a made-up cursor', async () => {
     expect((await stack.gql(`{ users(first: 101) { totalCount } }`, {}, admin)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
     expect((await stack.gql(`{ users(after: "bogus") { totalCount } }`, {}, admin)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});
+
+describe('login when an address has accounts in several tenants', () => {
+  // shared@example.test is in globex (the-globex-password) and acme (the-acme-password), from above.
+  const LOGIN = `mutation($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { user { email tenant { slug } } } }`;
+  const login = (e: string, p: string, t?: string) => stack.gql(LOGIN, { e, p, t });
+  /** What an attacker sees of a refusal: status, codes, messages, every extension but the trace id. */
+  const seen = (res: Awaited<ReturnType<typeof login>>) => ({
+    status: res.status,
+    data: res.data,
+    errors: res.errors?.map(({ message, extensions }) => ({ message, extensions: { ...extensions, traceId: undefined } })),
+  });
+
+  it('signs in to the tenant the slug names', async () => {
+    expect((await login('shared@example.test', 'the-acme-password', 'acme')).data.login.user).toEqual({ email: 'shared@example.test', tenant: { slug: 'acme' } });
+    expect((await login('shared@example.test', 'the-globex-password', 'GLOBEX')).data.login.user).toEqual({ email: 'shared@example.test', tenant: { slug: 'globex' } });
+    // An address with one account needs no slug (and accepts the right one).
+    expect((await login('agent@acme.test', DEMO_PASSWORD)).data.login.user.tenant.slug).toBe('acme');
+    expect((await login('agent@acme.test', DEMO_PASSWORD, 'acme')).data.login.user.tenant.slug).toBe('acme');
+  });
+
+  it('answers an ambiguous address, an unknown one, a wrong password and a wrong slug identically', async () => {
+    const wrongPassword = seen(await login('agent@acme.test', 'not-the-password'));
+    expect(wrongPassword.errors).toEqual([{ message: 'Invalid email or password', extensions: { code: 'UNAUTHENTICATED' } }]);
+    const refusals = {
+      unknownEmail: await login('nobody@example.test', 'the-acme-password'),
+      ambiguousWithRightPassword: await login('shared@example.test', 'the-acme-password'),
+      rightSlugWrongPassword: await login('shared@example.test', 'the-globex-password', 'acme'),
+      unknownSlug: await login('shared@example.test', 'the-acme-password', 'no-such-tenant'),
+      slugWithoutThatAccount: await login('agent@acme.test', DEMO_PASSWORD, 'globex'),
+    };
+    for (const [name, res] of Object.entries(refusals)) expect([name, seen(res)]).toEqual([name, wrongPassword]);
+  });
+
+  it('does the same password work whatever matched: one scrypt at the configured cost per attempt', async () => {
+    const crypto = require('node:crypto') as typeof import('node:crypto');
+    const spy = jest.spyOn(crypto, 'scrypt');
+    try {
+      const attempts: [string, string, string?][] = [
+        ['nobody@example.test', 'x-password-1'],
+        ['shared@example.test', 'the-acme-password'],
+        ['shared@example.test', 'the-acme-password', 'no-such-tenant'],
+        ['agent@acme.test', 'not-the-password'],
+      ];
+      for (const [e, p, t] of attempts) {
+        spy.mockClear();
+        expect(codes(await login(e, p, t))).toEqual(['UNAUTHENTICATED']);
+        expect([e, t, spy.mock.calls.map((c) => (c[3] as { N: number }).N)]).toEqual([e, t, [TEST_SCRYPT_N]]);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('refuses a NUL byte in the email or slug with BAD_USER_INPUT naming the field', async () => {
+    expect((await login('agent\u0000@acme.test', DEMO_PASSWORD)).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
+    expect((await login('agent@acme.test', DEMO_PASSWORD, 'ac\u0000me')).errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'tenant' });
   });
 });

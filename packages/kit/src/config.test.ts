@@ -1,4 +1,4 @@
-import { ConfigError, env, parseConfig } from './config';
+import { ConfigError, commonEnv, env, parseConfig } from './config';
 
 describe('parseConfig', () => {
   const spec = {
@@ -36,10 +36,36 @@ describe('parseConfig', () => {
 });
 
 describe('secrets', () => {
-  it('have a development default that production refuses', () => {
-    const spec = { NODE_ENV: env.oneOf(['development', 'production'] as const, 'development'), SECRET: env.secret('dev-default-secret-value') };
-    expect(parseConfig(spec, {}).SECRET).toBe('dev-default-secret-value');
-    expect(() => parseConfig(spec, { NODE_ENV: 'production' })).toThrow('SECRET must be set when NODE_ENV=production');
+  const spec = { NODE_ENV: env.oneOf(['development', 'production'] as const, 'development'), SECRET: env.secret('dev-default-secret-value') };
+
+  it('fall back to the published development value only in demo mode', () => {
+    expect(parseConfig(spec, { DEMO: 'true' }).SECRET).toBe('dev-default-secret-value');
+    expect(parseConfig(spec, { SEED_DEMO: '1' }).SECRET).toBe('dev-default-secret-value');
+    expect(() => parseConfig(spec, {})).toThrow(/SECRET is required: set it to a random value of at least 16 characters.*only in demo mode/);
+    expect(() => parseConfig(spec, { DEMO: 'false' })).toThrow('SECRET is required');
+  });
+
+  it('refuse the published value outside demo mode, and always in production', () => {
+    expect(() => parseConfig(spec, { SECRET: 'dev-default-secret-value' })).toThrow('SECRET is the published development value');
+    expect(() => parseConfig(spec, { NODE_ENV: 'production', DEMO: 'true' })).toThrow('SECRET must be set when NODE_ENV=production');
+    expect(() => parseConfig(spec, { NODE_ENV: 'production', DEMO: 'true', SECRET: 'dev-default-secret-value' })).toThrow('published development value');
     expect(parseConfig(spec, { NODE_ENV: 'production', SECRET: 'a-real-production-secret' }).SECRET).toBe('a-real-production-secret');
+    expect(parseConfig(spec, { SECRET: 'a-real-secret-of-mine' }).SECRET).toBe('a-real-secret-of-mine');
+    expect(() => parseConfig(spec, { SECRET: 'short' })).toThrow('SECRET must be at least 16 characters');
+  });
+});
+
+describe('commonEnv', () => {
+  it('listens on loopback unless HOST says otherwise', () => {
+    expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16) }).HOST).toBe('127.0.0.1');
+    expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16), HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+
+  it('keeps the identity replay check on in production', () => {
+    expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16) }).IDENTITY_REPLAY_CHECK).toBe(true);
+    expect(parseConfig(commonEnv, { INTERNAL_SECRET: 'x'.repeat(16), IDENTITY_REPLAY_CHECK: 'false' }).IDENTITY_REPLAY_CHECK).toBe(false);
+    expect(() => parseConfig(commonEnv, { NODE_ENV: 'production', INTERNAL_SECRET: 'x'.repeat(16), IDENTITY_REPLAY_CHECK: 'false' })).toThrow(
+      'IDENTITY_REPLAY_CHECK must be true when NODE_ENV=production',
+    );
   });
 });

@@ -25,15 +25,28 @@ export const env = {
     });
   },
   /**
-   * A secret with a development default that is refused in production: a deployment that
-   * forgets to set it fails at start instead of running with a published value.
+   * A secret with a published development default that is used only in demo mode
+   * (`npm start`, `DEMO=true` or `SEED_DEMO=true`) and never with NODE_ENV=production.
+   * Anywhere else a service refuses to start without a real value, naming the variable:
+   * a deployment that forgets it fails at start instead of accepting tokens anyone can mint.
    */
   secret(devDefault: string): Parser<string> {
     return parser('secret', (raw, name, source) => {
-      if (!raw && source.NODE_ENV === 'production') return { error: `${name} must be set when NODE_ENV=production` };
-      const value = raw || devDefault;
-      if (value.length < 16) return { error: `${name} must be at least 16 characters` };
-      return { value };
+      const production = source.NODE_ENV === 'production';
+      if (!raw) {
+        if (production) return { error: `${name} must be set when NODE_ENV=production` };
+        if (!isDemo(source)) {
+          return {
+            error: `${name} is required: set it to a random value of at least 16 characters (e.g. \`openssl rand -hex 32\`); the published development value is used only in demo mode (npm start, DEMO=true or SEED_DEMO=true)`,
+          };
+        }
+        return { value: devDefault };
+      }
+      if (raw === devDefault && (production || !isDemo(source))) {
+        return { error: `${name} is the published development value: set a secret of your own (it is accepted only in demo mode, never in production)` };
+      }
+      if (raw.length < 16) return { error: `${name} must be at least 16 characters` };
+      return { value: raw };
     });
   },
   optionalString(): Parser<string | undefined> {
@@ -67,21 +80,31 @@ export const env = {
       return { value };
     });
   },
-  int(options: { default: number; min?: number; max?: number }): Parser<number> {
-    return parser('int', (raw, name) => {
+  int(options: { default: number; min?: number; max?: number; powerOfTwo?: boolean; productionMin?: number }): Parser<number> {
+    return parser('int', (raw, name, source) => {
       const value = raw === undefined || raw === '' ? options.default : Number(raw);
       if (!Number.isInteger(value)) return { error: `${name} must be an integer, got "${raw}"` };
       if (options.min !== undefined && value < options.min) return { error: `${name} must be ≥ ${options.min}` };
       if (options.max !== undefined && value > options.max) return { error: `${name} must be ≤ ${options.max}` };
+      if (options.powerOfTwo && (value & (value - 1)) !== 0) return { error: `${name} must be a power of two, got ${value}` };
+      if (options.productionMin !== undefined && source.NODE_ENV === 'production' && value < options.productionMin) {
+        return { error: `${name} must be ≥ ${options.productionMin} when NODE_ENV=production` };
+      }
       return { value };
     });
   },
-  bool(defaultValue: boolean): Parser<boolean> {
-    return parser('bool', (raw, name) => {
-      if (raw === undefined || raw === '') return { value: defaultValue };
-      if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { value: true };
-      if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { value: false };
-      return { error: `${name} must be true or false, got "${raw}"` };
+  /** `production`: the only value accepted when NODE_ENV=production (a safety that must stay on). */
+  bool(defaultValue: boolean, options: { production?: boolean } = {}): Parser<boolean> {
+    return parser('bool', (raw, name, source) => {
+      let value: boolean;
+      if (raw === undefined || raw === '') value = defaultValue;
+      else if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) value = true;
+      else if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) value = false;
+      else return { error: `${name} must be true or false, got "${raw}"` };
+      if (options.production !== undefined && source.NODE_ENV === 'production' && value !== options.production) {
+        return { error: `${name} must be ${options.production} when NODE_ENV=production` };
+      }
+      return { value };
     });
   },
   oneOf<const T extends string>(values: readonly T[], defaultValue: T): Parser<T> {
@@ -128,12 +151,31 @@ export function loadConfig<S extends Spec>(spec: S, source: Record<string, strin
   }
 }
 
+const TRUE = ['1', 'true', 'yes', 'on'];
+
+/**
+ * Demo mode: `npm start` (the launcher sets DEMO=true), or DEMO=true / SEED_DEMO=true set
+ * by hand. Only then do secrets fall back to their published development values.
+ */
+export function isDemo(source: Record<string, string | undefined>): boolean {
+  return [source.DEMO, source.SEED_DEMO].some((v) => v !== undefined && TRUE.includes(v.toLowerCase()));
+}
+
 /** Variables every service reads. Subgraphs spread this into their own spec. */
 export const commonEnv = {
   NODE_ENV: env.oneOf(['development', 'production', 'test'], 'development'),
+  /** Demo mode (`npm start` sets it): published development secrets are accepted. */
+  DEMO: env.bool(false),
+  /** The interface to listen on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HOST: env.string({ default: '127.0.0.1' }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   /** HMAC secret shared by the gateway and every subgraph for the identity header. */
   INTERNAL_SECRET: env.secret('switchboard-dev-internal-secret-change-me'),
+  /**
+   * Subgraphs accept each signed identity header once (a replay is refused). Only a
+   * benchmark that sends one static header again and again turns this off; production cannot.
+   */
+  IDENTITY_REPLAY_CHECK: env.bool(true, { production: true }),
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres', 'postgresql'] }),
   REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),

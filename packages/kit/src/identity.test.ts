@@ -1,4 +1,4 @@
-import { formatTraceparent, parseTraceparent, signIdentity, signJwt, verifyIdentity, verifyJwt } from './identity';
+import { ReplayGuard, formatTraceparent, parseTraceparent, signIdentity, signJwt, verifyIdentity, verifyJwt } from './identity';
 
 const SECRET = 'a-secret-of-enough-length';
 
@@ -18,6 +18,38 @@ describe('signed identity header', () => {
     expect(verifyIdentity(signIdentity(identity, 'another-secret-entirely'), SECRET)).toEqual({ ok: false, reason: 'signature' });
     expect(verifyIdentity(signIdentity(identity, SECRET, 60, Date.now() - 61_000), SECRET)).toEqual({ ok: false, reason: 'expired' });
     expect(verifyIdentity('a.b.c', SECRET)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('is bound to one audience and one request, with a fresh one-time id per signature', () => {
+    const forTickets = signIdentity({ ...identity, audience: 'tickets', requestId: 'req-1' }, SECRET);
+    expect(verifyIdentity(forTickets, SECRET, { audience: 'tickets' })).toMatchObject({ ok: true, identity: { audience: 'tickets', requestId: 'req-1' } });
+    expect(verifyIdentity(forTickets, SECRET, { audience: 'conversations' })).toEqual({ ok: false, reason: 'audience' });
+    expect(verifyIdentity(signIdentity(identity, SECRET), SECRET, { audience: 'tickets' })).toEqual({ ok: false, reason: 'audience' });
+    const a = verifyIdentity(signIdentity(identity, SECRET), SECRET);
+    const b = verifyIdentity(signIdentity(identity, SECRET), SECRET);
+    if (!a.ok || !b.ok) throw new Error('unverified');
+    expect(a.identity.jti).not.toBe(b.identity.jti);
+    expect(a.identity.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    // Short-lived: 15 s unless the signer asks otherwise.
+    expect(a.identity.exp - Date.now() / 1000).toBeLessThanOrEqual(15);
+  });
+});
+
+describe('ReplayGuard', () => {
+  it('accepts each jti once until it expires, and stays bounded', () => {
+    const guard = new ReplayGuard(3);
+    const now = 1_000_000_000;
+    const exp = now / 1000 + 15;
+    expect(guard.accept('a', exp, now)).toBe(true);
+    expect(guard.accept('a', exp, now)).toBe(false);
+    expect(guard.accept(undefined, exp, now)).toBe(false);
+    expect(guard.accept('b', exp, now)).toBe(true);
+    expect(guard.accept('c', exp, now)).toBe(true);
+    expect(guard.accept('d', exp, now)).toBe(true);
+    expect(guard.size).toBeLessThanOrEqual(3);
+    // Expired entries are dropped as new ones arrive.
+    expect(guard.accept('e', exp + 60, now + 30_000)).toBe(true);
+    expect(guard.size).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const ROLES = ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT', 'ANALYST'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,9 +20,21 @@ export interface Identity {
   scopes: string[];
   /** Expiry of this signed header, seconds since the epoch. */
   exp: number;
+  /** The one service this header was signed for (a subgraph's name): any other refuses it. */
+  audience?: string;
+  /** The client request this header belongs to: the receiver logs it and echoes it. */
+  requestId?: string;
+  /** A random id per signature: a receiver accepts each header once. */
+  jti?: string;
 }
 
 export const IDENTITY_HEADER = 'x-switchboard-identity';
+
+/**
+ * How long a signed header lives. The gateway signs one per subgraph fetch, just before
+ * sending it, so this only has to cover the trip and clock skew between hosts.
+ */
+export const IDENTITY_TTL_SECONDS = 15;
 
 const b64 = (buf: Buffer | string) => Buffer.from(buf).toString('base64url');
 
@@ -35,18 +47,36 @@ function safeEqual(a: Buffer, b: Buffer): boolean {
 }
 
 /**
- * Signs an identity for the header: `base64url(json).base64url(hmac)`. The header lives
- * `ttlSeconds` from now, whatever the credential's own expiry: it covers one request.
+ * Signs an identity for the header: `base64url(json).base64url(hmac)`. It is bound to one
+ * target (`audience`, which the caller must give: a receiver refuses a header signed for
+ * another service), one client request (`requestId`, a fresh one if none is given) and one
+ * delivery (`jti`, random), and lives `ttlSeconds` from now whatever the credential's own expiry.
  */
-export function signIdentity(identity: Omit<Identity, 'exp'> & { exp?: number }, secret: string, ttlSeconds = 60, now = Date.now()): string {
-  const payload: Identity = { ...identity, exp: Math.floor(now / 1000) + ttlSeconds };
+export function signIdentity(
+  identity: Omit<Identity, 'exp' | 'jti'> & { exp?: number },
+  secret: string,
+  ttlSeconds = IDENTITY_TTL_SECONDS,
+  now = Date.now(),
+): string {
+  const payload: Identity = {
+    ...identity,
+    requestId: identity.requestId ?? randomUUID(),
+    jti: randomBytes(12).toString('base64url'),
+    exp: Math.floor(now / 1000) + ttlSeconds,
+  };
   const body = b64(JSON.stringify(payload));
   return `${body}.${b64(hmac(secret, `identity.${body}`))}`;
 }
 
-export type VerifyResult = { ok: true; identity: Identity } | { ok: false; reason: 'missing' | 'malformed' | 'signature' | 'expired' };
+export type VerifyFailure = 'missing' | 'malformed' | 'signature' | 'expired' | 'audience';
+export type VerifyResult = { ok: true; identity: Identity } | { ok: false; reason: VerifyFailure };
 
-export function verifyIdentity(header: string | undefined, secret: string, now = Date.now()): VerifyResult {
+/**
+ * Checks a header's signature and expiry and, given `audience`, that it was signed for
+ * that service. (Accepting each `jti` once is the receiver's job: see the subgraph server.)
+ */
+export function verifyIdentity(header: string | undefined, secret: string, options: number | { now?: number; audience?: string } = {}): VerifyResult {
+  const { now = Date.now(), audience } = typeof options === 'number' ? { now: options } : options;
   if (!header) return { ok: false, reason: 'missing' };
   const [body, sig, extra] = header.split('.');
   if (!body || !sig || extra !== undefined) return { ok: false, reason: 'malformed' };
@@ -58,7 +88,34 @@ export function verifyIdentity(header: string | undefined, secret: string, now =
     return { ok: false, reason: 'malformed' };
   }
   if (typeof identity.exp !== 'number' || identity.exp * 1000 <= now) return { ok: false, reason: 'expired' };
+  if (audience !== undefined && identity.audience !== audience) return { ok: false, reason: 'audience' };
   return { ok: true, identity };
+}
+
+/**
+ * Remembers the `jti` of every header accepted until it expires, so a captured header is
+ * accepted once: a replay (same jti) is refused. Bounded: past `max` entries the oldest
+ * are forgotten (they are also the closest to expiry).
+ */
+export class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly max = 200_000) {}
+
+  /** True the first time a jti is offered before `exp` (seconds); false for a replay. */
+  accept(jti: string | undefined, exp: number, now = Date.now()): boolean {
+    if (!jti) return false;
+    for (const [key, until] of this.seen) {
+      if (until * 1000 > now && this.seen.size < this.max) break;
+      this.seen.delete(key);
+    }
+    if (this.seen.has(jti)) return false;
+    this.seen.set(jti, exp);
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
 }
 
 // ---------------------------------------------------------------- JWT (HS256)

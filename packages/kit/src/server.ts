@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { currentScope } from './context';
 import { createHttpApp, formatErrorFor, headerValue, observabilityPlugin } from './http';
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { IDENTITY_HEADER, ReplayGuard, verifyIdentity, type Identity } from './identity';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -26,6 +26,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   routes?: (app: Express) => void;
   /** The service's metrics, when the caller made them first (to share with the ORM and caches). */
   metrics?: Metrics;
+  /** Refuse a signed identity header seen before (default true; IDENTITY_REPLAY_CHECK). */
+  replayCheck?: boolean;
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export interface RunningServer {
  */
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
-  listen: { port: number; host?: string },
+  listen: { port: number; host?: string; portVariable?: string },
 ): Promise<RunningServer> {
   const metrics = options.metrics ?? createMetrics(options.name);
   const app = createHttpApp({ service: options.name, metrics, ready: options.ready });
@@ -61,19 +63,30 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   });
   await apollo.start();
 
-  // Nothing past this point runs without the gateway's signature.
+  // Nothing past this point runs without the gateway's signature, made for this service
+  // (audience), for this request, and not seen before (replay).
+  const replays = new ReplayGuard();
   app.use((req, res, next) => {
-    const result = verifyIdentity(headerValue(req, IDENTITY_HEADER), options.internalSecret);
-    if (!result.ok) {
-      options.logger.warn('refused request without a valid identity', { reason: result.reason, path: req.path });
+    const result = verifyIdentity(headerValue(req, IDENTITY_HEADER), options.internalSecret, { audience: options.name });
+    let reason: string | undefined;
+    if (!result.ok) reason = result.reason;
+    else if (!result.identity.requestId || result.identity.requestId.length > 128) reason = 'malformed';
+    else if (options.replayCheck !== false && !replays.accept(result.identity.jti, result.identity.exp)) reason = 'replayed';
+    if (!result.ok || reason) {
+      options.logger.warn('refused request without a valid identity', { reason, path: req.path });
       metrics.errors.inc({ code: 'UNAUTHENTICATED' });
       res.status(401).json({
-        errors: [{ message: `Requests must come through the gateway (identity ${result.reason})`, extensions: { code: 'UNAUTHENTICATED' } }],
+        errors: [{ message: `Requests must come through the gateway (identity ${reason})`, extensions: { code: 'UNAUTHENTICATED' } }],
       });
       return;
     }
     const scope = currentScope();
-    if (scope) scope.identity = result.identity;
+    if (scope) {
+      scope.identity = result.identity;
+      // The signed request id, not the plain header, is what this service logs and echoes.
+      scope.requestId = result.identity.requestId!;
+    }
+    res.setHeader('x-request-id', result.identity.requestId!);
     res.locals.identity = result.identity;
     next();
   });
@@ -84,10 +97,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     expressMiddleware(apollo, { context: async ({ res }) => options.context(res.locals.identity as Identity) }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(listen.port, listen.host ?? '0.0.0.0', () => resolve());
-  });
+  try {
+    await listenOn(httpServer, { port: listen.port, host: listen.host, portVariable: listen.portVariable ?? `${options.name.toUpperCase()}_PORT` });
+  } catch (error) {
+    await apollo.stop().catch(() => {});
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
   let stopping: Promise<void> | undefined;
@@ -98,6 +113,28 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     metrics,
     stop: () => (stopping ??= apollo.stop()),
   };
+}
+
+/**
+ * Listens on `host` (127.0.0.1 unless told otherwise) and `port`. A port already taken
+ * fails with a message that names the variable to change, not a bare EADDRINUSE.
+ */
+export async function listenOn(server: http.Server, options: { port: number; host?: string; portVariable: string }): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(Object.assign(new Error(`port ${options.port} is in use on ${host}: set ${options.portVariable} to a free port`), { code: 'EADDRINUSE', cause: error }));
+      } else if (error.code === 'EADDRNOTAVAIL') {
+        reject(Object.assign(new Error(`cannot listen on ${host}: set HOST to an address of this machine (127.0.0.1, 0.0.0.0)`), { code: error.code, cause: error }));
+      } else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(options.port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 /**

@@ -93,6 +93,14 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
   const runtime: SubgraphRuntime = { log, metrics, redis, cache, bus, events, orm, relay };
   const stops = options.background?.(runtime) ?? [];
   const { schema } = await options.schema();
+  const stopAllButServer = async () => {
+    for (const stop of stops) await stop();
+    await relay.stop();
+    if (!options.deps?.bus) await bus.close();
+    await orm.close();
+    redis?.disconnect();
+    await stopTelemetry();
+  };
   const server = await createSubgraphServer<TContext>(
     {
       name,
@@ -100,12 +108,17 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       metrics,
       logger: log,
       internalSecret: config.INTERNAL_SECRET,
+      replayCheck: config.IDENTITY_REPLAY_CHECK,
       context: (identity) => options.context(identity, requestEntityManager(orm, identity), runtime),
       ready: () => orm.isConnected(),
       routes: options.routes && ((app) => options.routes!(app, runtime)),
     },
-    { port: options.port, host: config.HOST },
-  );
+    { port: options.port, host: config.HOST, portVariable: `${name.toUpperCase()}_PORT` },
+  ).catch(async (error: unknown) => {
+    // Nothing may keep running when the port is taken: the caller sees only the error.
+    await stopAllButServer().catch(() => {});
+    throw error;
+  });
   log.info(`${name} subgraph ready`, { url: server.url });
   return {
     url: server.url,
@@ -117,12 +130,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     runtime,
     async close() {
       await server.stop();
-      for (const stop of stops) await stop();
-      await relay.stop();
-      if (!options.deps?.bus) await bus.close();
-      await orm.close();
-      redis?.disconnect();
-      await stopTelemetry();
+      await stopAllButServer();
     },
   };
 }

@@ -2,6 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 /**
+ * The secrets every test passes explicitly: services refuse to start without real
+ * secrets outside demo mode, and tests are not demo mode.
+ */
+export const TEST_SECRETS = {
+  INTERNAL_SECRET: 'switchboard-test-internal-secret',
+  JWT_SECRET: 'switchboard-test-jwt-secret',
+} as const;
+
+/**
  * A database for one test file: the run's PostgreSQL (the real one from DATABASE_URL, or
  * the embedded one the global setup started) and a schema prefix no other file uses, so
  * files run in parallel and in any order. `drop()` removes the file's schemas.

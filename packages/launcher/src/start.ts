@@ -30,7 +30,9 @@ const ROOT = path.resolve(__dirname, '../../..');
  * run means by default.
  */
 function launcherEnvironment(): Record<string, string | undefined> {
-  return { ...process.env };
+  // `npm start` is demo mode: the published development secrets are accepted (never with
+  // NODE_ENV=production) and every service listens on 127.0.0.1 unless HOST says otherwise.
+  return { ...process.env, DEMO: process.env.DEMO ?? 'true' };
 }
 
 class StartError extends Error {}
@@ -139,7 +141,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (error instanceof StartError) process.stderr.write(`npm start failed: ${error.message}\n`);
-  else process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A taken port or address is a configuration problem: its message says what to set.
+  const known = error instanceof StartError || (error as { code?: string })?.code === 'EADDRINUSE' || (error as { code?: string })?.code === 'EADDRNOTAVAIL';
+  process.stderr.write(`npm start failed: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}\n`);
   process.exit(1);
 });

@@ -3,7 +3,6 @@ import { commonEnv, env, parseConfig, type Config } from '@switchboard/kit';
 export const conversationsEnv = {
   ...commonEnv,
   CONVERSATIONS_PORT: env.port(4002),
-  HOST: env.string({ default: '0.0.0.0' }),
   /** With MONGO_URL, conversations and messages live in MongoDB; else in PostgreSQL. */
   MONGO_URL: env.optionalUrl({ protocols: ['mongodb', 'mongodb+srv'] }),
   MAX_MESSAGE_CHARS: env.int({ default: 4_000, min: 1 }),

@@ -21,13 +21,14 @@ import { tenantsSchema } from './schema';
 export const entities = [Tenant, User, ApiKey];
 export { migrations };
 
-export type TenantsApp = RunningSubgraph;
+/** The running subgraph, and the configuration it runs with (its demo seed hashes at the configured cost). */
+export type TenantsApp = RunningSubgraph & { config: TenantsConfig };
 export type TenantsDeps = SubgraphDeps;
 
 /** The tenants subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
 export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }, deps: TenantsDeps | Logger = {}): Promise<TenantsApp> {
   const given: TenantsDeps = 'info' in deps ? { logger: deps as Logger } : (deps as TenantsDeps);
-  return startSubgraph<TenantsContext>({
+  const app = await startSubgraph<TenantsContext>({
     name: 'tenants',
     config,
     port: config.TENANTS_PORT,
@@ -67,6 +68,7 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
       });
     },
   });
+  return Object.assign(app, { config });
 }
 
 export { seedDemo, demoDirectory, DEMO_PASSWORD, DEMO_TENANTS } from './seed';

@@ -31,11 +31,19 @@ export const DEMO_TENANTS = [
   },
 ];
 
-/** Seeds the demo tenants and users once: a second run finds `acme` and does nothing. */
-export async function seedDemo(orm: MikroORM): Promise<{ seeded: boolean }> {
+/**
+ * Seeds the demo tenants and users once: a second run finds `acme` and does nothing.
+ * `scryptN` is the password cost (default: production's); tests pass their lower one.
+ */
+export async function seedDemo(orm: MikroORM, options: { scryptN?: number } = {}): Promise<{ seeded: boolean }> {
   const em = orm.em.fork();
   if (await em.count(Tenant, { slug: 'acme' })) return { seeded: false };
-  const hashes = await Promise.all(DEMO_TENANTS.flatMap((t) => t.users).map(() => hashPassword(DEMO_PASSWORD)));
+  const hashes: string[] = [];
+  // Two at a time: each hash at N = 2^17 holds 128 MiB while it runs.
+  const users = DEMO_TENANTS.flatMap((t) => t.users);
+  for (let i = 0; i < users.length; i += 2) {
+    hashes.push(...(await Promise.all(users.slice(i, i + 2).map(() => hashPassword(DEMO_PASSWORD, options.scryptN)))));
+  }
   await em.transactional(async (tx) => {
     let i = 0;
     for (const t of DEMO_TENANTS) {

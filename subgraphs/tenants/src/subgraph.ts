@@ -13,7 +13,7 @@ export const subgraph = defineSubgraph({
   schema: tenantsSchema,
   bootstrap: (config, deps) => bootstrap(config, deps),
   async seed(app) {
-    const { seeded } = await seedDemo(app.orm);
+    const { seeded } = await seedDemo(app.orm, { scryptN: app.config.PASSWORD_SCRYPT_N });
     return {
       seeded,
       directory: await demoDirectory(app.orm),
@@ -27,5 +27,7 @@ export const subgraph = defineSubgraph({
       ],
     };
   },
+  // Tests hash at 2^14 (each test stack seeds seven users); production refuses less than 2^17.
+  testEnv: { PASSWORD_SCRYPT_N: String(2 ** 14) },
   deploy: { needs: ['postgres'], env: { SEED_DEMO: 'true' } },
 });

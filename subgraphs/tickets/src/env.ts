@@ -3,7 +3,6 @@ import { commonEnv, env, parseConfig, type Config } from '@switchboard/kit';
 export const ticketsEnv = {
   ...commonEnv,
   TICKETS_PORT: env.port(4003),
-  HOST: env.string({ default: '0.0.0.0' }),
   /** How often the SLA check marks tickets at risk or breached. 0 turns the timer off (tests drive it). */
   SLA_CHECK_INTERVAL_MS: env.int({ default: 30_000, min: 0 }),
   /** Default share of an SLA window left at which a ticket is AT_RISK, when its policy sets none. */

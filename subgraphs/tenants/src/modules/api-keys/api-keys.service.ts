@@ -1,4 +1,4 @@
-import { ADMIN_ROLES, BadInputError, NotFoundError, authorize } from '@switchboard/kit';
+import { ADMIN_ROLES, BadInputError, NotFoundError, authorize, pageSize } from '@switchboard/kit';
 import { createHash, randomBytes } from 'node:crypto';
 import type { TenantsContext } from '../../context';
 import { isUuid, requireText } from '../users/inputs';
@@ -17,9 +17,21 @@ function newSecret(): { secret: string; prefix: string } {
 
 const MANAGE = { roles: ADMIN_ROLES };
 
-export async function listApiKeys(ctx: TenantsContext): Promise<ApiKey[]> {
+/**
+ * One page of keys, newest first: keyset over (createdAt, id) after the key `after` names,
+ * so a page is one indexed range scan however many keys a tenant has. An `after` that is
+ * not one of the caller's keys (another tenant's included) is refused like a bad cursor.
+ */
+export async function listApiKeys(ctx: TenantsContext, args: { first?: number | null; after?: string | null } = {}): Promise<ApiKey[]> {
   const caller = authorize(ctx.identity, MANAGE);
-  return ctx.em.find(ApiKey, { tenantId: caller.tenantId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  const limit = pageSize(args.first);
+  let range = {};
+  if (args.after !== undefined && args.after !== null) {
+    const anchor = isUuid(args.after) ? await ctx.em.findOne(ApiKey, { id: args.after, tenantId: caller.tenantId }) : null;
+    if (!anchor) throw new BadInputError('after', 'after is not the id of one of your API keys');
+    range = { $or: [{ createdAt: { $lt: anchor.createdAt } }, { createdAt: anchor.createdAt, id: { $lt: anchor.id } }] };
+  }
+  return ctx.em.find(ApiKey, { $and: [{ tenantId: caller.tenantId }, range] }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
 }
 
 export async function createApiKey(ctx: TenantsContext, input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; secret: string }> {

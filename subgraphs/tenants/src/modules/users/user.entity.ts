@@ -29,7 +29,7 @@ export class User extends TenantOwned {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | 'skills' | 'version';
 
   @Property({ type: 'text' })
-  @Field({ description: 'Unique across Switchboard; stored lower-case.' })
+  @Field({ description: 'Unique within its tenant (the same address may sign in to several tenants); stored lower-case.' })
   email!: string;
 
   @Property({ type: 'text' })

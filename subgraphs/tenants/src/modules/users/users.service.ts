@@ -28,7 +28,7 @@ export async function createUser(ctx: TenantsContext, input: CreateUserInput): P
   const email = normalizeEmail(input.email);
   const name = requireText(input.name, 'name');
   const skills = normalizeSkills(input.skills);
-  const passwordHash = await hashPassword(validatePassword(input.password));
+  const passwordHash = await hashPassword(validatePassword(input.password), ctx.config.PASSWORD_SCRYPT_N);
 
   try {
     return await ctx.em.transactional(async (em) => {
@@ -37,7 +37,8 @@ export async function createUser(ctx: TenantsContext, input: CreateUserInput): P
       if ((await em.count(User, { tenantId: caller.tenantId })) >= tenant.seats) {
         throw new AppError('QUOTA_EXCEEDED', `The ${tenant.plan} plan allows ${tenant.seats} users`, { quota: 'seats', limit: tenant.seats });
       }
-      if (await em.count(User, { email }, { filters: false })) throw emailTaken();
+      // Unique per tenant: another tenant's user with this address is none of this one's business.
+      if (await em.count(User, { tenantId: caller.tenantId, email })) throw emailTaken();
       const user = em.create(User, { tenantId: caller.tenantId, email, name, role: input.role, skills, passwordHash });
       emitUserUpserted(em, user);
       await em.flush();
@@ -50,7 +51,7 @@ export async function createUser(ctx: TenantsContext, input: CreateUserInput): P
 }
 
 function emailTaken() {
-  return new ConflictError('A user with this email already exists', { field: 'email' });
+  return new ConflictError('A user with this email already exists in your tenant', { field: 'email' });
 }
 
 export async function updateUserRole(ctx: TenantsContext, id: string, role: Role): Promise<User> {
