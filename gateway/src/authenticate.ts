@@ -40,8 +40,9 @@ export function createAuthenticator(options: {
     const key = PrincipalCache.keyFor(body);
     const cached = options.cache?.get(key);
     if (cached) return cached;
+    const ticket = options.cache?.ticket(); // before asking: a notice during the lookup voids its answer
     const answer = await withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
-    if (answer) options.cache?.set(key, answer);
+    if (answer) options.cache?.set(key, answer, ticket);
     return answer;
   }
 
