@@ -28,12 +28,15 @@ import { createAuthenticator, type Principal } from './authenticate';
 import { PrincipalCache } from './principal-cache';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
-import { createResponder, restoreEdgeCode } from './edge/errors';
+import { createResponder, edgeError, restoreEdgeCode, type Refuse } from './edge/errors';
+import { loginThrottle } from './edge/login-throttle';
+import { MemoryPenaltyStore, RedisPenaltyStore, type PenaltyStore } from './edge/penalties';
+import { ThreatDetector, blockReporter, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
 import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
-import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
+import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type BucketSpec, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
@@ -113,6 +116,67 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const mask = formatErrorFor(log);
   const formatError = (formatted: GraphQLFormattedError, error: unknown) => mask(restoreEdgeCode(formatted, error), error);
   let apiSchema: GraphQLSchema | undefined;
+  const now = options.now ?? Date.now;
+  const tenantsUrl = () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql';
+
+  // ---- abuse protection: shared stores (Redis; in-process without it), docs/api.md "Abuse protection"
+  const rateLimitStore: RateLimitStore | undefined = config.RATE_LIMIT_ENABLED
+    ? redis
+      ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX)
+      : new MemoryRateLimitStore()
+    : undefined;
+  const penalties: PenaltyStore = redis ? new RedisPenaltyStore(redis, config.REDIS_KEY_PREFIX) : new MemoryPenaltyStore();
+  const penaltyError = (error: unknown) => {
+    counters.redisErrors.inc({ use: 'penalties' });
+    log.debug('penalty store error', { reason: (error as Error)?.name });
+  };
+  const authFailureBucket = (ip: string): BucketSpec => ({ id: `authfail:${ip}`, kind: 'authFailures', limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE, windowMs: 60_000 });
+  const anonymousBucket = (ip: string): BucketSpec => ({ id: `ip:${ip}`, kind: 'ip', limit: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, windowMs: 60_000 });
+  const threats = config.THREAT_DETECTION_ENABLED
+    ? new ThreatDetector({
+        store: penalties,
+        rule: { threshold: config.THREAT_THRESHOLD, halfLifeMs: config.THREAT_HALF_LIFE_SECONDS * 1000, blockMs: config.THREAT_BLOCK_SECONDS * 1000 },
+        points: {
+          authFailure: config.THREAT_POINTS_AUTH_FAILURE,
+          loginFailure: config.THREAT_POINTS_LOGIN_FAILURE,
+          operationLimit: config.THREAT_POINTS_OPERATION_LIMIT,
+          malformed: config.THREAT_POINTS_MALFORMED,
+          injection: config.THREAT_POINTS_INJECTION,
+          rateLimited: config.THREAT_POINTS_RATE_LIMITED,
+        },
+        now,
+        onBlock: blockReporter({
+          logger: log,
+          onCount: (subject) => counters.blocked.inc({ subject }),
+          tenantsUrl,
+          internalSecret: config.INTERNAL_SECRET,
+          timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        }),
+        onError: penaltyError,
+      })
+    : undefined;
+  const abusePlugins = [
+    ...(config.LOGIN_THROTTLE_ENABLED
+      ? [
+          loginThrottle({
+            penalties,
+            rule: {
+              free: config.LOGIN_FREE_FAILURES,
+              baseMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
+              maxMs: config.LOGIN_BACKOFF_MAX_SECONDS * 1000,
+              resetMs: config.LOGIN_FAILURE_RESET_SECONDS * 1000,
+            },
+            rateLimits: rateLimitStore,
+            authFailureBucket,
+            anonymousBucket,
+            now,
+            onError: penaltyError,
+            onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
+          }),
+        ]
+      : []),
+    ...(threats ? [threatPlugin(threats)] : []),
+  ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -137,6 +201,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       operationMustResolve(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
+      ...abusePlugins,
       {
         async serverWillStart() {
           return {
@@ -163,18 +228,46 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const authenticator = createAuthenticator({
     jwtSecret: config.JWT_SECRET,
     internalSecret: config.INTERNAL_SECRET,
-    tenantsUrl: () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql',
+    tenantsUrl,
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     cache: principals,
   });
-  const refuse = createResponder({ formatError, metrics, logger: log });
+  const respond = createResponder({ formatError, metrics, logger: log });
+  // Every edge refusal is also a threat signal for the client it went to (threats.ts).
+  const refuse: Refuse = (res, status, error, headers) => {
+    if (threats) recordRefusal(threats, res, error.extensions.code);
+    respond(res, status, error, headers);
+  };
 
   const authenticate: RequestHandler = async (req, res, next) => {
-    try {
-      const { identity, requestsPerMinute } = await authenticator.authenticate({
-        authorization: headerValue(req, 'authorization'),
-        apiKey: headerValue(req, 'x-api-key'),
+    const authorization = headerValue(req, 'authorization');
+    const apiKey = headerValue(req, 'x-api-key');
+    const ip = req.ip ?? 'unknown';
+    res.locals.ip = ip;
+    // An address past its failed-authentication budget is refused before the tenants subgraph
+    // is asked (a credential the gateway remembers as valid costs no lookup and passes).
+    const beforeLookup = async () => {
+      if (!rateLimitStore?.peek) return;
+      let state: { allowed: boolean; retryAfterMs: number } | undefined;
+      try {
+        [state] = await rateLimitStore.peek([authFailureBucket(ip)], now());
+      } catch {
+        counters.redisErrors.inc({ use: 'ratelimit' }); // fail open, like the rate limiter
+      }
+      if (!state || state.allowed) return;
+      const retryAfter = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
+      counters.rateLimited.inc({ bucket: 'authFailures' });
+      res.locals.retryAfter = retryAfter;
+      const error = edgeError('RATE_LIMITED', `Too many failed authentications from your address (${config.AUTH_FAILURES_PER_IP_PER_MINUTE} per minute); retry after ${retryAfter} s`, {
+        retryAfter,
+        bucket: 'authFailures',
+        limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE,
       });
+      error.extensions.http = { status: 429 };
+      throw error;
+    };
+    try {
+      const { identity, requestsPerMinute } = await authenticator.authenticate({ authorization, apiKey }, { beforeLookup });
       currentScope()!.identity = identity;
       res.locals.identity = identity;
       res.locals.requestsPerMinute = requestsPerMinute;
@@ -182,16 +275,30 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
       const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
-      refuse(res, status, error);
+      if (error.code === 'UNAUTHENTICATED') {
+        // A failed authentication: charged to the address (its bucket and its threat score).
+        const [state] = (await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => {
+          counters.redisErrors.inc({ use: 'ratelimit' });
+          return undefined;
+        })) ?? [];
+        res.locals.threatRecorded = true;
+        await threats?.record(subjectOf(undefined, ip), 'authFailure', ip);
+        if (state && !state.allowed) {
+          // Over the budget already (a bad JWT needs no lookup): the answer is the limit's.
+          try {
+            await beforeLookup();
+          } catch (limited) {
+            if (limited instanceof AppError) return refuse(res, 429, limited, { 'Retry-After': String(res.locals.retryAfter) });
+          }
+        }
+      }
+      refuse(res, status, error, res.locals.retryAfter ? { 'Retry-After': String(res.locals.retryAfter) } : {});
     }
   };
 
-  let rateLimitStore: RateLimitStore | undefined;
   let failOpenLogged = 0;
-  const now = options.now ?? Date.now;
   const rateLimit: RequestHandler[] = [];
-  if (config.RATE_LIMIT_ENABLED) {
-    rateLimitStore = redis ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX) : new MemoryRateLimitStore();
+  if (rateLimitStore) {
     rateLimit.push(
       rateLimitMiddleware({
         store: rateLimitStore,
@@ -219,13 +326,15 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   app.use(
     '/graphql',
     ...httpGuard(refuse),
+    ...(threats ? [threatGuard(threats, refuse, 'before')] : []),
     authenticate,
+    ...(threats ? [threatGuard(threats, refuse, 'after')] : []),
     ...rateLimit,
     safelistMiddleware(safelist, refuse),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const scope = currentScope()!;
-        return { identity: res.locals.identity as Identity, trace: scope.trace, requestId: scope.requestId };
+        return { identity: res.locals.identity as Identity, trace: scope.trace, requestId: scope.requestId, ip: res.locals.ip as string | undefined };
       },
     }),
   );

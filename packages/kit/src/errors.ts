@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   CONFLICT: 'The write collides with existing data or a concurrent change (duplicate, stale version, last owner).',
   INVALID_TRANSITION: 'The object’s state does not allow this change; `extensions.allowed` lists what does.',
   RATE_LIMITED: 'Too many requests for your key or tenant plan; retry after `extensions.retryAfter` seconds.',
+  BLOCKED: 'This address, key or account is blocked for a while after repeated failed or abusive requests (HTTP 403); retry after `extensions.retryAfter` seconds.',
   QUOTA_EXCEEDED: 'A plan quota (seats, monthly tokens) is used up.',
   OPERATION_TOO_COMPLEX: 'The operation exceeds a depth, alias, root field, directive or cost limit.',
   UPSTREAM_UNAVAILABLE: 'A service behind the gateway did not answer; its fields are null.',
