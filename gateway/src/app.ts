@@ -35,7 +35,7 @@ import { ThreatDetector, blockReporter, recordRefusal, subjectOf, threatGuard, t
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
-import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
+import { RedisApqCache, apqRegistrationGuard, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
 import { MemoryRateLimitStore, RedisRateLimitStore, rateLimitMiddleware, type BucketSpec, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
@@ -190,7 +190,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     persistedQueries: {
       ttl: config.APQ_TTL_SECONDS,
       ...(redis
-        ? { cache: new RedisApqCache(redis, config.REDIS_KEY_PREFIX, config.APQ_TTL_SECONDS, () => counters.redisErrors.inc({ use: 'apq' })) }
+        ? { cache: new RedisApqCache(redis, config.REDIS_KEY_PREFIX, config.APQ_TTL_SECONDS, () => counters.redisErrors.inc({ use: 'apq' }), config.APQ_MAX_PER_TENANT, now) }
         : {}), // without Redis: Apollo's bounded in-memory LRU
     },
     formatError,
@@ -223,6 +223,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     throw error;
   }
   if (redis && !(await redisAnswers(redis))) log.warn('Redis does not answer yet: rate limits fail open and APQ misses until it does');
+  else if (redis) void warnOnEvictionPolicy(redis, log);
 
   const principals = new PrincipalCache<Principal>(createNotifier(redis), config.PRINCIPAL_CACHE_SECONDS * 1000, options.now);
   const authenticator = createAuthenticator({
@@ -331,6 +332,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     ...(threats ? [threatGuard(threats, refuse, 'after')] : []),
     ...rateLimit,
     safelistMiddleware(safelist, refuse),
+    apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const scope = currentScope()!;
@@ -386,6 +388,24 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       })()),
   };
 }
+/**
+ * Every key the gateway writes has a TTL, and Redis must run `maxmemory-policy volatile-lru`
+ * (or `allkeys-lru`): when memory fills, cold APQ documents are evicted before the rate-limit
+ * buckets and penalties that every request touches. Under `noeviction` writes fail instead
+ * and the rate limiter fails open: say so at start (CONFIG may be disabled: then nothing).
+ */
+async function warnOnEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const [, maxmemory] = (await redis.config('GET', 'maxmemory')) as unknown as string[];
+    if (policy && maxmemory !== '0' && !/lru|lfu/.test(policy)) {
+      log.warn('Redis maxmemory-policy should be volatile-lru: when Redis fills, rate limits fail open', { policy });
+    }
+  } catch {
+    // managed Redis often disables CONFIG
+  }
+}
+
 /** Ready, or false at its first connection error (or after 2 s): start then, and fail open until it answers. */
 function redisAnswers(redis: Redis, timeoutMs = 2_000): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
