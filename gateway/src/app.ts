@@ -110,7 +110,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   // disconnectTimeout (an ioredis option its types omit): when Redis is down at shutdown,
   // ioredis otherwise keeps a 2 s timer on the already-closed socket and delays the exit.
   const redis: Redis | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL, { disconnectTimeout: 200 } as Parameters<typeof createRedis>[1]) : undefined;
-  const app = createHttpApp({ service: 'gateway', metrics });
+  const app = createHttpApp({ service: 'gateway', metrics, metricsToken: config.METRICS_TOKEN });
   if (config.TRUST_PROXY > 0) app.set('trust proxy', config.TRUST_PROXY);
   const httpServer = http.createServer(app);
   const mask = formatErrorFor(log);
@@ -197,7 +197,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      observabilityPlugin(metrics, log),
+      observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
       operationMustResolve(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),

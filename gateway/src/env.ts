@@ -79,6 +79,8 @@ export const gatewayEnv = {
   APQ_MAX_DOCUMENT_BYTES: env.int({ default: 16_384, min: 256 }),
   /** APQ documents one tenant keeps registered at once; past it, its oldest are dropped. */
   APQ_MAX_PER_TENANT: env.int({ default: 1_000, min: 1 }),
+  /** Client-chosen operation names (not in the safelist) that get their own metrics label; the rest count as `other`. */
+  METRICS_MAX_OPERATION_LABELS: env.int({ default: 100, min: 0, max: 10_000 }),
   // ---- subscriptions (graphql-ws on /graphql; docs/api.md "Live updates") ----
   SUBSCRIPTIONS_ENABLED: env.bool(true),
   /** Results queued for one socket before it is closed with 1013 as too slow. */

@@ -26,6 +26,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   routes?: (app: Express) => void;
   /** The service's metrics, when the caller made them first (to share with the ORM and caches). */
   metrics?: Metrics;
+  /** What a scraper must send for `/metrics` (METRICS_TOKEN); unset: loopback only. */
+  metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -45,7 +47,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   listen: { port: number; host?: string },
 ): Promise<RunningServer> {
   const metrics = options.metrics ?? createMetrics(options.name);
-  const app = createHttpApp({ service: options.name, metrics, ready: options.ready });
+  const app = createHttpApp({ service: options.name, metrics, ready: options.ready, metricsToken: options.metricsToken });
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<TContext>({

@@ -94,6 +94,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       metrics,
       logger: log,
       internalSecret: config.INTERNAL_SECRET,
+      metricsToken: config.METRICS_TOKEN,
       context: (identity) => options.context(identity, requestEntityManager(orm, identity), runtime),
       ready: () => orm.isConnected(),
       routes: options.routes && ((app) => options.routes!(app, runtime)),
