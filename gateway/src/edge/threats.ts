@@ -14,8 +14,10 @@ import type { PenaltyStore, ScoreRule } from './penalties';
  *  - operationLimit: OPERATION_TOO_COMPLEX;
  *  - malformed:      GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST and the
  *                    persisted-query refusals (PERSISTED_QUERY_NOT_IN_LIST / _ID_REQUIRED);
- *  - injection:      an argument or variable shaped like SQL / NoSQL / script injection
- *                    (scored, never refused by itself: the data layer is parameterised);
+ *  - injection:      an argument or variable shaped like SQL or NoSQL injection, path
+ *                    traversal or `${jndi:` (scored, never refused by itself: the data layer
+ *                    is parameterised). Markup (`<script>`) is not a signal: customers paste
+ *                    code into support chats, and rendering safely is the client's job;
  *  - rateLimited:    a request refused with RATE_LIMITED.
  * Each signal counts once per request. When a score reaches THREAT_THRESHOLD, the client is
  * blocked for THREAT_BLOCK_SECONDS: every request answers 403 `BLOCKED` with `Retry-After`,
@@ -154,8 +156,6 @@ const INJECTION = [
   /\b(pg_sleep|waitfor\s+delay|benchmark)\s*\(/i,
   /\bsleep\s*\(\s*\d+\s*\)/i,
   /['"`]\s*;?\s*--\s*$/,
-  /<\s*script\b/i,
-  /\bjavascript\s*:/i,
   /(\.\.[\\/]){2,}/,
   /\$\{jndi:/i,
 ];
