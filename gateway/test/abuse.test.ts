@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DEMO_PASSWORD } from '@switchboard/tenants';
 import type { GatewayApp } from '../src/app';
 import { codes, post } from './stack';
-import { sharedRedisUrl, startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
+import { startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
 
 /**
  * Credential guessing and threat detection through the gateway. Time moves by an injected
@@ -12,7 +12,7 @@ import { sharedRedisUrl, startEdgeStack, uniquePrefix, type EdgeStack } from './
  * Redis prefix when Redis is there), whose calls to the tenants subgraph go through a
  * counting proxy, so "stops reaching tenants" is counted, not timed.
  */
-const REDIS = sharedRedisUrl();
+const REDIS = process.env.REDIS_URL; // unset: the in-process stores (the Redis ones run when it is set)
 let clock = Date.UTC(2031, 0, 1);
 const now = () => clock;
 

@@ -1,13 +1,13 @@
 import { createRedis, type Redis } from '@switchboard/kit';
 import { createHash, randomBytes } from 'node:crypto';
 import { codes } from './stack';
-import { sharedRedisUrl, startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
+import { startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
 
 /**
  * Who may register automatic persisted queries, how large they may be, and (with Redis) how
  * many one tenant may keep.
  */
-const REDIS = sharedRedisUrl();
+const REDIS = process.env.REDIS_URL; // unset: the in-process stores (the Redis ones run when it is set)
 const withRedis = REDIS ? it : it.skip;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const pq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
