@@ -82,6 +82,18 @@ describe('credential guessing', () => {
     expect(codes(await login(g, 'agent@acme.test', 'wrong-after-success'))).toEqual(['UNAUTHENTICATED']);
   });
 
+  (REDIS ? it : it.skip)('shares an account’s failures between gateway replicas (Redis)', async () => {
+    const shared = { REDIS_URL: REDIS!, REDIS_KEY_PREFIX: uniquePrefix('abuse-replicas'), LOGIN_FREE_FAILURES: '2' };
+    const a = await stack.startGateway({ TENANTS_URL: proxyUrl, ...shared }, { now });
+    const b = await stack.startGateway({ TENANTS_URL: proxyUrl, ...shared }, { now });
+    expect(codes(await login(a, 'supervisor@acme.test', 'wrong-1'))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await login(b, 'supervisor@acme.test', 'wrong-2'))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await login(a, 'supervisor@acme.test', 'wrong-3'))).toEqual(['UNAUTHENTICATED']);
+    const onB = await login(b, 'supervisor@acme.test', DEMO_PASSWORD);
+    expect(codes(onB)).toEqual(['RATE_LIMITED']);
+    expect(onB.headers.get('retry-after')).toBe('1');
+  });
+
   it('keys the throttle by the normalised email, and allows one login per request', async () => {
     const g = await gateway({ LOGIN_FREE_FAILURES: '1' });
     await login(g, 'Analyst@Acme.test ', 'wrong-1');
@@ -202,6 +214,15 @@ describe('threat detection', () => {
     expect(stack.logs.find((l) => l.msg === 'client blocked' && l.subject === 'ip')).toMatchObject({ level: 'warn', reason: 'authFailure' });
     clock += 900_000;
     expect((await stack.gql(`{ tenant { slug } }`, {}, owner, g)).data?.tenant.slug).toBe('acme');
+  });
+
+  it('charges failed logins to the address, whichever accounts they try', async () => {
+    const g = await gateway({ THREAT_THRESHOLD: '6' });
+    for (const email of ['admin@acme.test', 'agent@acme.test', 'admin@globex.test']) expect(codes(await login(g, email, 'guess'))).toEqual(['UNAUTHENTICATED']); // 3 × 2 points
+    const blocked = await login(g, 'agent2@acme.test', DEMO_PASSWORD);
+    expect(blocked.status).toBe(403);
+    expect(blocked.errors![0]!.extensions).toMatchObject({ code: 'BLOCKED', subject: 'ip' });
+    expect(stack.logs.filter((l) => l.msg === 'client blocked' && l.reason === 'loginFailure')).not.toHaveLength(0);
   });
 
   it('scores injection-shaped arguments and malformed documents', async () => {
