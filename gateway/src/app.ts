@@ -81,10 +81,12 @@ export function operationLimits(config: GatewayConfig): OperationLimits {
 
 /**
  * The gateway: the precomposed supergraph behind the edge. A request to /graphql passes, in
- * order: the HTTP guard (method, content type, body size, no batching) → authentication
- * (the tenants subgraph says who the credential is) → the rate limiter → the persisted-
- * operation safelist → Apollo (CSRF prevention, APQ, token limit, validation with the
- * operation limits, introspection rule, the query plan) → subgraphs with the signed identity.
+ * order: the HTTP guard (method, content type, body size, no batching) → a blocked IP is
+ * refused → authentication (the tenants subgraph says who the credential is, unless the IP is
+ * past its failed-authentication budget) → a blocked key or user is refused → the rate
+ * limiter → the persisted-operation safelist → who may register APQ → Apollo (CSRF
+ * prevention, APQ, token limit, validation with the operation limits, introspection rule, the
+ * login throttle, threat scoring, the query plan) → subgraphs with the signed identity.
  */
 export async function bootstrap(config: GatewayConfig, logger?: Logger, options: GatewayOptions = {}): Promise<GatewayApp> {
   const log = logger ?? createLogger({ service: 'gateway' }, config.LOG_LEVEL);

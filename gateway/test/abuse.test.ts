@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { DEMO_PASSWORD } from '@switchboard/tenants';
 import type { GatewayApp } from '../src/app';
-import { codes, post } from './stack';
+import { codes } from './stack';
 import { startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
 
 /**
@@ -239,5 +239,3 @@ describe('threat detection', () => {
     expect((await stack.gql(`{ tenant { slug } }`, {}, await stack.as('agent2@acme.test'), g)).data?.tenant.slug).toBe('acme');
   });
 });
-
-void post;
