@@ -29,12 +29,15 @@ import { createAuthenticator, type Principal } from './authenticate';
 import { PrincipalCache } from './principal-cache';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
-import { createResponder, restoreEdgeCode } from './edge/errors';
+import { createResponder, edgeError, restoreEdgeCode, type Refuse } from './edge/errors';
+import { loginThrottle } from './edge/login-throttle';
+import { MemoryPenaltyStore, RedisPenaltyStore, type PenaltyStore } from './edge/penalties';
+import { ThreatDetector, blockReporter, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
-import { RedisApqCache, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
-import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddleware, type RateLimitStore } from './edge/rate-limit';
+import { RedisApqCache, apqRegistrationGuard, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
+import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddleware, type BucketSpec, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
@@ -74,10 +77,12 @@ export function operationLimits(config: GatewayConfig): OperationLimits {
 
 /**
  * The gateway: the precomposed supergraph behind the edge. A request to /graphql passes, in
- * order: the HTTP guard (method, content type, body size, no batching) → authentication
- * (the tenants subgraph says who the credential is) → the rate limiter → the persisted-
- * operation safelist → Apollo (CSRF prevention, APQ, token limit, validation with the
- * operation limits, introspection rule, the query plan) → subgraphs with the signed identity.
+ * order: the HTTP guard (method, content type, body size, no batching) → a blocked IP is
+ * refused → authentication (the tenants subgraph says who the credential is, unless the IP is
+ * past its failed-authentication budget) → a blocked key or user is refused → the rate
+ * limiter → the persisted-operation safelist → who may register APQ → Apollo (CSRF
+ * prevention, APQ, token limit, validation with the operation limits, introspection rule, the
+ * login throttle, threat scoring, the query plan) → subgraphs with the signed identity.
  */
 export async function bootstrap(config: GatewayConfig, logger?: Logger, options: GatewayOptions = {}): Promise<GatewayApp> {
   const log = logger ?? createLogger({ service: 'gateway' }, config.LOG_LEVEL);
@@ -105,12 +110,73 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   // disconnectTimeout (an ioredis option its types omit): when Redis is down at shutdown,
   // ioredis otherwise keeps a 2 s timer on the already-closed socket and delays the exit.
   const redis: Redis | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL, { disconnectTimeout: 200 } as Parameters<typeof createRedis>[1]) : undefined;
-  const app = createHttpApp({ service: 'gateway', metrics });
+  const app = createHttpApp({ service: 'gateway', metrics, metricsToken: config.METRICS_TOKEN });
   if (config.TRUST_PROXY > 0) app.set('trust proxy', config.TRUST_PROXY);
   const httpServer = http.createServer(app);
   const mask = formatErrorFor(log);
   const formatError = (formatted: GraphQLFormattedError, error: unknown) => mask(restoreEdgeCode(formatted, error), error);
   let apiSchema: GraphQLSchema | undefined;
+  const now = options.now ?? Date.now;
+  const tenantsUrl = () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql';
+
+  // ---- abuse protection: shared stores (Redis; in-process without it), docs/api.md "Abuse protection"
+  const rateLimitStore: RateLimitStore | undefined = config.RATE_LIMIT_ENABLED
+    ? redis
+      ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX)
+      : new MemoryRateLimitStore()
+    : undefined;
+  const penalties: PenaltyStore = redis ? new RedisPenaltyStore(redis, config.REDIS_KEY_PREFIX) : new MemoryPenaltyStore();
+  const penaltyError = (error: unknown) => {
+    counters.redisErrors.inc({ use: 'penalties' });
+    log.debug('penalty store error', { reason: (error as Error)?.name });
+  };
+  const authFailureBucket = (ip: string): BucketSpec => ({ id: `authfail:${ip}`, kind: 'authFailures', limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE, windowMs: 60_000 });
+  const anonymousBucket = (ip: string): BucketSpec => ({ id: `ip:${ip}`, kind: 'ip', limit: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, windowMs: 60_000 });
+  const threats = config.THREAT_DETECTION_ENABLED
+    ? new ThreatDetector({
+        store: penalties,
+        rule: { threshold: config.THREAT_THRESHOLD, halfLifeMs: config.THREAT_HALF_LIFE_SECONDS * 1000, blockMs: config.THREAT_BLOCK_SECONDS * 1000 },
+        points: {
+          authFailure: config.THREAT_POINTS_AUTH_FAILURE,
+          loginFailure: config.THREAT_POINTS_LOGIN_FAILURE,
+          operationLimit: config.THREAT_POINTS_OPERATION_LIMIT,
+          malformed: config.THREAT_POINTS_MALFORMED,
+          injection: config.THREAT_POINTS_INJECTION,
+          rateLimited: config.THREAT_POINTS_RATE_LIMITED,
+        },
+        now,
+        onBlock: blockReporter({
+          logger: log,
+          onCount: (subject) => counters.blocked.inc({ subject }),
+          tenantsUrl,
+          internalSecret: config.INTERNAL_SECRET,
+          timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        }),
+        onError: penaltyError,
+      })
+    : undefined;
+  const abusePlugins = [
+    ...(config.LOGIN_THROTTLE_ENABLED
+      ? [
+          loginThrottle({
+            penalties,
+            rule: {
+              free: config.LOGIN_FREE_FAILURES,
+              baseMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
+              maxMs: config.LOGIN_BACKOFF_MAX_SECONDS * 1000,
+              resetMs: config.LOGIN_FAILURE_RESET_SECONDS * 1000,
+            },
+            rateLimits: rateLimitStore,
+            authFailureBucket,
+            anonymousBucket,
+            now,
+            onError: penaltyError,
+            onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
+          }),
+        ]
+      : []),
+    ...(threats ? [threatPlugin(threats)] : []),
+  ];
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -124,18 +190,19 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     persistedQueries: {
       ttl: config.APQ_TTL_SECONDS,
       ...(redis
-        ? { cache: new RedisApqCache(redis, config.REDIS_KEY_PREFIX, config.APQ_TTL_SECONDS, () => counters.redisErrors.inc({ use: 'apq' })) }
+        ? { cache: new RedisApqCache(redis, config.REDIS_KEY_PREFIX, config.APQ_TTL_SECONDS, () => counters.redisErrors.inc({ use: 'apq' }), config.APQ_MAX_PER_TENANT, now) }
         : {}), // without Redis: Apollo's bounded in-memory LRU
     },
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      observabilityPlugin(metrics, log),
+      observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
       operationMustResolve(),
       subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
+      ...abusePlugins,
       {
         async serverWillStart() {
           return {
@@ -157,23 +224,52 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     throw error;
   }
   if (redis && !(await redisAnswers(redis))) log.warn('Redis does not answer yet: rate limits fail open and APQ misses until it does');
+  else if (redis) void warnOnEvictionPolicy(redis, log);
 
   const principals = new PrincipalCache<Principal>(createNotifier(redis), config.PRINCIPAL_CACHE_SECONDS * 1000, options.now);
   const authenticator = createAuthenticator({
     jwtSecret: config.JWT_SECRET,
     internalSecret: config.INTERNAL_SECRET,
-    tenantsUrl: () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql',
+    tenantsUrl,
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     cache: principals,
   });
-  const refuse = createResponder({ formatError, metrics, logger: log });
+  const respond = createResponder({ formatError, metrics, logger: log });
+  // Every edge refusal is also a threat signal for the client it went to (threats.ts).
+  const refuse: Refuse = (res, status, error, headers) => {
+    if (threats) recordRefusal(threats, res, error.extensions.code);
+    respond(res, status, error, headers);
+  };
 
   const authenticate: RequestHandler = async (req, res, next) => {
-    try {
-      const { identity, requestsPerMinute } = await authenticator.authenticate({
-        authorization: headerValue(req, 'authorization'),
-        apiKey: headerValue(req, 'x-api-key'),
+    const authorization = headerValue(req, 'authorization');
+    const apiKey = headerValue(req, 'x-api-key');
+    const ip = req.ip ?? 'unknown';
+    res.locals.ip = ip;
+    // An address past its failed-authentication budget is refused before the tenants subgraph
+    // is asked (a credential the gateway remembers as valid costs no lookup and passes).
+    const beforeLookup = async () => {
+      if (!rateLimitStore?.peek) return;
+      let state: { allowed: boolean; retryAfterMs: number } | undefined;
+      try {
+        [state] = await rateLimitStore.peek([authFailureBucket(ip)], now());
+      } catch {
+        counters.redisErrors.inc({ use: 'ratelimit' }); // fail open, like the rate limiter
+      }
+      if (!state || state.allowed) return;
+      const retryAfter = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
+      counters.rateLimited.inc({ bucket: 'authFailures' });
+      res.locals.retryAfter = retryAfter;
+      const error = edgeError('RATE_LIMITED', `Too many failed authentications from your address (${config.AUTH_FAILURES_PER_IP_PER_MINUTE} per minute); retry after ${retryAfter} s`, {
+        retryAfter,
+        bucket: 'authFailures',
+        limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE,
       });
+      error.extensions.http = { status: 429 };
+      throw error;
+    };
+    try {
+      const { identity, requestsPerMinute } = await authenticator.authenticate({ authorization, apiKey }, { beforeLookup });
       currentScope()!.identity = identity;
       res.locals.identity = identity;
       res.locals.requestsPerMinute = requestsPerMinute;
@@ -181,16 +277,30 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
       const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
-      refuse(res, status, error);
+      if (error.code === 'UNAUTHENTICATED') {
+        // A failed authentication: charged to the address (its bucket and its threat score).
+        const [state] = (await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => {
+          counters.redisErrors.inc({ use: 'ratelimit' });
+          return undefined;
+        })) ?? [];
+        res.locals.threatRecorded = true;
+        await threats?.record(subjectOf(undefined, ip), 'authFailure', ip);
+        if (state && !state.allowed) {
+          // Over the budget already (a bad JWT needs no lookup): the answer is the limit's.
+          try {
+            await beforeLookup();
+          } catch (limited) {
+            if (limited instanceof AppError) return refuse(res, 429, limited, { 'Retry-After': String(res.locals.retryAfter) });
+          }
+        }
+      }
+      refuse(res, status, error, res.locals.retryAfter ? { 'Retry-After': String(res.locals.retryAfter) } : {});
     }
   };
 
-  let rateLimitStore: RateLimitStore | undefined;
   let failOpenLogged = 0;
-  const now = options.now ?? Date.now;
   const rateLimit: RequestHandler[] = [];
-  if (config.RATE_LIMIT_ENABLED) {
-    rateLimitStore = redis ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX) : new MemoryRateLimitStore();
+  if (rateLimitStore) {
     rateLimit.push(
       rateLimitMiddleware({
         store: rateLimitStore,
@@ -218,13 +328,16 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   app.use(
     '/graphql',
     ...httpGuard(refuse),
+    ...(threats ? [threatGuard(threats, refuse, 'before')] : []),
     authenticate,
+    ...(threats ? [threatGuard(threats, refuse, 'after')] : []),
     ...rateLimit,
     safelistMiddleware(safelist, refuse),
+    apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const scope = currentScope()!;
-        return { identity: res.locals.identity as Identity, trace: scope.trace, requestId: scope.requestId };
+        return { identity: res.locals.identity as Identity, trace: scope.trace, requestId: scope.requestId, ip: res.locals.ip as string | undefined };
       },
     }),
   );
@@ -308,6 +421,24 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       })()),
   };
 }
+/**
+ * Every key the gateway writes has a TTL, and Redis must run `maxmemory-policy volatile-lru`
+ * (or `allkeys-lru`): when memory fills, cold APQ documents are evicted before the rate-limit
+ * buckets and penalties that every request touches. Under `noeviction` writes fail instead
+ * and the rate limiter fails open: say so at start (CONFIG may be disabled: then nothing).
+ */
+async function warnOnEvictionPolicy(redis: Redis, log: Logger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const [, maxmemory] = (await redis.config('GET', 'maxmemory')) as unknown as string[];
+    if (policy && maxmemory !== '0' && !/lru|lfu/.test(policy)) {
+      log.warn('Redis maxmemory-policy should be volatile-lru: when Redis fills, rate limits fail open', { policy });
+    }
+  } catch {
+    // managed Redis often disables CONFIG
+  }
+}
+
 /** Ready, or false at its first connection error (or after 2 s): start then, and fail open until it answers. */
 function redisAnswers(redis: Redis, timeoutMs = 2_000): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);

@@ -10,7 +10,15 @@ export interface Authenticated {
 
 export interface Authenticator {
   /** The caller's identity from the request headers; anonymous when there are none. */
-  authenticate(headers: { authorization?: string; apiKey?: string }): Promise<Authenticated>;
+  authenticate(headers: { authorization?: string; apiKey?: string }, hooks?: AuthenticateHooks): Promise<Authenticated>;
+}
+
+export interface AuthenticateHooks {
+  /**
+   * Runs when the tenants subgraph is about to be asked (the answer is not cached); may throw
+   * to refuse first (the per-IP failed-authentication budget).
+   */
+  beforeLookup?: () => Promise<void>;
 }
 
 export type Principal = Pick<Identity, 'kind' | 'tenantId' | 'userId' | 'apiKeyId' | 'apiKeyKind' | 'roles' | 'scopes'> & {
@@ -36,12 +44,14 @@ export function createAuthenticator(options: {
   timeoutMs: number;
   cache?: PrincipalCache<Principal>;
 }): Authenticator {
-  async function principal(body: Record<string, string>): Promise<Principal | null> {
+  async function principal(body: Record<string, string>, hooks: AuthenticateHooks): Promise<Principal | null> {
     const key = PrincipalCache.keyFor(body);
     const cached = options.cache?.get(key);
     if (cached) return cached;
+    await hooks.beforeLookup?.();
+    const ticket = options.cache?.ticket(); // before asking: a notice during the lookup voids its answer
     const answer = await withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
-    if (answer) options.cache?.set(key, answer);
+    if (answer) options.cache?.set(key, answer, ticket);
     return answer;
   }
 
@@ -67,18 +77,18 @@ export function createAuthenticator(options: {
   }
 
   return {
-    async authenticate({ authorization, apiKey }) {
+    async authenticate({ authorization, apiKey }, hooks = {}) {
       const exp = Math.floor(Date.now() / 1000) + 60;
       if (authorization) {
         const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
         const claims = match ? verifyJwt(match[1]!, options.jwtSecret) : null;
         if (!claims) throw withStatus(new UnauthenticatedError('Invalid or expired token'), 401);
-        const user = await principal({ userId: claims.sub, tenantId: claims.tid });
+        const user = await principal({ userId: claims.sub, tenantId: claims.tid }, hooks);
         if (!user) throw withStatus(new UnauthenticatedError('This account no longer exists or is suspended'), 401);
         return authenticated(user, exp);
       }
       if (apiKey) {
-        const key = await principal({ apiKey });
+        const key = await principal({ apiKey }, hooks);
         if (!key) throw withStatus(new UnauthenticatedError('Invalid, revoked or expired API key'), 401);
         return authenticated(key, exp);
       }

@@ -58,6 +58,39 @@ export const gatewayEnv = {
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: env.int({ default: 600, min: 1 }),
   /** APQ registrations (hash + new query) per minute per tenant (per IP when anonymous). */
   APQ_REGISTRATIONS_PER_MINUTE: env.int({ default: 100, min: 1 }),
+  // ---- abuse protection (docs/api.md "Abuse protection") ----
+  /** Failed authentications (bad token, unknown API key, failed login) per client IP per minute; past it, RATE_LIMITED before the tenants subgraph is asked. */
+  AUTH_FAILURES_PER_IP_PER_MINUTE: env.int({ default: 30, min: 1 }),
+  /** The per-account login throttle (backoff after failed logins). */
+  LOGIN_THROTTLE_ENABLED: env.bool(true),
+  /** Failed logins for one account that cost no wait. */
+  LOGIN_FREE_FAILURES: env.int({ default: 5, min: 0, max: 100 }),
+  /** The first wait after them; each further failure doubles it… */
+  LOGIN_BACKOFF_BASE_SECONDS: env.int({ default: 1, min: 1 }),
+  /** …up to this. */
+  LOGIN_BACKOFF_MAX_SECONDS: env.int({ default: 900, min: 1 }),
+  /** Failures are forgotten this long after the last one (and at once on a successful login). */
+  LOGIN_FAILURE_RESET_SECONDS: env.int({ default: 3_600, min: 1 }),
+  /** Scores clients (IP, API key, user) by their failures and blocks them past THREAT_THRESHOLD. */
+  THREAT_DETECTION_ENABLED: env.bool(true),
+  THREAT_THRESHOLD: env.int({ default: 100, min: 1 }),
+  /** A score halves every this many seconds. */
+  THREAT_HALF_LIFE_SECONDS: env.int({ default: 600, min: 1 }),
+  /** How long a block lasts. */
+  THREAT_BLOCK_SECONDS: env.int({ default: 900, min: 1 }),
+  /** Points per signal (0 turns a signal off). */
+  THREAT_POINTS_AUTH_FAILURE: env.int({ default: 2, min: 0 }),
+  THREAT_POINTS_LOGIN_FAILURE: env.int({ default: 2, min: 0 }),
+  THREAT_POINTS_OPERATION_LIMIT: env.int({ default: 5, min: 0 }),
+  THREAT_POINTS_MALFORMED: env.int({ default: 2, min: 0 }),
+  THREAT_POINTS_INJECTION: env.int({ default: 10, min: 0 }),
+  THREAT_POINTS_RATE_LIMITED: env.int({ default: 1, min: 0 }),
+  /** Largest document (UTF-8 bytes) an APQ registration may store. */
+  APQ_MAX_DOCUMENT_BYTES: env.int({ default: 16_384, min: 256 }),
+  /** APQ documents one tenant keeps registered at once; past it, its oldest are dropped. */
+  APQ_MAX_PER_TENANT: env.int({ default: 1_000, min: 1 }),
+  /** Client-chosen operation names (not in the safelist) that get their own metrics label; the rest count as `other`. */
+  METRICS_MAX_OPERATION_LABELS: env.int({ default: 100, min: 0, max: 10_000 }),
   // ---- subscriptions (graphql-ws on /graphql; docs/api.md "Live updates") ----
   SUBSCRIPTIONS_ENABLED: env.bool(true),
   /** Results queued for one socket before it is closed with 1013 as too slow. */

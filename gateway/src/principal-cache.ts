@@ -15,12 +15,23 @@ export interface CachedPrincipal {
  * tenants subgraph announces every role change and revocation before it answers, and this
  * cache drops the entries at once. While the announcement channel is down, nothing is
  * cached (every request asks). A key's own expiry bounds its entry.
+ *
+ * A lookup races the notices: one that started before a role change or revocation can answer
+ * with the old principal after the notice has dropped the entries. So a lookup takes a
+ * `ticket()` (the notice generation) before it asks, and `set()` refuses an answer when a
+ * notice about any of its user, key or tenant arrived after that ticket.
  */
 export class PrincipalCache<P extends CachedPrincipal> {
   private readonly entries = new Map<string, { principal: P; expires: number }>();
   /** 'user:<id>' | 'key:<id>' | 'tenant:<id>' → cache keys that mention it. */
   private readonly index = new Map<string, Set<string>>();
   private readonly subscription: { connected(): boolean; close(): void } | undefined;
+  /** Bumped by every notice (and clear); a ticket is the generation a lookup started at. */
+  private generation = 0;
+  /** 'user:<id>' | 'key:<id>' | 'tenant:<id>' → the generation of the last notice about it. */
+  private readonly noticed = new Map<string, number>();
+  /** Tickets older than this are refused whole (set when `noticed` is pruned, or on clear). */
+  private floor = 0;
 
   constructor(
     notifier: Notifier | undefined,
@@ -46,13 +57,27 @@ export class PrincipalCache<P extends CachedPrincipal> {
     return entry.principal;
   }
 
-  set(key: string, principal: P): void {
+  /** Take before asking the tenants subgraph; pass to `set()` with its answer. */
+  ticket(): number {
+    return this.generation;
+  }
+
+  /**
+   * Remembers an answer, unless a notice about it arrived after `ticket` (the lookup may have
+   * read the state from before that change). Without a ticket, the answer is taken as fresh.
+   */
+  set(key: string, principal: P, ticket: number = this.generation): void {
     if (!this.subscription?.connected()) return;
-    if (this.entries.size >= this.maxEntries) this.clear();
+    if (ticket < this.floor) return;
+    const refs = refsOf(principal);
+    if (refs.some((ref) => (this.noticed.get(ref) ?? -1) > ticket)) return;
+    if (this.entries.size >= this.maxEntries) {
+      this.entries.clear();
+      this.index.clear();
+    }
     const keyExpiry = principal.validUntil ? new Date(principal.validUntil).getTime() : Infinity;
     this.entries.set(key, { principal, expires: Math.min(this.now() + this.ttlMs, keyExpiry) });
-    for (const ref of [principal.userId && `user:${principal.userId}`, principal.apiKeyId && `key:${principal.apiKeyId}`, principal.tenantId && `tenant:${principal.tenantId}`]) {
-      if (!ref) continue;
+    for (const ref of refs) {
       const keys = this.index.get(ref) ?? new Set<string>();
       keys.add(key);
       this.index.set(ref, keys);
@@ -60,15 +85,25 @@ export class PrincipalCache<P extends CachedPrincipal> {
   }
 
   invalidate(change: Record<string, unknown>): void {
+    this.generation += 1;
+    if (this.noticed.size >= this.maxEntries) {
+      // Bounded memory: forget per-ref generations, and refuse every lookup already under way.
+      this.noticed.clear();
+      this.floor = this.generation;
+    }
     for (const [field, prefix] of [['userId', 'user'], ['apiKeyId', 'key'], ['tenantId', 'tenant']] as const) {
       const id = change[field];
       if (typeof id !== 'string') continue;
+      this.noticed.set(`${prefix}:${id}`, this.generation);
       for (const key of this.index.get(`${prefix}:${id}`) ?? []) this.entries.delete(key);
       this.index.delete(`${prefix}:${id}`);
     }
   }
 
   clear(): void {
+    this.generation += 1;
+    this.floor = this.generation;
+    this.noticed.clear();
     this.entries.clear();
     this.index.clear();
   }
@@ -76,4 +111,12 @@ export class PrincipalCache<P extends CachedPrincipal> {
   close(): void {
     this.subscription?.close();
   }
+}
+
+function refsOf(principal: CachedPrincipal): string[] {
+  const refs: string[] = [];
+  if (principal.userId) refs.push(`user:${principal.userId}`);
+  if (principal.apiKeyId) refs.push(`key:${principal.apiKeyId}`);
+  if (principal.tenantId) refs.push(`tenant:${principal.tenantId}`);
+  return refs;
 }

@@ -40,6 +40,7 @@ export function edgeMetrics(metrics: Metrics) {
   return {
     rateLimitFailOpen: new EdgeCounter('gateway_rate_limit_fail_open_total', 'Requests let through because the rate-limit store (Redis) did not answer', metrics),
     rateLimited: new EdgeCounter<'bucket'>('gateway_rate_limited_total', 'Requests refused with RATE_LIMITED, by bucket', metrics),
-    redisErrors: new EdgeCounter<'use'>('gateway_redis_errors_total', 'Redis commands that failed, by use (apq, ratelimit)', metrics),
+    redisErrors: new EdgeCounter<'use'>('gateway_redis_errors_total', 'Redis commands that failed, by use (apq, ratelimit, penalties)', metrics),
+    blocked: new EdgeCounter<'subject'>('gateway_clients_blocked_total', 'Clients blocked by threat detection, by subject (ip, apiKey, user)', metrics),
   };
 }

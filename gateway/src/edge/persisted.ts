@@ -1,5 +1,4 @@
-import type { Redis } from '@switchboard/kit';
-import type { Identity } from '@switchboard/kit';
+import { currentScope, type Identity, type Redis } from '@switchboard/kit';
 import type { Request, RequestHandler } from 'express';
 import { Kind, parse, specifiedRules, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
@@ -199,6 +198,36 @@ export function safelistMiddleware(safelist: Safelist, refuse: Refuse): RequestH
   };
 }
 
+// ------------------------------------------------------------------ who may register APQ
+
+/**
+ * Registering an automatic persisted query stores a document in Redis for APQ_TTL_SECONDS, so
+ * only signed-in users and first-party keys may (the callers that may introspect, too):
+ * anonymous callers get 401 UNAUTHENTICATED (they may still send the query itself, or a
+ * manifest hash), partner keys never get here (the safelist refuses them first). A document
+ * larger than APQ_MAX_DOCUMENT_BYTES is refused with 413 BAD_REQUEST: send it as a plain query.
+ */
+export function apqRegistrationGuard(safelist: Safelist, maxBytes: number, refuse: Refuse): RequestHandler {
+  return (req, res, next) => {
+    if (!isApqRegistration(req, safelist)) return next();
+    const identity = res.locals.identity as Identity;
+    const firstParty = identity.kind === 'user' || (identity.kind === 'apiKey' && identity.apiKeyKind === 'FIRST_PARTY');
+    if (!firstParty) {
+      const error = identity.kind === 'anonymous'
+        ? edgeError('UNAUTHENTICATED', 'Sign in to register persisted queries: send the query without extensions.persistedQuery')
+        : edgeError('FORBIDDEN', 'Persisted queries are registered by signed-in users and first-party keys');
+      refuse(res, identity.kind === 'anonymous' ? 401 : 403, error);
+      return;
+    }
+    const bytes = Buffer.byteLength(readParams(req).query ?? '', 'utf8');
+    if (bytes > maxBytes) {
+      refuse(res, 413, edgeError('BAD_REQUEST', `A persisted query may be at most ${maxBytes} bytes; send this one as a plain query`, { maxBytes }));
+      return;
+    }
+    next();
+  };
+}
+
 // ------------------------------------------------------------------ the APQ store
 
 /** Apollo's KeyValueCache, structurally (Apollo prefixes every key with `apq:`). */
@@ -209,17 +238,49 @@ export interface ApqCache {
 }
 
 /**
+ * Stores a document and records it in its tenant's index (a sorted set by time): entries older
+ * than the TTL leave the index, and past `max` the tenant's oldest documents are deleted, so
+ * one tenant holds at most `max` documents whatever it sends.
+ */
+const APQ_SET_LUA = `
+local ttl, now, max = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl * 1000)
+redis.call('ZADD', KEYS[2], now, KEYS[1])
+redis.call('EXPIRE', KEYS[2], ttl)
+local over = redis.call('ZCARD', KEYS[2]) - max
+if over > 0 then
+  local old = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #old, 2 do redis.call('DEL', old[i]) end
+end
+return 1
+`;
+
+type ApqSetCommand = (document: string, index: string, value: string, ttl: number, now: number, max: number) => Promise<number>;
+
+/**
  * Automatic persisted queries in Redis, shared by every gateway replica: documents, not data,
- * so one store serves every tenant. Redis failing costs a miss (the client sends the query
- * again), never a failed request.
+ * so one store serves every tenant (a hash registered by one is a hit for all). Each tenant
+ * keeps at most `maxPerTenant` documents (its oldest go first), each at most
+ * APQ_MAX_DOCUMENT_BYTES, and every key has a TTL, so the APQ keyspace is bounded and, under
+ * Redis's `volatile-lru` policy, cold documents are evicted before the rate-limit buckets
+ * (docs/architecture.md). Redis failing costs a miss (the client sends the query again),
+ * never a failed request.
  */
 export class RedisApqCache implements ApqCache {
+  private readonly setCommand: ApqSetCommand;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly defaultTtlSeconds: number,
     private readonly onError: (error: unknown) => void,
-  ) {}
+    private readonly maxPerTenant = 1_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!('switchboardApqSet' in redis)) redis.defineCommand('switchboardApqSet', { lua: APQ_SET_LUA, numberOfKeys: 2 });
+    this.setCommand = (redis as unknown as { switchboardApqSet: ApqSetCommand }).switchboardApqSet.bind(redis);
+  }
 
   async get(key: string): Promise<string | undefined> {
     try {
@@ -231,9 +292,10 @@ export class RedisApqCache implements ApqCache {
   }
 
   async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
-    const ttl = options?.ttl ?? this.defaultTtlSeconds;
+    const ttl = Math.max(1, Math.ceil(options?.ttl ?? this.defaultTtlSeconds));
+    const tenant = currentScope()?.identity?.tenantId ?? 'none';
     try {
-      await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttl)));
+      await this.setCommand(this.prefix + key, `${this.prefix}apq-index:${tenant}`, value, ttl, this.now(), this.maxPerTenant);
     } catch (error) {
       this.onError(error);
     }

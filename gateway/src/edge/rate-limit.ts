@@ -12,13 +12,13 @@ import { edgeError, type Refuse } from './errors';
 export interface BucketSpec {
   /** The Redis key suffix: `key:<apiKeyId>`, `tenant:<tenantId>`, `ip:<address>`, `apq:<…>`. */
   id: string;
-  /** What the client is told the bucket is: apiKey, tenant, ip, apqRegistrations. */
+  /** What the client is told the bucket is: apiKey, tenant, ip, apqRegistrations, authFailures. */
   kind: BucketKind;
   limit: number;
   windowMs: number;
 }
 
-export type BucketKind = 'apiKey' | 'tenant' | 'ip' | 'apqRegistrations';
+export type BucketKind = 'apiKey' | 'tenant' | 'ip' | 'apqRegistrations' | 'authFailures';
 
 export interface BucketState {
   allowed: boolean;
@@ -36,13 +36,19 @@ export interface RateLimitStore {
    * charged. Rejects when the store cannot answer (the caller then fails open).
    */
   consume(buckets: BucketSpec[], now: number): Promise<BucketState[]>;
+  /** What `consume` would answer, without charging anything (absent: the caller consumes instead). */
+  peek?(buckets: BucketSpec[], now: number): Promise<BucketState[]>;
   close?(): Promise<void>;
 }
 
-/** One GCRA step; `tat` is the stored theoretical arrival time (undefined: a full bucket). */
+/**
+ * One GCRA step; `tat` is the stored theoretical arrival time (undefined: a full bucket). A
+ * TAT more than a window ahead cannot come from this algorithm (the caller's clock went back,
+ * or another replica's runs ahead): it is read as a full bucket rather than a refusal for hours.
+ */
 export function gcra(tat: number | undefined, now: number, limit: number, windowMs: number): BucketState & { newTat: number } {
   const interval = windowMs / limit;
-  const start = Math.max(tat ?? now, now);
+  const start = tat === undefined || tat > now + windowMs ? now : Math.max(tat, now);
   const newTat = start + interval;
   const allowAt = newTat - windowMs;
   if (now < allowAt) {
@@ -61,6 +67,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (this.tats.size > 50_000) for (const [id, tat] of this.tats) if (tat <= now) this.tats.delete(id);
     return steps.map(({ newTat: _n, ...state }) => state);
   }
+
+  async peek(buckets: BucketSpec[], now: number): Promise<BucketState[]> {
+    return buckets.map((b) => {
+      const { newTat: _n, ...state } = gcra(this.tats.get(b.id), now, b.limit, b.windowMs);
+      return state;
+    });
+  }
 }
 
 /**
@@ -77,7 +90,7 @@ for i = 1, n do
   local window = tonumber(ARGV[2 * i + 1])
   local interval = window / limit
   local tat = tonumber(redis.call('GET', KEYS[i]) or now)
-  if tat < now then tat = now end
+  if tat < now or tat > now + window then tat = now end
   local newTat = tat + interval
   local allowAt = newTat - window
   if now < allowAt then
@@ -102,7 +115,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly command: GcraCommand;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly prefix: string,
   ) {
     if (!('switchboardGcra' in redis)) redis.defineCommand('switchboardGcra', { lua: GCRA_LUA });
@@ -114,6 +127,16 @@ export class RedisRateLimitStore implements RateLimitStore {
     const args = buckets.flatMap((b) => [b.limit, b.windowMs]);
     const rows = await this.command(keys.length, ...keys, now, ...args);
     return rows.map(([allowed, remaining, resetMs, retryAfterMs]) => ({ allowed: allowed === 1, remaining, resetMs, retryAfterMs }));
+  }
+
+  /** Reads the buckets' TATs and steps them here: nothing is written, so it needs no atomicity. */
+  async peek(buckets: BucketSpec[], now: number): Promise<BucketState[]> {
+    if (!buckets.length) return [];
+    const tats = await this.redis.mget(...buckets.map((b) => `${this.prefix}rl:${b.id}`));
+    return buckets.map((b, i) => {
+      const { newTat: _n, ...state } = gcra(tats[i] == null ? undefined : Number(tats[i]), now, b.limit, b.windowMs);
+      return state;
+    });
   }
 }
 
@@ -188,7 +211,7 @@ export function rateLimitMiddleware(options: RateLimitOptions): RequestHandler {
     const retryAfter = Math.max(1, Math.ceil(Math.max(...states.map((s) => s.retryAfterMs)) / 1000));
     const bucket = buckets[refusedAt]!;
     options.onLimited(bucket.kind);
-    const what = { apiKey: 'this API key', tenant: 'your tenant’s plan', ip: 'anonymous requests from your address', apqRegistrations: 'persisted-query registrations' }[bucket.kind];
+    const what = { apiKey: 'this API key', tenant: 'your tenant’s plan', ip: 'anonymous requests from your address', apqRegistrations: 'persisted-query registrations', authFailures: 'failed authentications from your address' }[bucket.kind];
     options.refuse(
       res,
       429,

@@ -183,4 +183,6 @@ export const commonEnv = {
   EVENT_STREAM: env.string({ default: 'switchboard:events' }),
   /** Prepended to every Postgres schema name (tests use it to isolate files). */
   DB_SCHEMA_PREFIX: env.optionalString(),
+  /** Bearer token a Prometheus scraper sends for `/metrics`; unset: `/metrics` answers only connections from this host. */
+  METRICS_TOKEN: env.optionalString(),
 };

@@ -41,7 +41,7 @@ export class Migration00000000000002DeadLetters extends Migration {
 }
 
 /** What is stored of an error: its message (and name), never a stack or bound values. */
-export function describeError(error: unknown): string {
+export function deadLetterReason(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 2000);
   return String(error).slice(0, 2000);
 }
@@ -86,7 +86,7 @@ export class DeadLetterStore {
        values (?, ?, ?, ?, ?::timestamptz, ?::jsonb, ?, ?, now())
        on conflict ("consumer_group", "event_id") do update set "error" = excluded."error", "attempts" = ${this.table}."attempts" + excluded."attempts",
          "dead_at" = excluded."dead_at", "redrive_requested_at" = null, "claimed_at" = null`,
-      [group, event.id, event.type, event.tenantId, event.occurredAt, JSON.stringify(event.data ?? {}), describeError(error), attempts],
+      [group, event.id, event.type, event.tenantId, event.occurredAt, JSON.stringify(event.data ?? {}), deadLetterReason(error), attempts],
       'run',
     );
   }

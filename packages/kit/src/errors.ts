@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   CONFLICT: 'The write collides with existing data or a concurrent change (duplicate, stale version, last owner).',
   INVALID_TRANSITION: 'The object’s state does not allow this change; `extensions.allowed` lists what does.',
   RATE_LIMITED: 'Too many requests for your key or tenant plan; retry after `extensions.retryAfter` seconds.',
+  BLOCKED: 'This address, key or account is blocked for a while after repeated failed or abusive requests (HTTP 403); retry after `extensions.retryAfter` seconds.',
   QUOTA_EXCEEDED: 'A plan quota (seats, monthly tokens) is used up.',
   OPERATION_TOO_COMPLEX: 'The operation exceeds a depth, alias, root field, directive or cost limit.',
   UPSTREAM_UNAVAILABLE: 'A service behind the gateway did not answer; its fields are null.',
@@ -123,4 +124,60 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, o
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(options.traceId ? { traceId: options.traceId } : {}) },
   };
+}
+
+// ------------------------------------------------------------------ what a log may say about an error
+
+/** `scheme://user:password@` → `scheme://user:***@` (REDIS_URL, DATABASE_URL, any URL with credentials). */
+export function redactUrls(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s@/]+)@/gi, '$1$2:***@');
+}
+
+const SQL_TEXT = /\b(select|insert\s+into|update|delete\s+from|values|returning)\b/i;
+
+/** True for an error from a database driver (or MikroORM's wrapper of one), whose message carries SQL and bound values. */
+export function isDriverError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { sqlState?: unknown; code?: unknown; query?: unknown; sql?: unknown; severity?: unknown };
+  return (
+    typeof e.sqlState === 'string' ||
+    (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) ||
+    e.query !== undefined ||
+    e.sql !== undefined ||
+    typeof e.severity === 'string' ||
+    /(Driver|Constraint|Violation|Connection|Syntax|Table|Lock|Deadlock)\w*Exception$/.test(e.name) ||
+    SQL_TEXT.test(e.message)
+  );
+}
+
+/**
+ * An error as a log line may carry it: for a driver error, its class, SQLSTATE and the names
+ * of what it concerns (constraint, table, column), never its message or detail (the SQL with
+ * the bound values: message text, emails); for any other error, its message (URLs redacted,
+ * at most 500 characters). The stack keeps its frames, without the message line.
+ */
+export function describeError(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? redactUrls(error).slice(0, 500) : error;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+  const cause = depth < 3 && error.cause ? { cause: describeError(error.cause, depth + 1) } : {};
+  if (isDriverError(error)) {
+    const e = error as Error & Record<string, unknown>;
+    const pick = (k: string) => (typeof e[k] === 'string' || typeof e[k] === 'number' ? { [k]: e[k] } : {});
+    const sqlState = typeof e.sqlState === 'string' ? e.sqlState : typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+    return {
+      name: error.name,
+      ...(sqlState ? { sqlState } : {}),
+      ...pick('code'),
+      ...pick('errno'),
+      ...pick('constraint'),
+      ...pick('table'),
+      ...pick('column'),
+      ...pick('schema'),
+      message: '[driver message withheld: it carries SQL and values]',
+      stack: frames,
+      ...cause,
+    };
+  }
+  const code = (error as { extensions?: { code?: unknown } }).extensions?.code ?? (error as { code?: unknown }).code;
+  return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: redactUrls(error.message).slice(0, 500), stack: frames, ...cause };
 }

@@ -19,6 +19,7 @@ export const HTTP_STATUS: Record<ErrorCode, number | null> = {
   CONFLICT: null,
   INVALID_TRANSITION: null,
   RATE_LIMITED: 429,
+  BLOCKED: 403,
   QUOTA_EXCEEDED: null,
   OPERATION_TOO_COMPLEX: 400,
   UPSTREAM_UNAVAILABLE: 503,

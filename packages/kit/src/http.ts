@@ -1,21 +1,22 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { context, trace } from '@opentelemetry/api';
 import express, { type Express, type Request } from 'express';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { runInScope, currentScope, type RequestScope } from './context';
 import { maskError } from './errors';
 import { newTraceContext, parseTraceparent } from './identity';
 import type { Logger } from './logger';
-import type { Metrics } from './metrics';
+import { operationLabels, type Metrics } from './metrics';
 import { startRequestSpan } from './telemetry';
 import type { GraphQLFormattedError } from 'graphql';
 
 /**
  * The express app every service starts from: no `x-powered-by`, `/healthz` (the process is
- * up), `/readyz` (its dependencies answer), `/metrics` (Prometheus), and a request scope
- * (request id, W3C trace context) around everything after it.
+ * up), `/readyz` (its dependencies answer), `/metrics` (Prometheus, not public: see
+ * `metricsAccess`), and a request scope (request id, W3C trace context) around everything
+ * after it.
  */
-export function createHttpApp(options: { service: string; metrics: Metrics; ready?: () => Promise<boolean> }): Express {
+export function createHttpApp(options: { service: string; metrics: Metrics; ready?: () => Promise<boolean>; metricsToken?: string }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -26,7 +27,13 @@ export function createHttpApp(options: { service: string; metrics: Metrics; read
     const ok = await (options.ready?.() ?? Promise.resolve(true)).catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready' });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    const access = metricsAccess(req, options.metricsToken);
+    if (access !== 'ok') {
+      if (access === 'unauthorized') res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+      res.status(access === 'unauthorized' ? 401 : 404).json({ error: access === 'unauthorized' ? 'metrics need Authorization: Bearer <METRICS_TOKEN>' : 'not found' });
+      return;
+    }
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
   app.use((req, res, next) => {
@@ -56,6 +63,26 @@ export function createHttpApp(options: { service: string; metrics: Metrics; read
   return app;
 }
 
+/**
+ * Who may read `/metrics`: with METRICS_TOKEN set, a scraper sending
+ * `Authorization: Bearer <METRICS_TOKEN>` (from anywhere; others get 401); without it, only
+ * connections from this host (loopback, judged on the socket, never on X-Forwarded-For;
+ * others get 404, as if there were no such route).
+ */
+export function metricsAccess(req: Request, token: string | undefined): 'ok' | 'unauthorized' | 'hidden' {
+  if (token) {
+    const match = /^Bearer\s+(\S+)$/i.exec(headerValue(req, 'authorization') ?? '');
+    const digest = (v: string) => createHash('sha256').update(v).digest();
+    return match && timingSafeEqual(digest(match[1]!), digest(token)) ? 'ok' : 'unauthorized';
+  }
+  return isLoopback(req.socket.remoteAddress) ? 'ok' : 'hidden';
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}
+
 export function headerValue(req: Request, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -65,7 +92,14 @@ export function headerValue(req: Request, name: string): string | undefined {
  * Metrics and structured logs for every GraphQL request, and the one place where errors
  * are masked before they reach a client.
  */
-export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloServerPlugin<BaseContext> {
+export function observabilityPlugin(
+  metrics: Metrics,
+  logger: Logger,
+  options: { knownOperations?: Iterable<string>; maxOperationLabels?: number } = {},
+): ApolloServerPlugin<BaseContext> {
+  // Operation names are the client's to choose: each would be a new series. Known ones (the
+  // gateway's safelist) are always labelled, at most `maxOperationLabels` others, then `other`.
+  const label = operationLabels(options.knownOperations ?? [], options.maxOperationLabels);
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -75,7 +109,7 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloSer
           if (scope) scope.operationName = operationName ?? undefined;
         },
         async willSendResponse({ operationName, response }) {
-          const operation = operationName ?? 'anonymous';
+          const operation = label(operationName);
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           metrics.requests.inc({ operation });
           metrics.duration.observe({ operation }, seconds);

@@ -30,3 +30,26 @@ export function createMetrics(service: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** How many client-chosen operation names become labels before the rest count as `other`. */
+export const DEFAULT_MAX_OPERATION_LABELS = 100;
+
+/**
+ * The `operation` label for a request: `anonymous` without a name; a known name (the
+ * safelist) as it is; the first `max` other names that look like GraphQL names (at most 64
+ * characters); everything after them `other`. Bounded on purpose: a series once exported
+ * stays, so an LRU would not shrink /metrics — a fixed budget does.
+ */
+export function operationLabels(known: Iterable<string>, max = DEFAULT_MAX_OPERATION_LABELS): (name: string | null | undefined) => string {
+  const always = new Set(known);
+  const seen = new Set<string>();
+  return (name) => {
+    if (!name) return 'anonymous';
+    if (always.has(name) || seen.has(name)) return name;
+    if (seen.size < max && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) && name !== 'other' && name !== 'anonymous') {
+      seen.add(name);
+      return name;
+    }
+    return 'other';
+  };
+}

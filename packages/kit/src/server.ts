@@ -28,6 +28,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   metrics?: Metrics;
   /** Refuse a signed identity header seen before (default true; IDENTITY_REPLAY_CHECK). */
   replayCheck?: boolean;
+  /** What a scraper must send for `/metrics` (METRICS_TOKEN); unset: loopback only. */
+  metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -47,7 +49,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   listen: { port: number; host?: string; portVariable?: string },
 ): Promise<RunningServer> {
   const metrics = options.metrics ?? createMetrics(options.name);
-  const app = createHttpApp({ service: options.name, metrics, ready: options.ready });
+  const app = createHttpApp({ service: options.name, metrics, ready: options.ready, metricsToken: options.metricsToken });
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<TContext>({

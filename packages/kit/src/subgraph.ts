@@ -109,6 +109,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       logger: log,
       internalSecret: config.INTERNAL_SECRET,
       replayCheck: config.IDENTITY_REPLAY_CHECK,
+      metricsToken: config.METRICS_TOKEN,
       context: (identity) => options.context(identity, requestEntityManager(orm, identity), runtime),
       ready: () => orm.isConnected(),
       routes: options.routes && ((app) => options.routes!(app, runtime)),

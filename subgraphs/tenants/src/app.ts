@@ -12,13 +12,15 @@ import type { TenantsConfig } from './env';
 import { createLoaders } from './loaders';
 import { migrations } from './migrations';
 import { ApiKey } from './modules/api-keys/api-key.entity';
+import { SecurityEvent } from './modules/audit/security-event.entity';
+import { recordSecurityEvent } from './modules/audit/security-events';
 import { resolvePrincipal } from './modules/auth/principal';
 import { Tenant } from './modules/tenants/tenant.entity';
 import { isUuid } from './modules/users/inputs';
 import { User } from './modules/users/user.entity';
 import { tenantsSchema } from './schema';
 
-export const entities = [Tenant, User, ApiKey];
+export const entities = [Tenant, User, ApiKey, SecurityEvent];
 export { migrations };
 
 /** The running subgraph, and the configuration it runs with (its demo seed hashes at the configured cost). */
@@ -62,6 +64,19 @@ export async function bootstrap(config: TenantsConfig & { DATABASE_URL: string }
             ...(userId && tenantId && isUuid(userId) && isUuid(tenantId) ? { userId, tenantId } : {}),
           });
           res.status(principal ? 200 : 401).json(principal ?? { error: 'unknown credential' });
+        } catch (error) {
+          next(error);
+        }
+      });
+      // The gateway reports here, with its service identity, a tenant's key or user it blocked.
+      app.post('/internal/security-events', express.json({ limit: '4kb' }), async (req, res, next) => {
+        try {
+          if (res.locals.identity?.kind !== 'service') {
+            res.status(403).json({ error: 'service identity required' });
+            return;
+          }
+          const ok = await recordSecurityEvent(orm.em.fork(), req.body as Record<string, unknown> | undefined);
+          res.status(ok ? 201 : 400).json(ok ? { recorded: true } : { error: 'malformed security event' });
         } catch (error) {
           next(error);
         }

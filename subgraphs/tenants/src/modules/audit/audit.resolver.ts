@@ -2,6 +2,7 @@ import { ADMIN_ROLES, AuditEntry, authorize, connectionType, paginate } from '@s
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Ctx, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { TenantsContext } from '../../context';
+import { SecurityEvent } from './security-event.entity';
 
 @ObjectType({ description: 'One write: who made it, to what, when, and the fields it changed.' })
 export class AuditLogEntry {
@@ -34,6 +35,7 @@ export class AuditLogEntry {
 }
 
 const AuditLogConnection = connectionType(AuditLogEntry, 'AuditLog');
+const SecurityEventConnection = connectionType(SecurityEvent, 'SecurityEvent');
 
 @Resolver()
 export class AuditResolver {
@@ -45,5 +47,17 @@ export class AuditResolver {
   ) {
     const caller = authorize(ctx.identity, { roles: ADMIN_ROLES });
     return paginate(ctx.em, AuditEntry, { tenantId: caller.tenantId }, { first, after }, 'desc');
+  }
+
+  @Query(() => SecurityEventConnection, {
+    description: 'OWNER or ADMIN: what the gateway did against your API keys and users (blocks by threat detection), newest first.',
+  })
+  securityEvents(
+    @Ctx() ctx: TenantsContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const caller = authorize(ctx.identity, { roles: ADMIN_ROLES });
+    return paginate(ctx.em, SecurityEvent, { tenantId: caller.tenantId }, { first, after }, 'desc');
   }
 }
