@@ -1,6 +1,6 @@
 import { Agent } from '@switchboard/conversations/src/modules/agents/agent.entity';
 import { IDENTITY_HEADER, signIdentity } from '@switchboard/kit';
-import { readTenantsConfig } from '@switchboard/tenants';
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { codes, post, startStack, type Stack } from './stack';
 
 let stack: Stack;
@@ -189,11 +189,12 @@ describe('Conversation.tickets (issues 9.8, 10.8)', () => {
     const c = await start();
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push((await stack.gql(SEND, { input: { conversationId: c.id, text: `m${i}` } }, agent)).data.sendMessage.message.id);
-    const secret = readTenantsConfig({}).INTERNAL_SECRET;
+    const secret = TEST_SECRETS.INTERNAL_SECRET;
     const users = (await stack.gql(`{ users(first: 100) { nodes { id email } } }`, {}, admin)).data.users.nodes;
-    const identity = { [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: tenantOf(agent), userId: users.find((u: any) => u.email === 'agent@acme.test').id, roles: ['AGENT'], scopes: [] }, secret) };
+    // Signed once per request: a subgraph accepts each identity header once.
+    const identity = () => ({ [IDENTITY_HEADER]: signIdentity({ kind: 'user', tenantId: tenantOf(agent), userId: users.find((u: any) => u.email === 'agent@acme.test').id, roles: ['AGENT'], scopes: [], audience: 'conversations' }, secret) });
     const refs = (name: string, n: number) =>
-      post(stack.conversations!.url, { query: `query ${name}($r: [_Any!]!) { _entities(representations: $r) { ... on Message { id text } } }`, variables: { r: ids.slice(0, n).map((id) => ({ __typename: 'Message', id })) } }, identity);
+      post(stack.conversations!.url, { query: `query ${name}($r: [_Any!]!) { _entities(representations: $r) { ... on Message { id text } } }`, variables: { r: ids.slice(0, n).map((id) => ({ __typename: 'Message', id })) } }, identity());
     const three = await refs('MessageRefsThree', 3);
     const twelve = await refs('MessageRefsTwelve', 12);
     expect(three.data._entities.map((m: any) => m.text)).toEqual(['m0', 'm1', 'm2']);

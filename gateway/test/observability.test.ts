@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bootstrap as startTenants, readTenantsConfig } from '@switchboard/tenants';
+import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import { startEdgeStack, type EdgeStack } from './edge-stack';
 
 /** /metrics is not public; its operation labels are bounded; logs carry no SQL values or URL passwords. */
@@ -96,7 +97,7 @@ describe('logs', () => {
     const lines: string[] = [];
     const logger = createLogger({ service: 'tenants' }, 'info', (line) => lines.push(line));
     const tenants = await startTenants(
-      { ...readTenantsConfig({ HOST: '127.0.0.1', TENANTS_PORT: '0', DB_SCHEMA_PREFIX: stack.base.db.schemaPrefix, REDIS_URL: 'redis://:hunter2-password@127.0.0.1:1/0' }), DATABASE_URL: stack.base.db.url },
+      { ...readTenantsConfig({ ...TEST_SECRETS, HOST: '127.0.0.1', TENANTS_PORT: '0', DB_SCHEMA_PREFIX: stack.base.db.schemaPrefix, REDIS_URL: 'redis://:hunter2-password@127.0.0.1:1/0' }), DATABASE_URL: stack.base.db.url },
       { logger, bus: stack.base.bus },
     );
     await tenants.close();

@@ -257,7 +257,7 @@ export function blockReporter(options: {
     };
     void fetch(new URL('/internal/security-events', options.tenantsUrl()), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ kind: 'service', roles: [], scopes: [] }, options.internalSecret) },
+      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity({ kind: 'service', roles: [], scopes: [], audience: 'tenants' }, options.internalSecret) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs),
     })

@@ -20,15 +20,15 @@ const MANAGE = { roles: ADMIN_ROLES };
 /**
  * One page of keys, newest first: keyset over (createdAt, id) after the key `after` names,
  * so a page is one indexed range scan however many keys a tenant has. An `after` that is
- * not one of the caller's keys (another tenant's included) is refused like a bad cursor.
- */
-export async function listApiKeys(ctx: TenantsContext, args: { first?: number | null; after?: string | null } = {}): Promise<ApiKey[]> {
+ * not one of the caller's keys (another tenant's included) gives an empty page, as for
+ * every id-cursored list (Ticket.comments, Conversation.tickets, …): nothing is revealed.
+ */export async function listApiKeys(ctx: TenantsContext, args: { first?: number | null; after?: string | null } = {}): Promise<ApiKey[]> {
   const caller = authorize(ctx.identity, MANAGE);
   const limit = pageSize(args.first);
   let range = {};
   if (args.after !== undefined && args.after !== null) {
     const anchor = isUuid(args.after) ? await ctx.em.findOne(ApiKey, { id: args.after, tenantId: caller.tenantId }) : null;
-    if (!anchor) throw new BadInputError('after', 'after is not the id of one of your API keys');
+    if (!anchor) return [];
     range = { $or: [{ createdAt: { $lt: anchor.createdAt } }, { createdAt: anchor.createdAt, id: { $lt: anchor.id } }] };
   }
   return ctx.em.find(ApiKey, { $and: [{ tenantId: caller.tenantId }, range] }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
