@@ -10,7 +10,11 @@ COPY package.json package-lock.json tsconfig.json ./
 # >>> generated: workspaces (npm run compose; do not edit)
 COPY packages/kit/package.json packages/kit/
 COPY packages/launcher/package.json packages/launcher/
+COPY subgraphs/analytics/package.json subgraphs/analytics/
 COPY subgraphs/conversations/package.json subgraphs/conversations/
+COPY subgraphs/integrations/package.json subgraphs/integrations/
+COPY subgraphs/knowledge/package.json subgraphs/knowledge/
+COPY subgraphs/models/package.json subgraphs/models/
 COPY subgraphs/tenants/package.json subgraphs/tenants/
 COPY subgraphs/tickets/package.json subgraphs/tickets/
 COPY gateway/package.json gateway/
@@ -24,6 +28,6 @@ COPY subgraphs ./subgraphs
 COPY gateway ./gateway
 USER node
 # >>> generated: ports (npm run compose; do not edit)
-EXPOSE 4000 4001 4002 4003
+EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007
 # <<< generated: ports
 CMD ["sh", "-c", "exec node -r ./scripts/register.cjs \"$SERVICE_MAIN\""]

@@ -1,0 +1,18 @@
+import { commonEnv, env, parseConfig, type Config } from '@switchboard/kit';
+
+/** The port `npm start` and the supergraph use; ANALYTICS_PORT moves it. */
+export const PORT = 4007;
+
+export const analyticsEnv = {
+  ...commonEnv,
+  ANALYTICS_PORT: env.port(PORT),
+  HOST: env.string({ default: '0.0.0.0' }),
+  /** Seed the demo data at start when running on its own (demo only). */
+  SEED_DEMO: env.bool(false),
+};
+
+export type AnalyticsConfig = Config<typeof analyticsEnv>;
+
+export function readAnalyticsConfig(source: Record<string, string | undefined> = process.env): AnalyticsConfig {
+  return parseConfig(analyticsEnv, source);
+}

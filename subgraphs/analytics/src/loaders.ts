@@ -1,0 +1,20 @@
+import type { EntityManager, Identity } from '@switchboard/kit';
+import DataLoader from 'dataloader';
+import { AnalyticsItem } from './modules/items/item.entity';
+
+export interface AnalyticsLoaders {
+  /** Items of the caller's tenant by id; null for ids that are not theirs. One query per request. */
+  item: DataLoader<string, AnalyticsItem | null>;
+}
+
+/** Fresh per request: nothing request-scoped is shared between requests. */
+export function createLoaders(em: EntityManager, identity: Identity): AnalyticsLoaders {
+  const tenantId = identity.tenantId ?? '';
+  return {
+    item: new DataLoader(async (ids) => {
+      const rows = tenantId ? await em.find(AnalyticsItem, { id: { $in: [...ids] }, tenantId }) : [];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  };
+}

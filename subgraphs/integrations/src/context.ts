@@ -1,0 +1,12 @@
+import type { EntityManager, Identity } from '@switchboard/kit';
+import type { IntegrationsConfig } from './env';
+import type { IntegrationsLoaders } from './loaders';
+
+/** What every resolver of the integrations subgraph gets, fresh per request. */
+export interface IntegrationsContext {
+  identity: Identity;
+  /** Bound to the caller's tenant: every query is filtered by it. */
+  em: EntityManager;
+  config: IntegrationsConfig;
+  loaders: IntegrationsLoaders;
+}
