@@ -369,6 +369,25 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         safelist,
         notifier: createNotifier(redis),
         onPrincipalChange: (change) => principals.invalidate(change),
+        // The HTTP edge's abuse rules hold for sockets too (docs/api.md "Abuse protection").
+        guard: {
+          blocked: async (ip, identity) => {
+            if (!threats) return undefined;
+            const hit = await threats.blocked([subjectOf(identity, ip)]);
+            if (!hit || (identity && hit.subject.kind === 'ip')) return undefined;
+            return { retryAfter: Math.max(1, Math.ceil(hit.ms / 1000)) };
+          },
+          overAuthFailureBudget: async (ip) => {
+            if (!rateLimitStore) return undefined;
+            if (!rateLimitStore.peek) return undefined;
+            const [state] = await rateLimitStore.peek([authFailureBucket(ip)], now()).catch(() => [undefined]);
+            return state && !state.allowed ? Math.max(1, Math.ceil(state.retryAfterMs / 1000)) : undefined;
+          },
+          authFailed: async (ip) => {
+            await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => undefined);
+            await threats?.record(subjectOf(undefined, ip), 'authFailure', ip);
+          },
+        },
         rateLimit: rateLimitStore && {
           store: rateLimitStore,
           buckets: (identity, ip, rpm) =>

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { DEMO_PASSWORD } from '@switchboard/tenants';
+import WebSocket from 'ws';
 import type { GatewayApp } from '../src/app';
 import { codes } from './stack';
 import { startEdgeStack, uniquePrefix, type EdgeStack } from './edge-stack';
@@ -237,5 +238,53 @@ describe('threat detection', () => {
     expect(after.errors![0]!.extensions).toMatchObject({ code: 'BLOCKED', subject: 'user' });
     // An ordinary user of the same tenant from the same address is not affected.
     expect((await stack.gql(`{ tenant { slug } }`, {}, await stack.as('agent2@acme.test'), g)).data?.tenant.slug).toBe('acme');
+  });
+});
+
+/** Opens a graphql-ws socket with `params` in connection_init; resolves with how it ended (or `acked`). */
+function connect(to: GatewayApp, params: Record<string, string>): Promise<{ acked: boolean; code?: number; reason?: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(to.url.replace('http', 'ws'), 'graphql-transport-ws');
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: params })));
+    socket.on('message', (data) => {
+      if (JSON.parse(String(data)).type === 'connection_ack') {
+        socket.close(1000);
+        resolve({ acked: true });
+      }
+    });
+    socket.on('close', (code, reason) => resolve({ acked: false, code, reason: String(reason) }));
+  });
+}
+
+describe('the same rules over WebSocket', () => {
+  it('closes a blocked key’s socket with 4403 BLOCKED, and lets it in once the block expires', async () => {
+    const g = await gateway({ THREAT_THRESHOLD: '20', THREAT_BLOCK_SECONDS: '300' });
+    const DEEP = `{ tenant { users(first: 1) { nodes { tenant { users(first: 1) { nodes { tenant { users(first: 1) { nodes { tenant { id } } } } } } } } } } }`;
+    const created = await stack.base.gql(
+      `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
+      { input: { name: `ws threat ${randomBytes(3).toString('hex')}`, kind: 'FIRST_PARTY', scopes: ['tenant:read', 'users:read', 'tickets:read'] } },
+      await stack.as('admin@acme.test'),
+    );
+    const apiKey = created.data.createApiKey.secret as string;
+    expect(await connect(g, { apiKey })).toEqual({ acked: true });
+    for (let i = 0; i < 4; i++) await stack.gql(DEEP, {}, { 'x-api-key': apiKey }, g); // 4 × 5 points: blocked
+    const refused = await connect(g, { apiKey });
+    expect(refused).toMatchObject({ acked: false, code: 4403 });
+    expect(refused.reason).toMatch(/^BLOCKED: retry after \d+ s$/);
+    clock += 300_000;
+    expect(await connect(g, { apiKey })).toEqual({ acked: true });
+  });
+
+  it('charges refused credentials to the address, and past its budget closes with 4429 before tenants is asked', async () => {
+    const g = await gateway({ AUTH_FAILURES_PER_IP_PER_MINUTE: '3', THREAT_DETECTION_ENABLED: 'false' });
+    const before = principalCalls();
+    const tries = [];
+    for (let i = 0; i < 6; i++) tries.push(await connect(g, { apiKey: `sb_live_not-a-key-${randomBytes(8).toString('hex')}` }));
+    expect(tries.every((t) => !t.acked)).toBe(true);
+    expect(tries.slice(0, 3).map((t) => t.code)).toEqual([4403, 4403, 4403]);
+    expect(tries.slice(3).map((t) => t.code)).toEqual([4429, 4429, 4429]);
+    expect(tries[3]!.reason).toMatch(/^RATE_LIMITED: authFailures; retry after \d+ s$/);
+    expect(principalCalls() - before).toBe(3); // the refused ones never reached tenants
+    clock += 60_000;
   });
 });

@@ -8,13 +8,29 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../authenticate';
 import type { GatewayContext } from '../context';
 import { AccessChecks, liveAccessRules } from './access';
-import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW } from './close-codes';
+import { CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW } from './close-codes';
 import { Connections, type Connection, type Credentials } from './connections';
 import { Executor } from './executor';
 import { FanOut, delay } from './groups';
 import { Counter, DEFAULT_LIMITS, charge, clientIp, principalKey, type LiveLimits, type LiveRateLimit } from './limits';
 import { Preparer, codeError, type Prepared } from './prepare';
 import { documentFor, type OperationSafelist } from './safelist';
+
+/**
+ * What the HTTP edge knows about abusive clients, asked when a socket connects: a blocked
+ * address, key or user is closed with 4403 (reason `BLOCKED: …`), and a failed
+ * authentication is charged to the address (its failed-authentication budget and threat
+ * score) exactly as over HTTP; an address past that budget is closed with 4429 before its
+ * credential is looked up.
+ */
+export interface ConnectionGuard {
+  /** The block that applies to this address (no identity yet) or to this key or user. */
+  blocked(ip: string, identity?: Identity): Promise<{ retryAfter: number } | undefined>;
+  /** The address is past its failed-authentication budget: seconds to wait. */
+  overAuthFailureBudget(ip: string): Promise<number | undefined>;
+  /** A connect whose credential was refused. */
+  authFailed(ip: string): Promise<void>;
+}
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -35,6 +51,8 @@ export interface SubscriptionServerOptions {
   onPrincipalChange?: (change: Record<string, unknown>) => void;
   /** Connects and subscribes take from the HTTP rate limiter's buckets. */
   rateLimit?: LiveRateLimit;
+  /** The HTTP edge's abuse rules, for sockets too: blocked clients and failed authentications. */
+  guard?: ConnectionGuard;
   /** Frame, subscription and socket caps (defaults: DEFAULT_LIMITS). */
   limits?: Partial<LiveLimits>;
   /** Proxies whose X-Forwarded-For to trust for the client IP (as the HTTP side's `trust proxy`). */
@@ -177,17 +195,35 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
           socket.close(CLOSE_RATE_LIMITED, `RATE_LIMITED: ${guessing.bucket} (${guessing.limit} per minute); retry after ${guessing.retryAfter} s`);
           return false;
         }
+        const guard = options.guard;
+        const addressBlock = await guard?.blocked(ip);
+        if (addressBlock) {
+          socket.close(CLOSE_FORBIDDEN, `BLOCKED: retry after ${addressBlock.retryAfter} s`);
+          return false;
+        }
+        const waitFor = await guard?.overAuthFailureBudget(ip);
+        if (waitFor) {
+          socket.close(CLOSE_RATE_LIMITED, `RATE_LIMITED: authFailures; retry after ${waitFor} s`);
+          return false;
+        }
         let authenticated: Authenticated;
         try {
           authenticated = await options.authenticate(credentials);
         } catch (error) {
           if (error instanceof AppError && error.code === 'UPSTREAM_UNAVAILABLE') {
             socket.close(CLOSE_TOO_SLOW, 'Cannot verify credentials right now');
+          } else if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
+            await guard?.authFailed(ip);
           }
           return false;
         }
         const { identity, requestsPerMinute } = authenticated;
         if (identity.kind === 'anonymous' || !identity.tenantId) return false;
+        const block = await guard?.blocked(ip, identity);
+        if (block) {
+          socket.close(CLOSE_FORBIDDEN, `BLOCKED: retry after ${block.retryAfter} s`);
+          return false;
+        }
         const refused = await charge(options.rateLimit, identity, ip, requestsPerMinute);
         if (refused) {
           socket.close(CLOSE_RATE_LIMITED, `RATE_LIMITED: ${refused.bucket} (${refused.limit} per minute); retry after ${refused.retryAfter} s`);
