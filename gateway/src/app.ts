@@ -5,6 +5,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   AppError,
+  httpStatusFor,
+  refuseRequest,
   createHttpApp,
   createLogger,
   createMetrics,
@@ -265,8 +267,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         bucket: 'authFailures',
         limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE,
       });
-      error.extensions.http = { status: 429 };
-      throw error;
+      throw refuseRequest(error);
     };
     try {
       const { identity, requestsPerMinute } = await authenticator.authenticate({ authorization, apiKey }, { beforeLookup });
@@ -276,7 +277,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       next();
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
-      const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
+      const status = httpStatusFor(error.code, 401);
       if (error.code === 'UNAUTHENTICATED') {
         // A failed authentication: charged to the address (its bucket and its threat score).
         const [state] = (await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => {

@@ -1,5 +1,5 @@
 import { PrincipalCache } from './principal-cache';
-import { AppError, UnauthenticatedError, currentScope, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
+import { AppError, UnauthenticatedError, refuseRequest, currentScope, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
 
 export interface Authenticated {
   /** What the gateway signs and forwards to subgraphs. */
@@ -82,14 +82,14 @@ export function createAuthenticator(options: {
       if (authorization) {
         const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
         const claims = match ? verifyJwt(match[1]!, options.jwtSecret) : null;
-        if (!claims) throw withStatus(new UnauthenticatedError('Invalid or expired token'), 401);
+        if (!claims) throw refuseRequest(new UnauthenticatedError('Invalid or expired token'));
         const user = await principal({ userId: claims.sub, tenantId: claims.tid }, hooks);
-        if (!user) throw withStatus(new UnauthenticatedError('This account no longer exists or is suspended'), 401);
+        if (!user) throw refuseRequest(new UnauthenticatedError('This account no longer exists or is suspended'));
         return authenticated(user, exp);
       }
       if (apiKey) {
         const key = await principal({ apiKey }, hooks);
-        if (!key) throw withStatus(new UnauthenticatedError('Invalid, revoked or expired API key'), 401);
+        if (!key) throw refuseRequest(new UnauthenticatedError('Invalid, revoked or expired API key'));
         return authenticated(key, exp);
       }
       return { identity: { kind: 'anonymous', roles: [], scopes: [], exp } };
@@ -98,10 +98,5 @@ export function createAuthenticator(options: {
 }
 
 function unavailable(): AppError {
-  return withStatus(new AppError('UPSTREAM_UNAVAILABLE', 'Cannot verify credentials right now', { service: 'tenants' }), 503);
-}
-
-function withStatus(error: AppError, status: number): AppError {
-  error.extensions.http = { status };
-  return error;
+  return refuseRequest(new AppError('UPSTREAM_UNAVAILABLE', 'Cannot verify credentials right now', { service: 'tenants' }));
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { AppError, UnauthenticatedError, type Identity } from '@switchboard/kit';
+import { AppError, UnauthenticatedError, refuseRequest, type Identity } from '@switchboard/kit';
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
 
@@ -17,9 +17,7 @@ export function operationMustResolve(): ApolloServerPlugin<GatewayContext> {
           const message = request.operationName
             ? `Unknown operation named "${request.operationName}".`
             : 'Must provide operation name if query contains multiple operations.';
-          const error = new AppError('BAD_REQUEST', message);
-          error.extensions.http = { status: 400 };
-          throw error;
+          throw refuseRequest(new AppError('BAD_REQUEST', message));
         },
       };
     },
@@ -37,9 +35,7 @@ export function anonymousOnlyLogin(): ApolloServerPlugin<GatewayContext> {
         async didResolveOperation({ contextValue, operation }) {
           if (contextValue.identity.kind !== 'anonymous') return;
           if (!operation || !onlyFields(operation, ANONYMOUS_FIELDS)) {
-            const error = new UnauthenticatedError('Sign in (Authorization: Bearer <token>) or send an API key (x-api-key)');
-            error.extensions.http = { status: 401 };
-            throw error;
+            throw refuseRequest(new UnauthenticatedError('Sign in (Authorization: Bearer <token>) or send an API key (x-api-key)'));
           }
         },
       };
@@ -70,13 +66,9 @@ export function firstPartyIntrospection(): ApolloServerPlugin<GatewayContext> {
           if (!operation || !introspects(operation.selectionSet, document, new Set())) return;
           if (mayIntrospect(contextValue.identity)) return;
           if (contextValue.identity.kind === 'anonymous') {
-            const error = new UnauthenticatedError('Sign in to introspect the schema');
-            error.extensions.http = { status: 401 };
-            throw error;
+            throw refuseRequest(new UnauthenticatedError('Sign in to introspect the schema'));
           }
-          const error = new AppError('FORBIDDEN', 'Introspection is for signed-in users and first-party API keys');
-          error.extensions.http = { status: 403 };
-          throw error;
+          throw refuseRequest(new AppError('FORBIDDEN', 'Introspection is for signed-in users and first-party API keys'));
         },
       };
     },

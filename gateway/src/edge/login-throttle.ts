@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { AppError } from '@switchboard/kit';
+import { AppError, refuseRequest } from '@switchboard/kit';
 import { Kind, type FieldNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { GatewayContext } from '../context';
@@ -38,7 +38,9 @@ export interface LoginThrottleOptions {
 
 function rateLimited(message: string, retryAfter: number, bucket: string): AppError {
   const error = new AppError('RATE_LIMITED', message, { retryAfter, bucket });
-  error.extensions.http = { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) };
+  // The table's status (429), and the Retry-After header Apollo Server sends with it.
+  refuseRequest(error);
+  (error.extensions.http as { headers?: Map<string, string> }).headers = new Map([['retry-after', String(retryAfter)]]);
   return error;
 }
 
@@ -74,9 +76,7 @@ export function loginThrottle(options: LoginThrottleOptions): ApolloServerPlugin
           const fields = loginFields(operation);
           if (!fields.length) return;
           if (fields.length > 1) {
-            const error = new AppError('BAD_REQUEST', 'One login per request');
-            error.extensions.http = { status: 400 };
-            throw error;
+            throw refuseRequest(new AppError('BAD_REQUEST', 'One login per request'));
           }
           const field = fields[0]!;
           account = accountKey(field, request.variables);

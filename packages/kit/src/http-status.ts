@@ -6,10 +6,8 @@ import type { ErrorCode } from './errors';
  * no refusal stamps a status by hand. `null`: the code belongs to a field error inside a 200
  * answer (GraphQL over HTTP), never to a whole-request refusal by itself. A new code in
  * ERROR_CODES does not type-check until it has a row here.
- *
- * Still stamped by hand in the gateway (edge files, to move onto `refuseRequest` /
- * `httpStatusFor`): plugins.ts (`error.extensions.http = { status }` ×4), authenticate.ts
- * (`withStatus(…, 401|503)`), app.ts (`?? 401` in `authenticate`), edge/errors.ts (reads it).
+ * The gateway's refusals (plugins, authentication, login throttle) go through
+ * `refuseRequest` / `httpStatusFor` too.
  */
 export const HTTP_STATUS: Record<ErrorCode, number | null> = {
   UNAUTHENTICATED: 401,
