@@ -23,7 +23,7 @@ afterAll(async () => {
 /** A request as the gateway sends it: with a signed identity for `tenantId`. */
 async function gql(query: string, variables: Record<string, unknown> = {}, tenantId: string | null = acme, role: Role = 'AGENT') {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (tenantId) headers[IDENTITY_HEADER] = signIdentity({ kind: 'user', tenantId, userId: randomUUID(), roles: [role], scopes: [] }, SECRET);
+  if (tenantId) headers[IDENTITY_HEADER] = signIdentity({ kind: 'user', tenantId, userId: randomUUID(), roles: [role], scopes: [], audience: 'analytics' }, SECRET);
   const res = await fetch(app.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   return { status: res.status, ...((await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] }) };
 }
