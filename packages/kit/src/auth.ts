@@ -3,9 +3,13 @@ import type { Identity, Role } from './identity';
 
 export type Caller = Identity & { tenantId: string };
 
-/** The caller, who must be signed in (a user or an API key) and belong to a tenant. */
+/**
+ * The caller, who must be signed in (a user or an API key) and belong to a tenant — or be
+ * one of our own services acting for a tenant (`kind: 'service'` with a tenantId, signed
+ * with the internal secret; the gateway never signs that kind for a client).
+ */
 export function requireTenant(identity: Identity | undefined): Caller {
-  if (!identity || (identity.kind !== 'user' && identity.kind !== 'apiKey') || !identity.tenantId) {
+  if (!identity || (identity.kind !== 'user' && identity.kind !== 'apiKey' && identity.kind !== 'service') || !identity.tenantId) {
     throw new UnauthenticatedError();
   }
   return identity as Caller;
@@ -18,7 +22,9 @@ export function requireTenant(identity: Identity | undefined): Caller {
 export function authorize(identity: Identity | undefined, rule: { roles: readonly Role[]; scope?: string }): Caller {
   const caller = requireTenant(identity);
   if (caller.kind === 'user' && caller.roles.some((r) => rule.roles.includes(r))) return caller;
-  if (caller.kind === 'apiKey' && rule.scope && caller.scopes.includes(rule.scope)) return caller;
+  // Keys, and our own services acting for a tenant, pass by scope.
+  if ((caller.kind === 'apiKey' || caller.kind === 'service') && rule.scope && caller.scopes.includes(rule.scope)) return caller;
+  if (caller.kind === 'service') throw new ForbiddenError(rule.scope ? `This service call lacks the scope ${rule.scope}` : 'Only people may do this');
   if (caller.kind === 'apiKey') {
     throw new ForbiddenError(rule.scope ? `This API key lacks the scope ${rule.scope}` : 'API keys cannot do this; sign in as a user');
   }

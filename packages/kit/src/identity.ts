@@ -26,6 +26,8 @@ export interface Identity {
   requestId?: string;
   /** A random id per signature: a receiver accepts each header once. */
   jti?: string;
+  /** For `kind: 'service'`: the calling service's name (e.g. `assistants`), for logs and audit. */
+  service?: string;
 }
 
 export const IDENTITY_HEADER = 'x-switchboard-identity';

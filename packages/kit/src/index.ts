@@ -28,6 +28,7 @@ export * from './redis';
 export * from './registry';
 export * from './rules';
 export * from './server';
+export * from './service-call';
 export * from './subgraph';
 export * from './telemetry';
 export * from './validation';
