@@ -256,6 +256,29 @@ function connect(to: GatewayApp, params: Record<string, string>): Promise<{ acke
   });
 }
 
+describe('logins hidden in fragments or spread over slugs', () => {
+  it('refuses a login reached through an inline fragment or a named fragment, even signed in', async () => {
+    const g = await gateway();
+    const agent = await stack.as('agent@acme.test');
+    const inline = await stack.gql(`mutation { ... on Mutation { a: login(email: "admin@acme.test", password: "x1") { token } b: login(email: "admin@acme.test", password: "x2") { token } } }`, {}, agent, g);
+    const named = await stack.gql(`mutation { ...Guess } fragment Guess on Mutation { login(email: "admin@acme.test", password: "x3") { token } }`, {}, agent, g);
+    for (const res of [inline, named]) {
+      expect(res.status).toBe(400);
+      expect(codes(res)).toEqual(['BAD_REQUEST']);
+      expect(res.data).toBeUndefined();
+    }
+  });
+
+  it('charges one budget per email whatever tenant slug (or none) is sent', async () => {
+    const g = await gateway();
+    const LOGIN_AT = `mutation($e: String!, $p: String!, $t: String) { login(email: $e, password: $p, tenant: $t) { token } }`;
+    const answers = [];
+    for (let i = 0; i < 9; i++) answers.push(await stack.gql(LOGIN_AT, { e: 'agent2@acme.test', p: `wrong-${i}`, t: [undefined, null, 'acme'][i % 3] }, {}, g));
+    expect(answers.slice(0, 6).map((a) => codes(a)[0])).toEqual(Array(6).fill('UNAUTHENTICATED'));
+    expect(answers.slice(6).map((a) => codes(a)[0])).toEqual(Array(3).fill('RATE_LIMITED'));
+  });
+});
+
 describe('the same rules over WebSocket', () => {
   it('closes a blocked key’s socket with 4403 BLOCKED, and lets it in once the block expires', async () => {
     const g = await gateway({ THREAT_THRESHOLD: '20', THREAT_BLOCK_SECONDS: '300' });

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { AppError, refuseRequest } from '@switchboard/kit';
-import { Kind, type FieldNode, type OperationDefinitionNode, type ValueNode } from 'graphql';
+import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type ValueNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { GatewayContext } from '../context';
 import type { BackoffRule, PenaltyStore } from './penalties';
@@ -8,8 +8,7 @@ import type { BucketSpec, RateLimitStore } from './rate-limit';
 
 /**
  * Credential guessing, held at the gateway before the tenants subgraph is asked:
- *  - per account (the `login` arguments but the password: email, and the tenant when the
- *    mutation takes one): LOGIN_FREE_FAILURES failures cost nothing, then each failure makes
+ *  - per account (its email, whatever tenant slug is sent with it): LOGIN_FREE_FAILURES failures cost nothing, then each failure makes
  *    the account wait LOGIN_BACKOFF_BASE_SECONDS · 2^(n − free − 1), at most
  *    LOGIN_BACKOFF_MAX_SECONDS. While it waits, `login` for it answers 429 RATE_LIMITED with
  *    Retry-After and is not counted (so nobody can extend the wait by hammering); a
@@ -51,18 +50,41 @@ function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>
   return undefined;
 }
 
-/** Who a `login` is for: every argument but the password, normalised and hashed. */
+/**
+ * Whose budget a `login` spends: its email, normalised and hashed. Only the email — not the
+ * tenant slug — so a guesser cannot get a fresh budget per slug (or by leaving it out, or
+ * null); an address with accounts in several tenants shares one budget.
+ */
 export function accountKey(field: FieldNode, variables: Record<string, unknown> | undefined): string {
-  const parts = (field.arguments ?? [])
-    .filter((a) => a.name.value !== 'password')
-    .map((a) => `${a.name.value}=${String(valueOf(a.value, variables) ?? '').trim().toLowerCase()}`)
-    .sort();
-  return `login:${createHash('sha256').update(parts.join('\n')).digest('hex')}`;
+  const email = (field.arguments ?? []).find((a) => a.name.value === 'email');
+  const value = String(valueOf(email?.value, variables) ?? '').trim().toLowerCase();
+  return `login:${createHash('sha256').update(`email=${value}`).digest('hex')}`;
 }
 
-function loginFields(operation: OperationDefinitionNode): FieldNode[] {
-  if (operation.operation !== 'mutation') return [];
-  return operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === 'login');
+/**
+ * The `login` fields of a mutation: those selected at the top, and — to refuse them — any
+ * reached through an inline fragment or a fragment spread of the root (which would hide
+ * them from the one-login rule and the throttle).
+ */
+function loginFields(operation: OperationDefinitionNode, document: DocumentNode): { direct: FieldNode[]; indirect: number } {
+  if (operation.operation !== 'mutation') return { direct: [], indirect: 0 };
+  const direct = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === 'login');
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  let indirect = 0;
+  const seen = new Set<string>();
+  const walk = (selections: readonly SelectionNode[]) => {
+    for (const s of selections) {
+      if (s.kind === Kind.FIELD) indirect += s.name.value === 'login' ? 1 : 0;
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet.selections);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = fragments.get(s.name.value);
+        if (fragment) walk(fragment.selectionSet.selections);
+      }
+    }
+  };
+  walk(operation.selectionSet.selections.filter((s) => s.kind !== Kind.FIELD));
+  return { direct, indirect };
 }
 
 export function loginThrottle(options: LoginThrottleOptions): ApolloServerPlugin<GatewayContext> {
@@ -71,9 +93,10 @@ export function loginThrottle(options: LoginThrottleOptions): ApolloServerPlugin
       let account: string | undefined;
       let responseKey: string | undefined;
       return {
-        async didResolveOperation({ operation, request, contextValue }) {
+        async didResolveOperation({ operation, request, contextValue, document }) {
           if (!operation) return;
-          const fields = loginFields(operation);
+          const { direct: fields, indirect } = loginFields(operation, document);
+          if (indirect > 0) throw refuseRequest(new AppError('BAD_REQUEST', 'Select login directly, not through a fragment'));
           if (!fields.length) return;
           if (fields.length > 1) {
             throw refuseRequest(new AppError('BAD_REQUEST', 'One login per request'));
