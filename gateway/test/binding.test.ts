@@ -1,4 +1,4 @@
-import { createLogger, IDENTITY_HEADER, signIdentity, verifyIdentity } from '@switchboard/kit';
+import { createLogger, IDENTITY_HEADER, loadRegistry, parseConfig, signIdentity, verifyIdentity } from '@switchboard/kit';
 import { TEST_SECRETS } from '@switchboard/kit/src/testing';
 import net from 'node:net';
 import { bootstrap as startGateway, readGatewayConfig } from '../src/app';
@@ -123,5 +123,15 @@ describe('starting a service', () => {
     expect(() => readGatewayConfig({ INTERNAL_SECRET: 'switchboard-dev-internal-secret-change-me', JWT_SECRET: 'x'.repeat(32) })).toThrow('INTERNAL_SECRET is the published development value');
     expect(readGatewayConfig({ DEMO: 'true' }).INTERNAL_SECRET).toBe('switchboard-dev-internal-secret-change-me');
     expect(readGatewayConfig({ ...TEST_SECRETS }).HOST).toBe('127.0.0.1');
+  });
+
+  it('has every subgraph of the registry listen on loopback unless HOST says otherwise, and refuse the published secrets outside demo mode', () => {
+    const registry = loadRegistry();
+    expect(registry.length).toBeGreaterThanOrEqual(3);
+    for (const subgraph of registry) {
+      expect([subgraph.name, parseConfig(subgraph.env, { ...TEST_SECRETS }).HOST]).toEqual([subgraph.name, '127.0.0.1']);
+      expect([subgraph.name, parseConfig(subgraph.env, { ...TEST_SECRETS, HOST: '0.0.0.0' }).HOST]).toEqual([subgraph.name, '0.0.0.0']);
+      expect(() => parseConfig(subgraph.env, {})).toThrow(/INTERNAL_SECRET is required/);
+    }
   });
 });

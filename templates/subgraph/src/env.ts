@@ -6,7 +6,6 @@ export const PORT = 4999;
 export const sampleEnv = {
   ...commonEnv,
   SAMPLE_PORT: env.port(PORT),
-  HOST: env.string({ default: '0.0.0.0' }),
   /** Seed the demo data at start when running on its own (demo only). */
   SEED_DEMO: env.bool(false),
 };
