@@ -1,7 +1,4 @@
 import { Supergraph } from '@apollo/federation-internals';
-import { seedDemoConversations } from '@switchboard/conversations';
-import { demoDirectory } from '@switchboard/tenants';
-import { seedDemoTickets } from '@switchboard/tickets';
 import {
   getNamedType,
   getNullableType,
@@ -52,11 +49,9 @@ let acmeIds: Ids;
 let globexIds: Ids;
 
 beforeAll(async () => {
-  // Nothing here may be refused for volume: the sweep sends a few hundred requests as one owner.
-  stack = await startStack({ tickets: true, conversations: true, gatewayEnv: { RATE_LIMIT_ENABLED: 'false' } });
-  const directory = await demoDirectory(stack.tenants.orm);
-  await seedDemoTickets(stack.tickets!.orm, directory);
-  await seedDemoConversations(stack.conversations! as never, directory);
+  // Every subgraph of the registry with its demo data; nothing refused for volume (the sweep
+  // sends a few hundred requests as one owner).
+  stack = await startStack({ subgraphs: 'all', seed: 'all', gatewayEnv: { RATE_LIMIT_ENABLED: 'false', THREAT_DETECTION_ENABLED: 'false' } });
   acme = await stack.as('admin@acme.test');
   globex = await stack.as('admin@globex.test');
   // Rows the demo data has none of, on both sides.
@@ -64,7 +59,7 @@ beforeAll(async () => {
     const key = await stack.gql(`mutation { createApiKey(input: { name: "sweep", scopes: ["tenant:read"] }) { apiKey { id } } }`, {}, who);
     expect(key.errors).toBeUndefined();
   }
-  acmeIds = await harvest(acme);
+  acmeIds = await settled(acme);
   globexIds = await harvest(globex);
 }, 120_000);
 afterAll(() => stack?.close());
@@ -136,6 +131,18 @@ async function harvest(headers: Record<string, string>): Promise<Ids> {
     await walk([field], new Set([getNamedType(field.type).name]));
   }
   return ids;
+}
+
+/** The harvest once the demo data's own events are done (escalations open tickets in the background). */
+async function settled(headers: Record<string, string>): Promise<Ids> {
+  let last = await harvest(headers);
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const next = await harvest(headers);
+    if (JSON.stringify([...next]) === JSON.stringify([...last])) return next;
+    last = next;
+  }
+  throw new Error('the demo data did not settle');
 }
 
 // ------------------------------------------------------------------ the slots that take an ID
@@ -278,10 +285,15 @@ describe('isolation sweep: every field that takes an ID, called with the other t
       expect(acmeIds.get(type)?.length).toBeGreaterThan(0);
       expect(globexIds.get(type)?.length).toBeGreaterThan(0);
     }
+    // Slots whose type has no demo rows are tried with IDs of every type instead: say which,
+    // so a subgraph that joins without demo data for its types is visible here.
+    const hinted = [...slotsOf('query'), ...slotsOf('mutation'), ...slotsOf('subscription')].map((s) => s.hint).filter((h): h is string => !!h && isObjectType(api.getType(h)));
+    const uncovered = [...new Set(hinted)].filter((t) => !acmeIds.get(t)?.length).sort();
+    if (uncovered.length) console.warn(`isolation sweep: no demo ${uncovered.join(', ')} to aim at; their ID slots get IDs of every type`);
   });
 
   it('answers NOT_FOUND or nothing, shows no other acme data, and changes nothing of acme’s', async () => {
-    const before = await harvest(acme);
+    const before = await settled(acme);
     const slots = [...slotsOf('query'), ...slotsOf('mutation'), ...slotsOf('subscription')];
     expect(slots.length).toBeGreaterThan(10);
     const failures: string[] = [];
