@@ -3,17 +3,36 @@ import type { IntegrationsContext } from './context';
 import type { IntegrationsConfig } from './env';
 import { createLoaders } from './loaders';
 import { migrations } from './migrations';
-import { IntegrationsItem } from './modules/items/item.entity';
+import { consumeWebhookEvents } from './modules/webhooks/consumer';
+import { WebhookDelivery } from './modules/webhooks/delivery.entity';
+import { startDispatcher, type Dispatcher } from './modules/webhooks/dispatcher';
+import { WebhookEndpoint } from './modules/webhooks/endpoint.entity';
+import { SecretBox } from './modules/webhooks/signing';
+import { systemResolver, type Resolver, type UrlPolicy } from './modules/webhooks/url-guard';
 import { integrationsSchema } from './schema';
 
-export const entities = [IntegrationsItem];
+export const entities = [WebhookEndpoint, WebhookDelivery];
 export { migrations };
 
-export type IntegrationsApp = RunningSubgraph;
+export type IntegrationsApp = RunningSubgraph & { dispatcher: Dispatcher };
 
-/** The integrations subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
-export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: string }, deps: SubgraphDeps = {}): Promise<IntegrationsApp> {
-  return startSubgraph<IntegrationsContext>({
+export interface IntegrationsDeps extends SubgraphDeps {
+  /** Injectable clock: retries are scheduled and signatures stamped with it. */
+  clock?: () => Date;
+  /** Name resolution for webhook URLs (tests: a hosts map). */
+  resolve?: Resolver;
+  /** Jitter source, 0..1 (tests pin it). */
+  random?: () => number;
+}
+
+/** The integrations subgraph: database (migrated), schema, the webhook consumer and dispatcher, HTTP server. */
+export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: string }, deps: IntegrationsDeps = {}): Promise<IntegrationsApp> {
+  const clock = deps.clock ?? (() => new Date());
+  const urls: UrlPolicy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS, resolve: deps.resolve ?? systemResolver };
+  const secrets = new SecretBox(config.WEBHOOK_ENCRYPTION_KEY, config.INTERNAL_SECRET);
+  let dispatcher: Dispatcher | undefined;
+  const wake = () => dispatcher?.wake();
+  const app = await startSubgraph<IntegrationsContext>({
     name: 'integrations',
     config,
     port: config.INTEGRATIONS_PORT,
@@ -21,10 +40,29 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
     entities,
     migrations,
     schema: integrationsSchema,
-    context: (identity, em) => ({ identity, em, config, loaders: createLoaders(em, identity) }),
+    background: ({ orm, events, log, metrics }) => {
+      dispatcher = startDispatcher({
+        orm,
+        clock,
+        urls,
+        secrets,
+        logger: log,
+        metrics,
+        random: deps.random,
+        retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+        retryWindowMs: config.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+        pauseAfterFailures: config.WEBHOOK_PAUSE_AFTER_FAILURES,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        pollMs: config.WEBHOOK_POLL_MS,
+      });
+      const d = dispatcher;
+      // The consumer stops first (nothing new is queued), then the dispatcher finishes its pass.
+      return [consumeWebhookEvents(orm, events, clock, wake), () => d.stop()];
+    },
+    context: (identity, em) => ({ identity, em, config, clock, urls, secrets, wake, loaders: createLoaders(em, identity) }),
   });
+  return Object.assign(app, { dispatcher: dispatcher! });
 }
 
 export { integrationsEnv, readIntegrationsConfig, type IntegrationsConfig } from './env';
 export { integrationsSchema } from './schema';
-export { seedDemoItems } from './seed';

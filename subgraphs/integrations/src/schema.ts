@@ -1,14 +1,14 @@
 import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
-import { IntegrationsItemResolver, integrationsItemReference } from './modules/items/item.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver, webhookEndpointReference } from './modules/webhooks/webhooks.resolver';
 
 let built: Promise<SubgraphSchema> | undefined;
 
 /** The integrations subgraph schema (built once per process: type-graphql's metadata is global). */
 export function integrationsSchema(): Promise<SubgraphSchema> {
   built ??= buildFederatedSchema({
-    resolvers: [IntegrationsItemResolver],
+    resolvers: [WebhookEndpointResolver, WebhookDeliveryResolver],
     orphanedTypes: [PageInfo],
-    references: { ...integrationsItemReference },
+    references: { ...webhookEndpointReference },
   });
   return built;
 }
