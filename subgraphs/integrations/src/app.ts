@@ -3,6 +3,10 @@ import type { IntegrationsContext } from './context';
 import type { IntegrationsConfig } from './env';
 import { createLoaders } from './loaders';
 import { migrations } from './migrations';
+import { ChannelConnector, ChannelThread } from './modules/channels/connector.entity';
+import { ConversationsClient } from './modules/channels/conversations-client';
+import { inboundRoutes } from './modules/channels/inbound';
+import { consumeChannelReplies } from './modules/channels/outbound';
 import { consumeWebhookEvents } from './modules/webhooks/consumer';
 import { WebhookDelivery } from './modules/webhooks/delivery.entity';
 import { startDispatcher, type Dispatcher } from './modules/webhooks/dispatcher';
@@ -11,7 +15,7 @@ import { SecretBox } from './modules/webhooks/signing';
 import { systemResolver, type Resolver, type UrlPolicy } from './modules/webhooks/url-guard';
 import { integrationsSchema } from './schema';
 
-export const entities = [WebhookEndpoint, WebhookDelivery];
+export const entities = [WebhookEndpoint, WebhookDelivery, ChannelConnector, ChannelThread];
 export { migrations };
 
 export type IntegrationsApp = RunningSubgraph & { dispatcher: Dispatcher };
@@ -25,11 +29,13 @@ export interface IntegrationsDeps extends SubgraphDeps {
   random?: () => number;
 }
 
-/** The integrations subgraph: database (migrated), schema, the webhook consumer and dispatcher, HTTP server. */
+/** The integrations subgraph: database (migrated), schema, the webhook consumer and dispatcher, inbound channel routes and replies, HTTP server. */
 export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: string }, deps: IntegrationsDeps = {}): Promise<IntegrationsApp> {
   const clock = deps.clock ?? (() => new Date());
   const urls: UrlPolicy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS, resolve: deps.resolve ?? systemResolver };
   const secrets = new SecretBox(config.WEBHOOK_ENCRYPTION_KEY, config.INTERNAL_SECRET);
+  const conversations = new ConversationsClient(() => config.CONVERSATIONS_URL, config.INTERNAL_SECRET, config.WEBHOOK_TIMEOUT_MS);
+  const apis = { whatsAppBaseUrl: config.WHATSAPP_API_BASE_URL.replace(/\/$/, ''), slackBaseUrl: config.SLACK_API_BASE_URL.replace(/\/$/, ''), timeoutMs: config.WEBHOOK_TIMEOUT_MS };
   let dispatcher: Dispatcher | undefined;
   const wake = () => dispatcher?.wake();
   const app = await startSubgraph<IntegrationsContext>({
@@ -57,8 +63,9 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
       });
       const d = dispatcher;
       // The consumer stops first (nothing new is queued), then the dispatcher finishes its pass.
-      return [consumeWebhookEvents(orm, events, clock, wake), () => d.stop()];
+      return [consumeWebhookEvents(orm, events, clock, wake), consumeChannelReplies(orm, events, { secrets, conversations, apis, logger: log }), () => d.stop()];
     },
+    routes: (app, { orm, log }) => inboundRoutes(app, { orm, secrets, conversations, clock, logger: log }),
     context: (identity, em) => ({ identity, em, config, clock, urls, secrets, wake, loaders: createLoaders(em, identity) }),
   });
   return Object.assign(app, { dispatcher: dispatcher! });

@@ -34,6 +34,13 @@ export const integrationsEnv = {
   WEBHOOK_POLL_MS: env.int({ default: 1_000, min: 1 }),
   /** Key for endpoint secrets at rest (AES-256-GCM); unset: derived from INTERNAL_SECRET. */
   WEBHOOK_ENCRYPTION_KEY: env.optionalString(),
+  /** The conversations subgraph, which inbound channel messages are written to. */
+  CONVERSATIONS_URL: env.url({ default: 'http://127.0.0.1:4002/graphql', protocols: ['http', 'https'] }),
+  /** The gateway's public address: the start of every connector's `inboundUrl`. */
+  INBOUND_BASE_URL: env.url({ default: 'http://localhost:4000', protocols: ['http', 'https'] }),
+  /** Where replies go: the WhatsApp Cloud API (Graph API) and the Slack Web API (tests: local fakes). */
+  WHATSAPP_API_BASE_URL: env.url({ default: 'https://graph.facebook.com', protocols: ['http', 'https'] }),
+  SLACK_API_BASE_URL: env.url({ default: 'https://slack.com', protocols: ['http', 'https'] }),
 };
 
 export type IntegrationsConfig = Config<typeof integrationsEnv>;

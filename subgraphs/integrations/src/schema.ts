@@ -1,4 +1,5 @@
 import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
+import { ChannelConnectorResolver } from './modules/channels/channels.resolver';
 import { WebhookDeliveryResolver, WebhookEndpointResolver, webhookEndpointReference } from './modules/webhooks/webhooks.resolver';
 
 let built: Promise<SubgraphSchema> | undefined;
@@ -6,7 +7,7 @@ let built: Promise<SubgraphSchema> | undefined;
 /** The integrations subgraph schema (built once per process: type-graphql's metadata is global). */
 export function integrationsSchema(): Promise<SubgraphSchema> {
   built ??= buildFederatedSchema({
-    resolvers: [WebhookEndpointResolver, WebhookDeliveryResolver],
+    resolvers: [WebhookEndpointResolver, WebhookDeliveryResolver, ChannelConnectorResolver],
     orphanedTypes: [PageInfo],
     references: { ...webhookEndpointReference },
   });

@@ -9,7 +9,7 @@ import { integrationsSchema } from './schema';
  */
 export const subgraph = defineSubgraph({
   name: 'integrations',
-  description: 'signed, retried outbound webhooks with a delivery log',
+  description: 'signed, retried outbound webhooks with a delivery log; inbound WhatsApp and Slack channels',
   port: PORT,
   env: integrationsEnv,
   schema: integrationsSchema,
@@ -24,5 +24,6 @@ export const subgraph = defineSubgraph({
     WEBHOOK_TIMEOUT_MS: '2000',
     WEBHOOK_POLL_MS: '20',
   },
-  deploy: { needs: ['postgres', 'redis'] },
+  // Inbound channel messages are written to conversations (the test stack passes the URL of the one it started).
+  deploy: { needs: ['postgres', 'redis'], env: { CONVERSATIONS_URL: 'http://conversations:4002/graphql' } },
 });
