@@ -90,6 +90,14 @@ async function createEndpoint(headers: Record<string, string>, url: string, even
   return res.data.createWebhookEndpoint as { secret: string; endpoint: { id: string; status: string } };
 }
 
+const deliveryEndpoint = new Map<string, string>();
+
+async function createEndpointWith(headers: Record<string, string>, url: string, events: string[], selection: string): Promise<string> {
+  const res = await stack.gql(CREATE, { input: { url, events, selection } }, headers);
+  expect(res.errors).toBeUndefined();
+  return res.data.createWebhookEndpoint.endpoint.id;
+}
+
 async function createTicket(headers: Record<string, string>, subject: string): Promise<string> {
   const res = await stack.gql(`mutation($s: String!) { createTicket(input: { subject: $s, requester: { name: "R", email: "r@example.com" } }) { id } }`, { s: subject }, headers);
   expect(res.errors).toBeUndefined();
@@ -269,6 +277,49 @@ describe('outbound webhooks through the gateway', () => {
     } finally {
       await mine.close();
       await theirs.close();
+    }
+  });
+
+  it('shapes data by a selection, resolved with the owner’s permissions: a field the owner may not read is left out', async () => {
+    const r = await receiver();
+    try {
+      const selection = 'number subject requester { email } assignee { name email }';
+      // An API key that may manage endpoints and read tickets, but not users.
+      const key = await stack.gql(`mutation { createApiKey(input: { name: "hooks", scopes: ["integrations:write", "tickets:read"] }) { secret } }`, {}, acme);
+      expect(key.errors).toBeUndefined();
+      const asKey = { 'x-api-key': key.data.createApiKey.secret as string };
+      const byKey = await stack.gql(CREATE, { input: { url: r.url, events: ['ticket.updated'], selection } }, asKey);
+      expect(byKey.errors).toBeUndefined();
+      const byAdmin = await createEndpointWith(acme, r.url, ['ticket.updated'], selection);
+
+      const agentId = (await stack.gql(`{ me { id name email } }`, {}, await stack.as('agent@acme.test'))).data.me;
+      const ticket = await createTicket(acme, 'Selected');
+      expect((await stack.gql(`mutation($id: ID!, $u: ID) { assignTicket(id: $id, userId: $u) { id } }`, { id: ticket, u: agentId.id }, acme)).errors).toBeUndefined();
+      await updateTicket(acme, ticket, 'Selected, changed');
+      await until('both deliveries', () => r.received.filter((x) => x.json.type === 'ticket.updated').length >= 2);
+      const of = (endpointId: string) => r.received.find((x) => x.json.type === 'ticket.updated' && deliveryEndpoint.get(x.headers['switchboard-delivery-id'] as string) === endpointId);
+      for (const id of [byKey.data.createWebhookEndpoint.endpoint.id, byAdmin]) {
+        const log = await stack.gql(`query($id: ID!) { webhookDeliveries(endpointId: $id) { nodes { id } } }`, { id }, acme);
+        for (const n of log.data.webhookDeliveries.nodes) deliveryEndpoint.set(n.id, id);
+      }
+      const number = (await stack.gql(`query($id: ID!) { ticket(id: $id) { number } }`, { id: ticket }, acme)).data.ticket.number;
+      expect(of(byAdmin)!.json.data).toEqual({ number, subject: 'Selected, changed', requester: { email: 'r@example.com' }, assignee: { name: agentId.name, email: agentId.email } });
+      // The key may not read users: no assignee at all.
+      expect(of(byKey.data.createWebhookEndpoint.endpoint.id)!.json.data).toEqual({ number, subject: 'Selected, changed', requester: { email: 'r@example.com' } });
+
+      // Checked against the supergraph at creation.
+      for (const [events, bad] of [
+        [['ticket.updated'], 'number nope'],
+        [['ticket.updated'], 'number { x }'],
+        [['ticket.updated'], '...on Ticket { number }'],
+        [['ticket.updated', 'message.sent'], 'number'],
+      ] as const) {
+        const res = await stack.gql(CREATE, { input: { url: r.url, events, selection: bad } }, acme);
+        expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'selection' });
+      }
+      for (const id of [byKey.data.createWebhookEndpoint.endpoint.id, byAdmin]) await stack.gql(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id }, acme);
+    } finally {
+      await r.close();
     }
   });
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
 import type { IntegrationsContext } from './context';
 import type { IntegrationsConfig } from './env';
@@ -11,6 +12,7 @@ import { consumeWebhookEvents } from './modules/webhooks/consumer';
 import { WebhookDelivery } from './modules/webhooks/delivery.entity';
 import { startDispatcher, type Dispatcher } from './modules/webhooks/dispatcher';
 import { WebhookEndpoint } from './modules/webhooks/endpoint.entity';
+import { SelectionResolver } from './modules/webhooks/selection';
 import { SecretBox } from './modules/webhooks/signing';
 import { systemResolver, type Resolver, type UrlPolicy } from './modules/webhooks/url-guard';
 import { integrationsSchema } from './schema';
@@ -36,6 +38,12 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
   const secrets = new SecretBox(config.WEBHOOK_ENCRYPTION_KEY, config.INTERNAL_SECRET);
   const conversations = new ConversationsClient(() => config.CONVERSATIONS_URL, config.INTERNAL_SECRET, config.WEBHOOK_TIMEOUT_MS);
   const apis = { whatsAppBaseUrl: config.WHATSAPP_API_BASE_URL.replace(/\/$/, ''), slackBaseUrl: config.SLACK_API_BASE_URL.replace(/\/$/, ''), timeoutMs: config.WEBHOOK_TIMEOUT_MS };
+  const selections = new SelectionResolver(
+    path.isAbsolute(config.SUPERGRAPH_PATH) ? config.SUPERGRAPH_PATH : path.resolve(__dirname, '../../..', config.SUPERGRAPH_PATH),
+    { tenants: config.TENANTS_URL, tickets: config.TICKETS_URL, conversations: config.CONVERSATIONS_URL },
+    config.INTERNAL_SECRET,
+    config.WEBHOOK_TIMEOUT_MS,
+  );
   let dispatcher: Dispatcher | undefined;
   const wake = () => dispatcher?.wake();
   const app = await startSubgraph<IntegrationsContext>({
@@ -52,6 +60,7 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
         clock,
         urls,
         secrets,
+        selections,
         logger: log,
         metrics,
         random: deps.random,
@@ -66,7 +75,7 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
       return [consumeWebhookEvents(orm, events, clock, wake), consumeChannelReplies(orm, events, { secrets, conversations, apis, logger: log }), () => d.stop()];
     },
     routes: (app, { orm, log }) => inboundRoutes(app, { orm, secrets, conversations, clock, logger: log }),
-    context: (identity, em) => ({ identity, em, config, clock, urls, secrets, wake, loaders: createLoaders(em, identity) }),
+    context: (identity, em) => ({ identity, em, config, clock, urls, secrets, selections, wake, loaders: createLoaders(em, identity) }),
   });
   return Object.assign(app, { dispatcher: dispatcher! });
 }

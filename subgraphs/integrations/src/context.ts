@@ -1,6 +1,7 @@
 import type { EntityManager, Identity } from '@switchboard/kit';
 import type { IntegrationsConfig } from './env';
 import type { IntegrationsLoaders } from './loaders';
+import type { SelectionResolver } from './modules/webhooks/selection';
 import type { SecretBox } from './modules/webhooks/signing';
 import type { UrlPolicy } from './modules/webhooks/url-guard';
 
@@ -14,6 +15,7 @@ export interface IntegrationsContext {
   clock: () => Date;
   urls: UrlPolicy;
   secrets: SecretBox;
+  selections: SelectionResolver;
   /** Tells the dispatcher there may be something to send now. */
   wake: () => void;
 }

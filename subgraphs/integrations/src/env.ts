@@ -41,6 +41,11 @@ export const integrationsEnv = {
   /** Where replies go: the WhatsApp Cloud API (Graph API) and the Slack Web API (tests: local fakes). */
   WHATSAPP_API_BASE_URL: env.url({ default: 'https://graph.facebook.com', protocols: ['http', 'https'] }),
   SLACK_API_BASE_URL: env.url({ default: 'https://slack.com', protocols: ['http', 'https'] }),
+  /** The supergraph that webhook selections are checked against and planned with. */
+  SUPERGRAPH_PATH: env.string({ default: 'schema/supergraph.graphql' }),
+  /** Where selections are resolved (default: the supergraph's URLs); CONVERSATIONS_URL above too. */
+  TENANTS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
+  TICKETS_URL: env.optionalUrl({ protocols: ['http', 'https'] }),
 };
 
 export type IntegrationsConfig = Config<typeof integrationsEnv>;

@@ -16,6 +16,7 @@ export class Migration20261201203000Webhooks extends Migration {
       "previous_secret_sealed" text null,
       "previous_secret_expires_at" timestamptz null,
       "created_by_user_id" uuid null,
+      "owner" jsonb null,
       "created_at" timestamptz not null
     )`);
     this.addSql(`create index "webhook_endpoint_list_idx" on "${s}"."webhook_endpoint" ("tenant_id", "created_at", "id")`);

@@ -7,6 +7,7 @@ import { Counter, Histogram } from 'prom-client';
 import { ENDPOINT_PAUSED } from './catalogue';
 import { WebhookDeliveryStatus, type StoredAttempt } from './delivery.entity';
 import { WebhookEndpointStatus } from './endpoint.entity';
+import type { Owner, SelectionResolver } from './selection';
 import { signatureHeader, type SecretBox } from './signing';
 import { checkUrlShape, resolveAndCheck, type UrlPolicy } from './url-guard';
 
@@ -15,6 +16,7 @@ export interface DispatcherOptions {
   clock: () => Date;
   urls: UrlPolicy;
   secrets: SecretBox;
+  selections?: SelectionResolver;
   logger: Logger;
   metrics: Metrics;
   retryBaseMs: number;
@@ -72,6 +74,8 @@ interface Claimed {
   secret_sealed: string;
   previous_secret_sealed: string | null;
   previous_secret_expires_at: Date | string | null;
+  selection: string | null;
+  owner: Owner | null;
 }
 
 interface Outcome {
@@ -123,7 +127,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     );
     if (!claimed.length) return [];
     return execute<Claimed>(
-      `select d.id, d.tenant_id, d.endpoint_id, d.event, d.attempt_log, d.created_at, e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at
+      `select d.id, d.tenant_id, d.endpoint_id, d.event, d.attempt_log, d.created_at, e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at, e.selection, e.owner
          from ${s}."webhook_delivery" d join ${s}."webhook_endpoint" e on e.id = d.endpoint_id
         where d.id in (${claimed.map(() => '?').join(',')}) order by d.seq`,
       claimed.map((c) => c.id),
@@ -149,7 +153,15 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     } catch (error) {
       return { ok: false, responseStatus: null, error: `refused: ${(error as Error).message}`, result: 'refused' };
     }
-    const body = JSON.stringify({ id: row.event.id, type: row.event.type, occurredAt: row.event.occurredAt, data: row.event.data });
+    let data = row.event.data;
+    if (row.selection && row.owner && options.selections) {
+      try {
+        data = await options.selections.resolve(row.selection, row.event.type, row.event.data as Record<string, unknown>, row.tenant_id, row.owner);
+      } catch (error) {
+        return { ok: false, responseStatus: null, error: (error as Error).message, result: 'failed' };
+      }
+    }
+    const body = JSON.stringify({ id: row.event.id, type: row.event.type, occurredAt: row.event.occurredAt, data });
     const timestamp = Math.floor(now.getTime() / 1000);
     const headers = {
       'content-type': 'application/json',

@@ -1,6 +1,7 @@
 import { Entity, Enum, Filter, OptionalProps, Property } from '@mikro-orm/core';
 import { TenantOwned, tenantFilter } from '@switchboard/kit';
 import { Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Owner } from './selection';
 
 export enum WebhookEndpointStatus {
   ACTIVE = 'ACTIVE',
@@ -21,7 +22,7 @@ registerEnumType(WebhookEndpointStatus, {
 @ObjectType({ description: 'A URL of the tenant that receives signed domain events (OWNER/ADMIN).' })
 @Directive('@key(fields: "id")')
 export class WebhookEndpoint extends TenantOwned {
-  [OptionalProps]?: 'createdAt' | 'status' | 'consecutiveFailures' | 'description' | 'selection' | 'previousSecretSealed' | 'previousSecretExpiresAt' | 'createdByUserId';
+  [OptionalProps]?: 'createdAt' | 'status' | 'consecutiveFailures' | 'description' | 'selection' | 'previousSecretSealed' | 'previousSecretExpiresAt' | 'createdByUserId' | 'owner';
 
   @Property({ type: 'text' })
   @Field({ description: 'Where deliveries are POSTed (https outside demo mode).' })
@@ -61,4 +62,8 @@ export class WebhookEndpoint extends TenantOwned {
   /** Whose permissions a selection is resolved with. */
   @Property({ type: 'uuid', nullable: true })
   createdByUserId: string | null = null;
+
+  /** Whose permissions a selection is resolved with: who created or last changed the selection. */
+  @Property({ type: 'jsonb', nullable: true })
+  owner: Owner | null = null;
 }

@@ -26,7 +26,7 @@ export class WebhookEndpointInput {
   @Field(() => String, { nullable: true })
   description?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A GraphQL selection on the event’s entity (not supported yet: leave it out).' })
+  @Field(() => String, { nullable: true, description: 'A GraphQL selection on the event’s entity (Ticket for ticket.*, Conversation for conversation.*), e.g. `number subject assignee { name }`: `data` is then exactly those fields, read with your permissions.' })
   selection?: string | null;
 }
 

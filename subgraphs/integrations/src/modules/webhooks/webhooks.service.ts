@@ -1,8 +1,9 @@
-import { ADMIN_ROLES, BadInputError, NotFoundError, authorize, paginate, type Page } from '@switchboard/kit';
+import { ADMIN_ROLES, BadInputError, NotFoundError, authorize, paginate, type Caller, type Page } from '@switchboard/kit';
 import type { IntegrationsContext } from '../../context';
 import { WEBHOOK_EVENT_TYPES } from './catalogue';
 import { WebhookDelivery, WebhookDeliveryStatus } from './delivery.entity';
 import { WebhookEndpoint, WebhookEndpointStatus } from './endpoint.entity';
+import type { Owner } from './selection';
 import { newWebhookSecret } from './signing';
 import { checkWebhookUrl } from './url-guard';
 
@@ -33,10 +34,14 @@ function checkDescription(description: string | null | undefined): string | null
   return d || null;
 }
 
-function checkSelection(selection: string | null | undefined): string | null {
+function checkSelection(ctx: IntegrationsContext, selection: string | null | undefined, events: readonly string[]): string | null {
   if (selection == null || !selection.trim()) return null;
-  // Selection-shaped payloads are not built yet: refuse rather than deliver something else.
-  throw new BadInputError('selection', 'selection is not supported yet: leave it out to receive the event’s own payload');
+  return ctx.selections.check(selection, events);
+}
+
+/** The caller, as a selection is resolved: their kind, roles and scopes (never a tenant: that is the endpoint's). */
+function ownerOf(caller: Caller): Owner {
+  return { kind: caller.kind, userId: caller.userId, apiKeyId: caller.apiKeyId, apiKeyKind: caller.apiKeyKind, roles: caller.roles, scopes: caller.scopes };
 }
 
 export async function endpointOf(ctx: IntegrationsContext, id: string): Promise<WebhookEndpoint> {
@@ -56,7 +61,7 @@ export async function createEndpoint(ctx: IntegrationsContext, input: EndpointIn
   const url = (await checkWebhookUrl(input.url.trim(), ctx.urls, 'url')).toString();
   const events = checkEvents(input.events ?? []);
   const description = checkDescription(input.description);
-  const selection = checkSelection(input.selection);
+  const selection = checkSelection(ctx, input.selection, events);
   if ((await ctx.em.count(WebhookEndpoint, { tenantId: caller.tenantId })) >= MAX_ENDPOINTS) {
     throw new BadInputError('url', `a tenant has at most ${MAX_ENDPOINTS} webhook endpoints`);
   }
@@ -69,6 +74,7 @@ export async function createEndpoint(ctx: IntegrationsContext, input: EndpointIn
     selection,
     secretSealed: ctx.secrets.seal(secret),
     createdByUserId: caller.kind === 'user' ? (caller.userId ?? null) : null,
+    owner: ownerOf(caller),
     createdAt: ctx.clock(),
   });
   await ctx.em.flush();
@@ -76,12 +82,15 @@ export async function createEndpoint(ctx: IntegrationsContext, input: EndpointIn
 }
 
 export async function updateEndpoint(ctx: IntegrationsContext, id: string, input: EndpointInput): Promise<WebhookEndpoint> {
-  authorize(ctx.identity, MANAGE);
+  const caller = authorize(ctx.identity, MANAGE);
   const endpoint = await endpointOf(ctx, id);
   if (input.url != null) endpoint.url = (await checkWebhookUrl(input.url.trim(), ctx.urls, 'url')).toString();
   if (input.events != null) endpoint.events = checkEvents(input.events);
   if (input.description !== undefined) endpoint.description = checkDescription(input.description);
-  if (input.selection !== undefined) endpoint.selection = checkSelection(input.selection);
+  if (input.selection !== undefined || input.events != null) {
+    endpoint.selection = checkSelection(ctx, input.selection !== undefined ? input.selection : endpoint.selection, endpoint.events);
+    endpoint.owner = ownerOf(caller);
+  }
   await ctx.em.flush();
   return endpoint;
 }
