@@ -24,6 +24,6 @@ export const subgraph = defineSubgraph({
     WEBHOOK_TIMEOUT_MS: '2000',
     WEBHOOK_POLL_MS: '20',
   },
-  // Inbound channel messages are written to conversations (the test stack passes the URL of the one it started).
-  deploy: { needs: ['postgres', 'redis'], env: { CONVERSATIONS_URL: 'http://conversations:4002/graphql' } },
+  // Inbound channel messages are written to conversations; selections are resolved against tenants, tickets and conversations.
+  deploy: { needs: ['postgres', 'redis'], env: { CONVERSATIONS_URL: 'http://conversations:4002/graphql', TENANTS_URL: 'http://tenants:4001/graphql', TICKETS_URL: 'http://tickets:4003/graphql' } },
 });
