@@ -155,6 +155,10 @@ describe('outbound webhooks through the gateway', () => {
       expect(again.data.redeliverWebhook.id).not.toBe(delivery.id);
       const second = await until('the redelivery', () => r.received.find((x) => x.headers['switchboard-delivery-id'] === again.data.redeliverWebhook.id));
       expect(second.json.id).toBe(got.json.id);
+      // Counted on the integrations subgraph's /metrics (loopback: no token needed).
+      const metrics = await (await fetch(stack.subgraphs.integrations!.url.replace(/\/graphql$/, '/metrics'))).text();
+      expect(metrics).toMatch(/webhook_deliveries_total\{[^}]*result="succeeded"[^}]*\} [1-9]/);
+      expect(metrics).toContain('webhook_delivery_duration_seconds_count');
       expect(await stack.gql(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id: endpoint.id }, acme)).toMatchObject({ data: { deleteWebhookEndpoint: true } });
     } finally {
       await r.close();
