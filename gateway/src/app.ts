@@ -42,6 +42,7 @@ import { RedisApqCache, apqRegistrationGuard, checkManifest, isApqRegistration, 
 import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddleware, type BucketSpec, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
+import { inboundWebhooks } from './inbound';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
 import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
 import { startSubscriptions, type SubscriptionServer } from './subscriptions';
@@ -326,6 +327,8 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   }
 
   app.use('/explorer', explorerRouter());
+  // Inbound channel webhooks (WhatsApp, Slack): carried to the integrations subgraph, which checks their signatures.
+  app.use('/webhooks', inboundWebhooks({ integrationsUrl: () => overrides.integrations ?? urls.get('integrations'), internalSecret: config.INTERNAL_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, logger: log }));
   app.use(
     '/graphql',
     ...httpGuard(refuse),

@@ -64,6 +64,8 @@ export interface StackOptions {
   supergraphPath?: string;
   /** Extra tenants variables (e.g. PASSWORD_SCRYPT_N). */
   tenantsEnv?: Record<string, string>;
+  /** Extra variables per subgraph, by registry name (e.g. `{ integrations: { SLACK_API_BASE_URL: … } }`). */
+  subgraphEnv?: Record<string, Record<string, string>>;
 }
 
 /** Password cost in tests: 2^14 keeps logins fast (production's 2^17 only where a test asks for it). */
@@ -98,7 +100,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let seed: SeedContext = { logger };
   try {
     for (const definition of chosen) {
-      const config = parseConfig(definition.env, { ...common, ...definition.testEnv, ...(definition.name === 'tenants' ? options.tenantsEnv : {}), [definition.portVariable]: '0' });
+      // `<NAME>_URL` of the subgraphs started before it (integrations writes to conversations).
+      const before = Object.fromEntries(started.map((s) => [s.definition.urlVariable, s.app.url]));
+      const config = parseConfig(definition.env, { ...common, ...before, ...definition.testEnv, ...(definition.name === 'tenants' ? options.tenantsEnv : {}), ...options.subgraphEnv?.[definition.name], [definition.portVariable]: '0' });
       const app = await definition.bootstrap({ ...config, DATABASE_URL: db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
       started.push({ definition, app });
     }

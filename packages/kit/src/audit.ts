@@ -6,7 +6,7 @@ import type { OrmFeature } from './db';
 import { tenantFilter } from './tenant-filter';
 
 /** Properties never copied into the audit log, whatever entity they are on. */
-const REDACTED = new Set(['passwordHash', 'secretHash', 'secret', 'password']);
+const REDACTED = new Set(['passwordHash', 'secretHash', 'secret', 'password', 'secretSealed', 'previousSecretSealed', 'appSecretSealed']);
 /** Bookkeeping tables, not changes anyone made. */
 const UNAUDITED = new Set(['OutboxEvent', 'ProcessedEvent']);
 /** Bookkeeping that changes on every write and says nothing about it. */

@@ -1,19 +1,52 @@
+import path from 'node:path';
 import { startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
 import type { IntegrationsContext } from './context';
 import type { IntegrationsConfig } from './env';
 import { createLoaders } from './loaders';
 import { migrations } from './migrations';
-import { IntegrationsItem } from './modules/items/item.entity';
+import { ChannelConnector, ChannelThread } from './modules/channels/connector.entity';
+import { ConversationsClient } from './modules/channels/conversations-client';
+import { inboundRoutes } from './modules/channels/inbound';
+import { consumeChannelReplies } from './modules/channels/outbound';
+import { consumeWebhookEvents } from './modules/webhooks/consumer';
+import { WebhookDelivery } from './modules/webhooks/delivery.entity';
+import { startDispatcher, type Dispatcher } from './modules/webhooks/dispatcher';
+import { WebhookEndpoint } from './modules/webhooks/endpoint.entity';
+import { SelectionResolver } from './modules/webhooks/selection';
+import { SecretBox } from './modules/webhooks/signing';
+import { systemResolver, type Resolver, type UrlPolicy } from './modules/webhooks/url-guard';
 import { integrationsSchema } from './schema';
 
-export const entities = [IntegrationsItem];
+export const entities = [WebhookEndpoint, WebhookDelivery, ChannelConnector, ChannelThread];
 export { migrations };
 
-export type IntegrationsApp = RunningSubgraph;
+export type IntegrationsApp = RunningSubgraph & { dispatcher: Dispatcher };
 
-/** The integrations subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
-export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: string }, deps: SubgraphDeps = {}): Promise<IntegrationsApp> {
-  return startSubgraph<IntegrationsContext>({
+export interface IntegrationsDeps extends SubgraphDeps {
+  /** Injectable clock: retries are scheduled and signatures stamped with it. */
+  clock?: () => Date;
+  /** Name resolution for webhook URLs (tests: a hosts map). */
+  resolve?: Resolver;
+  /** Jitter source, 0..1 (tests pin it). */
+  random?: () => number;
+}
+
+/** The integrations subgraph: database (migrated), schema, the webhook consumer and dispatcher, inbound channel routes and replies, HTTP server. */
+export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: string }, deps: IntegrationsDeps = {}): Promise<IntegrationsApp> {
+  const clock = deps.clock ?? (() => new Date());
+  const urls: UrlPolicy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS, resolve: deps.resolve ?? systemResolver };
+  const secrets = new SecretBox(config.WEBHOOK_ENCRYPTION_KEY, config.INTERNAL_SECRET);
+  const conversations = new ConversationsClient(() => config.CONVERSATIONS_URL, config.INTERNAL_SECRET, config.WEBHOOK_TIMEOUT_MS);
+  const apis = { whatsAppBaseUrl: config.WHATSAPP_API_BASE_URL.replace(/\/$/, ''), slackBaseUrl: config.SLACK_API_BASE_URL.replace(/\/$/, ''), timeoutMs: config.WEBHOOK_TIMEOUT_MS };
+  const selections = new SelectionResolver(
+    path.isAbsolute(config.SUPERGRAPH_PATH) ? config.SUPERGRAPH_PATH : path.resolve(__dirname, '../../..', config.SUPERGRAPH_PATH),
+    { tenants: config.TENANTS_URL, tickets: config.TICKETS_URL, conversations: config.CONVERSATIONS_URL },
+    config.INTERNAL_SECRET,
+    config.WEBHOOK_TIMEOUT_MS,
+  );
+  let dispatcher: Dispatcher | undefined;
+  const wake = () => dispatcher?.wake();
+  const app = await startSubgraph<IntegrationsContext>({
     name: 'integrations',
     config,
     port: config.INTEGRATIONS_PORT,
@@ -21,10 +54,31 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
     entities,
     migrations,
     schema: integrationsSchema,
-    context: (identity, em) => ({ identity, em, config, loaders: createLoaders(em, identity) }),
+    background: ({ orm, events, log, metrics }) => {
+      dispatcher = startDispatcher({
+        orm,
+        clock,
+        urls,
+        secrets,
+        selections,
+        logger: log,
+        metrics,
+        random: deps.random,
+        retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+        retryWindowMs: config.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+        pauseAfterFailures: config.WEBHOOK_PAUSE_AFTER_FAILURES,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        pollMs: config.WEBHOOK_POLL_MS,
+      });
+      const d = dispatcher;
+      // The consumer stops first (nothing new is queued), then the dispatcher finishes its pass.
+      return [consumeWebhookEvents(orm, events, clock, wake), consumeChannelReplies(orm, events, { secrets, conversations, apis, logger: log }), () => d.stop()];
+    },
+    routes: (app, { orm, log }) => inboundRoutes(app, { orm, secrets, conversations, clock, logger: log }),
+    context: (identity, em) => ({ identity, em, config, clock, urls, secrets, selections, wake, loaders: createLoaders(em, identity) }),
   });
+  return Object.assign(app, { dispatcher: dispatcher! });
 }
 
 export { integrationsEnv, readIntegrationsConfig, type IntegrationsConfig } from './env';
 export { integrationsSchema } from './schema';
-export { seedDemoItems } from './seed';

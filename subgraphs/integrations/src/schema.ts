@@ -1,14 +1,15 @@
 import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
-import { IntegrationsItemResolver, integrationsItemReference } from './modules/items/item.resolver';
+import { ChannelConnectorResolver } from './modules/channels/channels.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver, webhookEndpointReference } from './modules/webhooks/webhooks.resolver';
 
 let built: Promise<SubgraphSchema> | undefined;
 
 /** The integrations subgraph schema (built once per process: type-graphql's metadata is global). */
 export function integrationsSchema(): Promise<SubgraphSchema> {
   built ??= buildFederatedSchema({
-    resolvers: [IntegrationsItemResolver],
+    resolvers: [WebhookEndpointResolver, WebhookDeliveryResolver, ChannelConnectorResolver],
     orphanedTypes: [PageInfo],
-    references: { ...integrationsItemReference },
+    references: { ...webhookEndpointReference },
   });
   return built;
 }

@@ -25,6 +25,8 @@ export const API_KEY_SCOPES = [
   'knowledge:read',
   'knowledge:write',
   'analytics:read',
+  'integrations:read',
+  'integrations:write',
 ] as const;
 
 @Entity({ tableName: 'api_key' })
