@@ -17,7 +17,8 @@ export class ConversationsClient {
 
   async request<T>(tenantId: string, connectorId: string, query: string, variables: Record<string, unknown>): Promise<T> {
     const identity = signIdentity(
-      { kind: 'apiKey', tenantId, apiKeyId: connectorId, apiKeyKind: 'FIRST_PARTY', roles: [], scopes: ['conversations:read', 'conversations:write'], audience: 'conversations' },
+      // A service acting for the connector's tenant (kit authorize: by scope), not a made-up API key.
+      { kind: 'service', service: `integrations:${connectorId}`, tenantId, roles: [], scopes: ['conversations:read', 'conversations:write'], audience: 'conversations' },
       this.internalSecret,
     );
     const res = await fetch(this.url(), {
