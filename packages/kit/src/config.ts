@@ -177,7 +177,7 @@ export const commonEnv = {
    */
   IDENTITY_REPLAY_CHECK: env.bool(true, { production: true }),
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres', 'postgresql'] }),
-  REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
+  REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss', 'redis+sentinel'] }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
   /** The Redis stream domain events go through (tests use their own). */
   EVENT_STREAM: env.string({ default: 'switchboard:events' }),
