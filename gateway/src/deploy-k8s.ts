@@ -27,6 +27,8 @@ export const TERMINATION_GRACE_SECONDS = 45;
 
 /** Variables that are always secret when a service's env spec reads them. */
 const SECRET_VARIABLES = ['INTERNAL_SECRET', 'JWT_SECRET', 'DATABASE_URL', 'REDIS_URL', 'MONGO_URL', 'METRICS_TOKEN'];
+/** Secrets present only while one is rotated (docs/operations.md): referenced as optional keys. */
+const OPTIONAL_SECRET_VARIABLES = ['INTERNAL_SECRET_PREVIOUS', 'JWT_SECRET_PREVIOUS'];
 
 export interface K8sService {
   name: string;
@@ -36,6 +38,8 @@ export interface K8sService {
   portVariable: string;
   /** Environment variables read from the Secret. */
   secrets: string[];
+  /** Read from the Secret when the key is there (rotation). */
+  optionalSecrets: string[];
   /** Plain environment (besides the ConfigMap). */
   env: Record<string, string>;
   /** Subgraphs whose internal endpoints this one calls. */
@@ -56,6 +60,7 @@ export function k8sServices(subgraphs: RegisteredSubgraph[], gatewayPort: number
     main: 'gateway/src/main.ts',
     portVariable: 'GATEWAY_PORT',
     secrets: secretsOf(gatewayEnvSpec),
+    optionalSecrets: OPTIONAL_SECRET_VARIABLES.filter((k) => k in gatewayEnvSpec),
     env: Object.fromEntries(subgraphs.map((s) => [s.urlVariable, `http://${s.name}:${s.port}/graphql`])),
     calls: subgraphs.map((s) => s.name),
     internet: false,
@@ -74,6 +79,7 @@ export function k8sServices(subgraphs: RegisteredSubgraph[], gatewayPort: number
         main: s.main,
         portVariable: s.portVariable,
         secrets,
+        optionalSecrets: OPTIONAL_SECRET_VARIABLES.filter((k) => k in s.env),
         // Demo seeding is for the local stack only: never in a cluster.
         env: Object.fromEntries(Object.entries(s.deploy?.env ?? {}).filter(([k]) => k !== 'SEED_DEMO')),
         calls: s.deploy?.calls ?? [],
@@ -133,6 +139,7 @@ export function serviceManifests(s: K8sService, all: K8sService[]): object[] {
                 { name: s.portVariable, value: String(s.port) },
                 ...Object.entries(s.env).map(([name, value]) => ({ name, value })),
                 ...s.secrets.map((name) => ({ name, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: name } } })),
+                ...s.optionalSecrets.map((name) => ({ name, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: name, optional: true } } })),
               ],
               readinessProbe: { ...httpGet('/readyz'), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
               livenessProbe: { ...httpGet('/healthz'), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },

@@ -31,7 +31,7 @@ export type DeploymentFile = {
   path: string;
 } & ({ regions(input: DeploymentInput): Record<string, string[]> } | { content(input: DeploymentInput): string });
 
-const INFRA_CONDITIONS = { postgres: 'service_healthy', redis: 'service_healthy', mongo: 'service_started' } as const;
+const INFRA_CONDITIONS = { postgres: 'service_healthy', redis: 'service_healthy', mongo: 'service_healthy' } as const;
 
 function healthcheck(port: number, indent: string): string[] {
   return [
@@ -88,9 +88,17 @@ export const DEPLOYMENT_FILES: DeploymentFile[] = [
         `    ports: [${yamlString(`${gatewayPort}:${gatewayPort}`)}]`,
         '    depends_on:',
         ...subgraphs.flatMap((s) => [`      ${s.name}:`, '        condition: service_healthy']),
+        ...healthcheck(gatewayPort, '    '),
       );
       return { services: lines };
     },
+  },
+  {
+    // Prometheus scrapes every service of the compose stack, with METRICS_TOKEN.
+    path: 'deploy/prometheus/prometheus.yml',
+    regions: ({ subgraphs, gatewayPort }) => ({
+      targets: [`          - gateway:${gatewayPort}`, ...subgraphs.map((s) => `          - ${s.name}:${s.port}`)],
+    }),
   },
 ];
 

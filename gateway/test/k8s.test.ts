@@ -156,8 +156,8 @@ describe.each(['dev', 'prod'])('deploy/k8s/overlays/%s', (overlay) => {
     expect(ing.spec.tls[0].secretName).toBeTruthy();
     expect(ing.spec.tls[0].hosts).toContain(ing.spec.rules[0].host);
     expect(ing.spec.rules[0].http.paths).toContainEqual(expect.objectContaining({ path: '/graphql', backend: { service: { name: 'gateway', port: { name: 'http' } } } }));
-    expect(Number(ing.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
-    expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/configuration-snippet']).toMatch(/Upgrade \$http_upgrade/);
+    expect(Number(ing.metadata.annotations!['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
+    expect(ing.metadata.annotations!['nginx.ingress.kubernetes.io/configuration-snippet']).toMatch(/Upgrade \$http_upgrade/);
     const job = find(objects(), 'Job', 'migrate')!;
     const c = job.spec.template.spec.containers[0];
     expect(c.env).toContainEqual({ name: 'SERVICE_MAIN', value: 'packages/kit/src/migrate-cli.ts' });

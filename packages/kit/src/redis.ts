@@ -7,15 +7,15 @@ import Redis, { type RedisOptions } from 'ioredis';
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
   const sentinel = sentinelOptions(url);
-  const client = new Redis(sentinel ?? url, {
+  const defaults: RedisOptions = {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     commandTimeout: 1_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
-    ...options,
-  });
+  };
+  const client = sentinel ? new Redis({ ...defaults, ...sentinel, ...options }) : new Redis(url, { ...defaults, ...options });
   // Errors surface on the commands that fail; an 'error' listener keeps ioredis from
   // printing every reconnect attempt as an unhandled error event.
   client.on('error', () => {});
