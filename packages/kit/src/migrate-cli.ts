@@ -7,8 +7,23 @@
  * exits non-zero, naming the subgraph, when one fails.
  */
 import { loadConfig } from './config';
+import type { EventBus } from './events';
 import { createLogger } from './logger';
 import { loadRegistry } from './registry';
+
+/**
+ * The services' own bus would let the short-lived copies consume events (leaving them pending
+ * under a consumer that is gone) or relay outbox rows; this one does neither: consuming is a
+ * no-op and publishing fails, so the relay's transaction rolls back and the rows stay for the
+ * real services.
+ */
+const inertBus: EventBus = {
+  publish: async () => {
+    throw new Error('the migration job publishes no events');
+  },
+  consume: () => async () => {},
+  close: async () => {},
+};
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -21,7 +36,7 @@ async function main(): Promise<void> {
     const config = loadConfig(definition.env) as Record<string, unknown> & { DATABASE_URL?: string };
     if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required to migrate');
     const started = Date.now();
-    const app = await definition.bootstrap({ ...config, SEED_DEMO: false, DATABASE_URL: config.DATABASE_URL } as never, { logger: logger.child({ subgraph: definition.name }) });
+    const app = await definition.bootstrap({ ...config, SEED_DEMO: false, DATABASE_URL: config.DATABASE_URL } as never, { logger: logger.child({ subgraph: definition.name }), bus: inertBus });
     await app.close();
     logger.info('migrated', { subgraph: definition.name, ms: Date.now() - started });
   }
