@@ -16,6 +16,8 @@ import {
   formatErrorFor,
   headerValue,
   listenOn,
+  metricGauge,
+  metricHistogram,
   observabilityPlugin,
   startTelemetry,
   type Identity,
@@ -98,17 +100,19 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const limits = operationLimits(config);
   const safelist = loadManifest(config.PERSISTED_DOCUMENTS_PATH);
 
+  const metrics = createMetrics('gateway');
+  const fetchDuration = metricHistogram(metrics, 'subgraph_fetch_duration_seconds', 'Subgraph fetches by subgraph (queries, mutations, subscription fetches), errors included', ['subgraph']);
+  const onFetch = (subgraph: string, seconds: number) => fetchDuration.observe({ subgraph }, seconds);
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
       const target = overrides[name as keyof typeof overrides] ?? url;
       if (!target) throw new Error(`No URL for subgraph ${name}: set ${name.toUpperCase()}_URL`);
       urls.set(name, target);
-      return new SubgraphDataSource(name, target, config.INTERNAL_SECRET, config.SUBGRAPH_TIMEOUT_MS);
+      return new SubgraphDataSource(name, target, config.INTERNAL_SECRET, config.SUBGRAPH_TIMEOUT_MS, onFetch);
     },
   });
 
-  const metrics = createMetrics('gateway');
   const counters = edgeMetrics(metrics);
   // disconnectTimeout (an ioredis option its types omit): when Redis is down at shutdown,
   // ioredis otherwise keeps a 2 s timer on the already-closed socket and delays the exit.
@@ -232,6 +236,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const principals = new PrincipalCache<Principal>(createNotifier(redis), config.PRINCIPAL_CACHE_SECONDS * 1000, options.now);
   const authenticator = createAuthenticator({
     jwtSecret: config.JWT_SECRET,
+    previousJwtSecret: config.JWT_SECRET_PREVIOUS,
     internalSecret: config.INTERNAL_SECRET,
     tenantsUrl,
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
@@ -366,7 +371,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         dataSource: (name, url) => {
           const target = overrides[name as keyof typeof overrides] ?? url;
           if (!target) throw new Error(`No URL for subgraph ${name}: set ${name.toUpperCase()}_URL`);
-          return new SubgraphDataSource(name, target, config.INTERNAL_SECRET, config.SUBGRAPH_TIMEOUT_MS);
+          return new SubgraphDataSource(name, target, config.INTERNAL_SECRET, config.SUBGRAPH_TIMEOUT_MS, onFetch);
         },
         authenticate: (credentials) => authenticator.authenticate(credentials),
         redis,
@@ -415,6 +420,10 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         reauthMs: config.SUBSCRIPTION_REAUTH_SECONDS * 1000,
       });
   }
+
+  // Live gauges, read at scrape time (the HPA scales the gateway on websocket_connections).
+  metricGauge(metrics, 'websocket_connections', 'Open graphql-ws sockets on this gateway replica (authenticated)', () => subscriptions?.stats().connections ?? 0);
+  metricGauge(metrics, 'subscriptions_active', 'Active subscriptions on this gateway replica', () => subscriptions?.stats().subscribers ?? 0);
 
   await listenOn(httpServer, { port: config.GATEWAY_PORT, host: config.HOST, portVariable: 'GATEWAY_PORT' }).catch(async (error: unknown) => {
     await subscriptions?.close().catch(() => {});

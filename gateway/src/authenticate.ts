@@ -39,6 +39,8 @@ function authenticated({ requestsPerMinute, validUntil: _validUntil, ...identity
  */
 export function createAuthenticator(options: {
   jwtSecret: string;
+  /** The JWT secret being rotated out: tokens signed with it stay valid until they expire. */
+  previousJwtSecret?: string;
   internalSecret: string;
   tenantsUrl: () => string;
   timeoutMs: number;
@@ -81,7 +83,7 @@ export function createAuthenticator(options: {
       const exp = Math.floor(Date.now() / 1000) + 60;
       if (authorization) {
         const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-        const claims = match ? verifyJwt(match[1]!, options.jwtSecret) : null;
+        const claims = match ? verifyJwt(match[1]!, options.previousJwtSecret ? [options.jwtSecret, options.previousJwtSecret] : options.jwtSecret) : null;
         if (!claims) throw refuseRequest(new UnauthenticatedError('Invalid or expired token'));
         const user = await principal({ userId: claims.sub, tenantId: claims.tid }, hooks);
         if (!user) throw refuseRequest(new UnauthenticatedError('This account no longer exists or is suspended'));

@@ -16,6 +16,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     url: string,
     private readonly internalSecret: string,
     private readonly timeoutMs: number,
+    /** Told how long each fetch that went out took (shared in-flight fetches count once). */
+    private readonly onFetch?: (subgraph: string, seconds: number) => void,
   ) {
     super({ url });
     const base = this.fetcher;
@@ -48,16 +50,27 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
     const identity = context?.identity;
-    if (!identity || !request.query || /^\s*mutation\b/.test(request.query)) return super.process(options);
+    if (!identity || !request.query || /^\s*mutation\b/.test(request.query)) return this.timed(options);
     const { exp: _exp, ...who } = identity;
     const key = JSON.stringify([request.query, request.variables ?? null, who]);
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = super.process(options).finally(() => this.inflight.delete(key));
+      pending = this.timed(options).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     const shared = await pending;
     return { ...shared, data: shared.data && structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
+  }
+
+  /** One fetch, timed for `subgraph_fetch_duration_seconds{subgraph}` (errors included). */
+  private async timed(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    if (!this.onFetch) return super.process(options);
+    const started = process.hrtime.bigint();
+    try {
+      return await super.process(options);
+    } finally {
+      this.onFetch(this.name, Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   override didEncounterError(error: Error, _fetchRequest: unknown, response?: FetcherResponse, _context?: unknown, request?: { query?: string }): void {

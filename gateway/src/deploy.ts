@@ -7,15 +7,16 @@
  *   …
  *   # <<< generated: <region>
  *
- * A new deployment target (a Kubernetes base, say) is one more entry in `DEPLOYMENT_FILES`:
- * a path and a function from the registry to the text of each region, or `content` for a
- * file generated whole (e.g. `deploy/k8s/base/services.yaml` with one Deployment and Service
- * per subgraph, and the kustomization listing it).
+ * A new deployment target is one more entry in `DEPLOYMENT_FILES`: a path and a function
+ * from the registry to the text of each region, or `content` for a file generated whole.
+ * The Kubernetes base (`deploy/k8s/base/<service>.yaml` per service and its kustomization,
+ * `deploy-k8s.ts`) is generated whole, one file per service.
  */
 import { REPOSITORY_ROOT, workspaceDirs, type RegisteredSubgraph } from '@switchboard/kit';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gatewayEnv } from './env';
+import { BASE_STATIC, baseKustomization, k8sServices, migrationManifests, serviceManifests, toYaml, yamlDocuments, GENERATED_HEADER } from './deploy-k8s';
 
 export interface DeploymentInput {
   root: string;
@@ -30,7 +31,7 @@ export type DeploymentFile = {
   path: string;
 } & ({ regions(input: DeploymentInput): Record<string, string[]> } | { content(input: DeploymentInput): string });
 
-const INFRA_CONDITIONS = { postgres: 'service_healthy', redis: 'service_healthy', mongo: 'service_started' } as const;
+const INFRA_CONDITIONS = { postgres: 'service_healthy', redis: 'service_healthy', mongo: 'service_healthy' } as const;
 
 function healthcheck(port: number, indent: string): string[] {
   return [
@@ -87,11 +88,39 @@ export const DEPLOYMENT_FILES: DeploymentFile[] = [
         `    ports: [${yamlString(`${gatewayPort}:${gatewayPort}`)}]`,
         '    depends_on:',
         ...subgraphs.flatMap((s) => [`      ${s.name}:`, '        condition: service_healthy']),
+        ...healthcheck(gatewayPort, '    '),
       );
       return { services: lines };
     },
   },
+  {
+    // Prometheus scrapes every service of the compose stack, with METRICS_TOKEN.
+    path: 'deploy/prometheus/prometheus.yml',
+    regions: ({ subgraphs, gatewayPort }) => ({
+      targets: [`          - gateway:${gatewayPort}`, ...subgraphs.map((s) => `          - ${s.name}:${s.port}`)],
+    }),
+  },
 ];
+
+/** The Kubernetes base: one file per service (the gateway and every subgraph) and the kustomization listing them. */
+export const K8S_BASE = 'deploy/k8s/base';
+
+export function k8sDeploymentFiles(input: DeploymentInput): DeploymentFile[] {
+  const services = k8sServices(input.subgraphs, input.gatewayPort, gatewayEnv as Record<string, { describe: string }>);
+  return [
+    { path: `${K8S_BASE}/kustomization.yaml`, content: () => GENERATED_HEADER + toYaml(baseKustomization(services)) },
+    { path: `${K8S_BASE}/migrate-job.yaml`, content: () => yamlDocuments(migrationManifests(services)) },
+    ...services.map((s) => ({ path: `${K8S_BASE}/${s.name}.yaml`, content: () => yamlDocuments(serviceManifests(s, services)) })),
+  ];
+}
+
+/** Files in the base that are neither hand-written nor generated now (a removed subgraph's). */
+export function strayK8sFiles(subgraphs: RegisteredSubgraph[], root = REPOSITORY_ROOT): string[] {
+  const dir = path.join(root, K8S_BASE);
+  if (!existsSync(dir)) return [];
+  const known = new Set([...BASE_STATIC, ...k8sDeploymentFiles({ root, subgraphs, gatewayPort: gatewayDefaultPort() }).map((f) => path.basename(f.path))]);
+  return readdirSync(dir).filter((f) => f.endsWith('.yaml') && !known.has(f)).map((f) => `${K8S_BASE}/${f}`);
+}
 
 const BEGIN = /^(\s*)# >>> generated: ([\w-]+)/;
 const END = /^\s*# <<< generated: ([\w-]+)\s*$/;
@@ -126,7 +155,7 @@ export function gatewayDefaultPort(): number {
 /** Every deployment file as `npm run compose` would write it now, with what is checked in. */
 export function renderDeploymentFiles(subgraphs: RegisteredSubgraph[], root = REPOSITORY_ROOT): { path: string; current: string; fresh: string }[] {
   const input: DeploymentInput = { root, subgraphs, gatewayPort: gatewayDefaultPort() };
-  return DEPLOYMENT_FILES.map((f) => {
+  return [...DEPLOYMENT_FILES, ...k8sDeploymentFiles(input)].map((f) => {
     const file = path.join(root, f.path);
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
     return { path: f.path, current, fresh: 'content' in f ? f.content(input) : fillRegions(current, f.regions(input), f.path) };
@@ -140,6 +169,10 @@ export function writeDeploymentFiles(subgraphs: RegisteredSubgraph[], root = REP
     mkdirSync(path.dirname(path.join(root, f.path)), { recursive: true });
     writeFileSync(path.join(root, f.path), f.fresh);
     written.push(path.join(root, f.path));
+  }
+  for (const stray of strayK8sFiles(subgraphs, root)) {
+    rmSync(path.join(root, stray));
+    written.push(`${path.join(root, stray)} (removed)`);
   }
   return written;
 }

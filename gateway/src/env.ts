@@ -25,6 +25,8 @@ export const gatewayEnv = {
   ...commonEnv,
   GATEWAY_PORT: env.port(4000),
   JWT_SECRET: env.secret('switchboard-dev-jwt-secret-change-me'),
+  /** While JWT_SECRET is rotated: the old value, still accepted on tokens tenants signed with it. */
+  JWT_SECRET_PREVIOUS: env.optionalString(),
   SUPERGRAPH_PATH: env.string({ default: path.resolve(__dirname, '../../schema/supergraph.graphql') }),
   /** Milliseconds before a subgraph fetch is abandoned with UPSTREAM_UNAVAILABLE. */
   SUBGRAPH_TIMEOUT_MS: env.int({ default: 10_000, min: 100 }),

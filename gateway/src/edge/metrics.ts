@@ -36,10 +36,23 @@ export class EdgeCounter<L extends string = never> {
   }
 }
 
+/** Counts into several counters at once (a stable name and its deprecated alias). */
+class Tee<L extends string> {
+  constructor(private readonly counters: EdgeCounter<L>[]) {}
+  inc(labels: Partial<Record<L, string>> = {}): void {
+    for (const c of this.counters) c.inc(labels);
+  }
+}
+
 export function edgeMetrics(metrics: Metrics) {
   return {
     rateLimitFailOpen: new EdgeCounter('gateway_rate_limit_fail_open_total', 'Requests let through because the rate-limit store (Redis) did not answer', metrics),
-    rateLimited: new EdgeCounter<'bucket'>('gateway_rate_limited_total', 'Requests refused with RATE_LIMITED, by bucket', metrics),
+    // `rate_limited_total{bucket}` is the stable name (docs/operations.md); `gateway_rate_limited_total`
+    // is the earlier one, kept with the same values until dashboards outside this repository move.
+    rateLimited: new Tee<'bucket'>([
+      new EdgeCounter<'bucket'>('rate_limited_total', 'Requests and live operations refused with RATE_LIMITED, by bucket', metrics),
+      new EdgeCounter<'bucket'>('gateway_rate_limited_total', 'Deprecated alias of rate_limited_total', metrics),
+    ]),
     redisErrors: new EdgeCounter<'use'>('gateway_redis_errors_total', 'Redis commands that failed, by use (apq, ratelimit, penalties)', metrics),
     blocked: new EdgeCounter<'subject'>('gateway_clients_blocked_total', 'Clients blocked by threat detection, by subject (ip, apiKey, user)', metrics),
   };

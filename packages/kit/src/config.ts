@@ -171,13 +171,15 @@ export const commonEnv = {
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   /** HMAC secret shared by the gateway and every subgraph for the identity header. */
   INTERNAL_SECRET: env.secret('switchboard-dev-internal-secret-change-me'),
+  /** While INTERNAL_SECRET is rotated: the old value, still accepted on incoming identity headers (never used to sign). */
+  INTERNAL_SECRET_PREVIOUS: env.optionalString(),
   /**
    * Subgraphs accept each signed identity header once (a replay is refused). Only a
    * benchmark that sends one static header again and again turns this off; production cannot.
    */
   IDENTITY_REPLAY_CHECK: env.bool(true, { production: true }),
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres', 'postgresql'] }),
-  REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss'] }),
+  REDIS_URL: env.optionalUrl({ protocols: ['redis', 'rediss', 'redis+sentinel'] }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http', 'https'] }),
   /** The Redis stream domain events go through (tests use their own). */
   EVENT_STREAM: env.string({ default: 'switchboard:events' }),

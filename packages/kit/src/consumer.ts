@@ -5,6 +5,7 @@ import { DeadLetterStore, type DeadLetter } from './dead-letters';
 import { Deliverer, type ConsumeOptions, type DeliveryPolicy, type EventBus, type EventHandler } from './events';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { withEventSpan } from './telemetry';
 
 /** How a service consumes events: the one delivery policy, with its dead letters. */
 export interface EventConsumer {
@@ -51,7 +52,9 @@ export function eventConsumer(options: EventConsumerOptions): EventConsumer {
   const wakers = new Map<string, Set<() => void>>();
   const pollMs = options.redrivePollMs ?? 5_000;
   return {
-    consume(group, types, handler, consumeOptions = {}) {
+    consume(group, types, rawHandler, consumeOptions = {}) {
+      // Every attempt in a consumer span continuing the emitting request's trace.
+      const handler: EventHandler = (event) => withEventSpan(group, event, () => rawHandler(event));
       const policy: DeliveryPolicy = {
         ...consumeOptions,
         logger: options.logger,

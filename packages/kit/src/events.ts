@@ -4,7 +4,9 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
-import { runDetached } from './context';
+import { currentScope, runDetached } from './context';
+import { formatTraceparent } from './identity';
+import { outgoingTraceContext } from './telemetry';
 import { TENANT_FILTER } from './tenant-filter';
 import type { OrmFeature } from './db';
 import type { Logger } from './logger';
@@ -18,6 +20,22 @@ export interface DomainEvent<D = Record<string, unknown>> {
   tenantId: string;
   occurredAt: string;
   data: D;
+  /** W3C trace context of the request that caused it: consumers continue that trace. */
+  traceparent?: string;
+}
+
+/**
+ * Where the outbox keeps an event's trace context: inside `data` under this key (no column,
+ * so no migration in every subgraph), lifted out into `traceparent` by the relay before publishing.
+ */
+export const TRACEPARENT_KEY = '$traceparent';
+
+/** The event as published: its trace context out of `data` and into `traceparent`. */
+export function liftTraceparent(event: DomainEvent): DomainEvent {
+  const carried = event.data?.[TRACEPARENT_KEY];
+  if (typeof carried !== 'string') return event;
+  const { [TRACEPARENT_KEY]: _trace, ...data } = event.data;
+  return { ...event, data, traceparent: carried };
 }
 
 /**
@@ -51,7 +69,10 @@ export class OutboxEvent {
 
 /** Records an event in the caller's unit of work: it is written when (and only if) the change is. */
 export function emitEvent(em: EntityManager, type: string, tenantId: string, data: Record<string, unknown>): OutboxEvent {
-  const event = em.create(OutboxEvent, { type, tenantId, data });
+  // Inside a request: the event carries its trace, so the consumers' spans join it.
+  const scope = currentScope();
+  const traced = scope ? { ...data, [TRACEPARENT_KEY]: formatTraceparent(outgoingTraceContext(scope.trace)) } : data;
+  const event = em.create(OutboxEvent, { type, tenantId, data: traced });
   em.persist(event);
   return event;
 }
@@ -284,7 +305,7 @@ function eventOf(fields: string[]): DomainEvent | null {
   const f: Record<string, string> = {};
   for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
   if (!f.type || !f.id) return null;
-  return { id: f.id, type: f.type, tenantId: f.tenantId!, occurredAt: f.occurredAt!, data: JSON.parse(f.data ?? '{}') };
+  return { id: f.id, type: f.type, tenantId: f.tenantId!, occurredAt: f.occurredAt!, data: JSON.parse(f.data ?? '{}'), ...(f.traceparent ? { traceparent: f.traceparent } : {}) };
 }
 
 /**
@@ -308,7 +329,7 @@ export function redisStreamBus(
       if (!events.length) return;
       const pipeline = redis.pipeline();
       for (const e of events) {
-        pipeline.xadd(stream, 'MAXLEN', '~', '1000000', '*', 'id', e.id, 'type', e.type, 'tenantId', e.tenantId, 'occurredAt', e.occurredAt, 'data', JSON.stringify(e.data));
+        pipeline.xadd(stream, 'MAXLEN', '~', '1000000', '*', 'id', e.id, 'type', e.type, 'tenantId', e.tenantId, 'occurredAt', e.occurredAt, 'data', JSON.stringify(e.data), ...(e.traceparent ? ['traceparent', e.traceparent] : []));
       }
       const results = await pipeline.exec();
       const failed = results?.find(([err]) => err);
@@ -522,7 +543,7 @@ export class OutboxRelay {
   /** Publishes everything pending; resolves when the outbox is empty (or the bus failed). */
   async drain(): Promise<void> {
     for (;;) {
-      const moved = await this.source.relayBatch((events) => this.bus.publish(events), 100);
+      const moved = await this.source.relayBatch((events) => this.bus.publish(events.map(liftTraceparent)), 100);
       this.published.inc(moved);
       if (moved < 100) return;
     }

@@ -81,3 +81,17 @@ describe('traceparent', () => {
     expect(parseTraceparent('garbage')).toBeNull();
   });
 });
+
+describe('secret rotation', () => {
+  const OLD = 'old-secret-0123456789abcdef';
+  const NEW = 'new-secret-0123456789abcdef';
+  it('accepts headers and tokens signed with the previous secret while it is listed, and only then', () => {
+    const header = signIdentity({ kind: 'user', tenantId: 't', userId: 'u', roles: ['OWNER'], scopes: [] }, OLD);
+    expect(verifyIdentity(header, [NEW, OLD]).ok).toBe(true);
+    expect(verifyIdentity(header, NEW)).toEqual({ ok: false, reason: 'signature' });
+    const { token } = signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, OLD, 60);
+    expect(verifyJwt(token, [NEW, OLD])?.sub).toBe('u');
+    expect(verifyJwt(token, NEW)).toBeNull();
+    expect(verifyJwt(signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, NEW, 60).token, [NEW, OLD])?.sub).toBe('u');
+  });
+});

@@ -77,12 +77,14 @@ export type VerifyResult = { ok: true; identity: Identity } | { ok: false; reaso
  * Checks a header's signature and expiry and, given `audience`, that it was signed for
  * that service. (Accepting each `jti` once is the receiver's job: see the subgraph server.)
  */
-export function verifyIdentity(header: string | undefined, secret: string, options: number | { now?: number; audience?: string } = {}): VerifyResult {
+export function verifyIdentity(header: string | undefined, secret: string | readonly string[], options: number | { now?: number; audience?: string } = {}): VerifyResult {
   const { now = Date.now(), audience } = typeof options === 'number' ? { now: options } : options;
   if (!header) return { ok: false, reason: 'missing' };
   const [body, sig, extra] = header.split('.');
   if (!body || !sig || extra !== undefined) return { ok: false, reason: 'malformed' };
-  if (!safeEqual(Buffer.from(sig, 'base64url'), hmac(secret, `identity.${body}`))) return { ok: false, reason: 'signature' };
+  // Several secrets while one is rotated (the current one first, then INTERNAL_SECRET_PREVIOUS).
+  const given = Buffer.from(sig, 'base64url');
+  if (!(typeof secret === 'string' ? [secret] : secret).some((s) => safeEqual(given, hmac(s, `identity.${body}`)))) return { ok: false, reason: 'signature' };
   let identity: Identity;
   try {
     identity = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Identity;
@@ -142,12 +144,13 @@ export function signJwt(claims: Omit<JwtClaims, 'iat' | 'exp' | 'iss'>, secret: 
 }
 
 /** Returns the claims of a valid, unexpired token from us, or null. */
-export function verifyJwt(token: string, secret: string, now = Date.now()): JwtClaims | null {
+export function verifyJwt(token: string, secret: string | readonly string[], now = Date.now()): JwtClaims | null {
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   const [header, payload, sig] = parts as [string, string, string];
   if (header !== JWT_HEADER) return null; // only HS256, never "none"
-  if (!safeEqual(Buffer.from(sig, 'base64url'), hmac(secret, `${header}.${payload}`))) return null;
+  const given = Buffer.from(sig, 'base64url');
+  if (!(typeof secret === 'string' ? [secret] : secret).some((s) => safeEqual(given, hmac(s, `${header}.${payload}`)))) return null;
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as JwtClaims;
     if (claims.iss !== JWT_ISSUER || typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return null;

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per service, so services sharing a process still report separately. */
 export function createMetrics(service: string) {
@@ -30,6 +30,29 @@ export function createMetrics(service: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Latency buckets (seconds) shared by the request and fetch histograms, so dashboards compare them. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** A histogram in a service's registry (for workspaces that do not depend on prom-client themselves). */
+export function metricHistogram<L extends string>(metrics: Metrics, name: string, help: string, labelNames: readonly L[], buckets = LATENCY_BUCKETS): { observe(labels: Partial<Record<L, string>>, value: number): void } {
+  const existing = metrics.registry.getSingleMetric(name) as Histogram<L> | undefined;
+  const histogram = existing ?? new Histogram<L>({ name, help, labelNames: [...labelNames], buckets, registers: [metrics.registry] });
+  return { observe: (labels, value) => histogram.observe(labels as never, value) };
+}
+
+/** A gauge read when /metrics is scraped (`read` answers the current value). */
+export function metricGauge(metrics: Metrics, name: string, help: string, read: () => number): void {
+  if (metrics.registry.getSingleMetric(name)) metrics.registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help,
+    registers: [metrics.registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
 
 /** How many client-chosen operation names become labels before the rest count as `other`. */
 export const DEFAULT_MAX_OPERATION_LABELS = 100;

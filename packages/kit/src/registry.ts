@@ -49,6 +49,12 @@ export interface DeploySpec {
   needs?: ('postgres' | 'redis' | 'mongo')[];
   /** Extra environment in the production-like stack (docker-compose). */
   env?: Record<string, string>;
+  /** Subgraphs whose internal endpoints (`/internal/*`) it calls: the Kubernetes NetworkPolicies let it reach them. */
+  calls?: string[];
+  /** Variables read from the Kubernetes Secret besides the ones its env spec marks secret (e.g. an encryption key). */
+  secrets?: string[];
+  /** It calls the internet (model providers, webhooks): egress to public addresses on 80/443. */
+  internet?: boolean;
 }
 
 export interface SubgraphDefinition<S extends Spec = Spec, App extends RunningSubgraph = RunningSubgraph> {

@@ -18,6 +18,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   logger: Logger;
   /** The HMAC secret the gateway signs identities with. */
   internalSecret: string;
+  /** The secret being rotated out, still accepted (INTERNAL_SECRET_PREVIOUS; docs/operations.md). */
+  previousInternalSecret?: string;
   /** Builds the per-request context from the verified identity. */
   context: (identity: Identity) => Promise<TContext> | TContext;
   /** Dependencies answer (database, Redis): drives `/readyz`. */
@@ -69,7 +71,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   // (audience), for this request, and not seen before (replay).
   const replays = new ReplayGuard();
   app.use((req, res, next) => {
-    const result = verifyIdentity(headerValue(req, IDENTITY_HEADER), options.internalSecret, { audience: options.name });
+    const result = verifyIdentity(headerValue(req, IDENTITY_HEADER), options.previousInternalSecret ? [options.internalSecret, options.previousInternalSecret] : options.internalSecret, { audience: options.name });
     let reason: string | undefined;
     if (!result.ok) reason = result.reason;
     else if (!result.identity.requestId || result.identity.requestId.length > 128) reason = 'malformed';

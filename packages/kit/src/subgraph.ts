@@ -108,6 +108,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       metrics,
       logger: log,
       internalSecret: config.INTERNAL_SECRET,
+      previousInternalSecret: config.INTERNAL_SECRET_PREVIOUS,
       replayCheck: config.IDENTITY_REPLAY_CHECK,
       metricsToken: config.METRICS_TOKEN,
       context: (identity) => options.context(identity, requestEntityManager(orm, identity), runtime),

@@ -1,7 +1,7 @@
 import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { currentScope } from './context';
-import type { TraceContext } from './identity';
+import { parseTraceparent, type TraceContext } from './identity';
 
 let sdkStarted: Promise<() => Promise<void>> | undefined;
 
@@ -59,6 +59,29 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: (spa
   return tracer().startActiveSpan(name, { attributes }, parent, async (span) => {
     try {
       return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/**
+ * Runs an event handler in a consumer span that continues the trace of the request that
+ * emitted the event (its `traceparent`), or starts a trace of its own.
+ */
+export async function withEventSpan<T>(group: string, event: { id: string; type: string; tenantId: string; traceparent?: string }, fn: () => Promise<T>): Promise<T> {
+  const parent = event.traceparent ? parseTraceparent(event.traceparent) : null;
+  const ctx = parent
+    ? trace.setSpanContext(context.active(), { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags === '01' ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true })
+    : context.active();
+  const attributes = { 'messaging.consumer.group.name': group, 'messaging.message.id': event.id, 'switchboard.event.type': event.type, 'switchboard.tenant_id': event.tenantId };
+  return tracer().startActiveSpan(`event ${group} ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, ctx, async (span) => {
+    try {
+      return await fn();
     } catch (error) {
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });

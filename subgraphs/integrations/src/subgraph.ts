@@ -25,5 +25,5 @@ export const subgraph = defineSubgraph({
     WEBHOOK_POLL_MS: '20',
   },
   // Inbound channel messages are written to conversations; selections are resolved against tenants, tickets and conversations.
-  deploy: { needs: ['postgres', 'redis'], env: { CONVERSATIONS_URL: 'http://conversations:4002/graphql', TENANTS_URL: 'http://tenants:4001/graphql', TICKETS_URL: 'http://tickets:4003/graphql' } },
+  deploy: { needs: ['postgres', 'redis'], internet: true, calls: ['conversations', 'tenants', 'tickets'], env: { CONVERSATIONS_URL: 'http://conversations:4002/graphql', TENANTS_URL: 'http://tenants:4001/graphql', TICKETS_URL: 'http://tickets:4003/graphql' } },
 });

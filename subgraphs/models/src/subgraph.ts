@@ -18,5 +18,5 @@ export const subgraph = defineSubgraph({
   // Its demo items belong to the demo tenants, which tenants seeds first.
   dependsOn: ['tenants'],
   seed: (app, { directory }) => seedDemoItems(app.orm, directory),
-  deploy: { needs: ['postgres', 'redis'] },
+  deploy: { needs: ['postgres', 'redis'], secrets: ['PROVIDER_KEY_ENCRYPTION_KEY'], internet: true },
 });
