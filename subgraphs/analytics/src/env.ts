@@ -7,8 +7,8 @@ export const analyticsEnv = {
   ...commonEnv,
   ANALYTICS_PORT: env.port(PORT),
   HOST: env.string({ default: '0.0.0.0' }),
-  /** Seed the demo data at start when running on its own (demo only). */
-  SEED_DEMO: env.bool(false),
+  /** How often liveMetrics looks for tenants whose numbers changed (ms): at most one push per tenant per interval. */
+  ANALYTICS_LIVE_INTERVAL_MS: env.int({ default: 1_000, min: 50 }),
 };
 
 export type AnalyticsConfig = Config<typeof analyticsEnv>;
