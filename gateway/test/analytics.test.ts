@@ -193,6 +193,27 @@ describe('analytics through the gateway', () => {
     expect(res.data.metrics.map((p: any) => `${p.measure} ${p.priority} ${p.value}`).sort()).toEqual(['BACKLOG LOW 2', 'BACKLOG URGENT 1', 'TICKETS_CREATED URGENT 1']); // LOW: the fixture days' open t3
   });
 
+  it('rateConversation: 1–5 by an agent or the channel key, a second rating replaces the first, and CSAT counts the last', async () => {
+    const admin = await stack.as('admin@acme.test');
+    const started = await stack.gql(`mutation { startConversation(input: { channel: SMS, contact: { name: "Rita" }, text: "hi" }) { id } }`, {}, admin);
+    const id = started.data.startConversation.id;
+    const RATE = `mutation($id: ID!, $score: Int!, $comment: String) { rateConversation(id: $id, score: $score, comment: $comment) { id rating { score comment } } }`;
+    const agent = await stack.as('agent@acme.test');
+    expect((await stack.gql(RATE, { id, score: 2, comment: 'slow' }, agent)).data.rateConversation).toEqual({ id, rating: { score: 2, comment: 'slow' } });
+    const channelKey = (await stack.gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name: 'sms', scopes: ['conversations:write', 'conversations:read'] } }, admin)).data.createApiKey.secret;
+    expect((await stack.gql(RATE, { id, score: 4 }, { 'x-api-key': channelKey })).data.rateConversation.rating).toEqual({ score: 4, comment: null });
+    expect(codes(await stack.gql(RATE, { id, score: 6 }, agent))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await stack.gql(RATE, { id, score: 0 }, agent))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await stack.gql(RATE, { id, score: 3 }, await stack.as('admin@globex.test')))).toEqual(['NOT_FOUND']);
+    expect(codes(await stack.gql(RATE, { id, score: 3 }, analyst))).toEqual(['FORBIDDEN']);
+    // conversation.started, message.sent and two conversation.rated.
+    await publish([], 4);
+    const today = new Date();
+    const from = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+    const res = await stack.gql(METRICS, { input: { from: from.toISOString(), to: new Date(from.getTime() + 86_400_000).toISOString(), measures: ['CONVERSATIONS_STARTED', 'CSAT'], groupBy: ['CHANNEL'] } }, analyst);
+    expect(res.data.metrics.map((p: any) => `${p.measure} ${p.channel} ${p.value}`).sort()).toEqual(['CONVERSATIONS_STARTED SMS 1', 'CSAT SMS 4']);
+  });
+
   it('is for analysts, supervisors and up, and API keys with analytics:read', async () => {
     const input = { from: t('00:00:00'), to: '2026-03-03T00:00:00Z', measures: ['TICKETS_CREATED'] };
     expect(codes(await stack.gql(METRICS, { input }, await stack.as('agent@acme.test')))).toEqual(['FORBIDDEN']);
