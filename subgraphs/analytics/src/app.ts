@@ -29,7 +29,7 @@ export async function bootstrap(config: AnalyticsConfig & { DATABASE_URL: string
       const ticker = live;
       return [consumeDomainEvents(orm, events, (tenantId) => ticker.mark(tenantId)), ticker.start()];
     },
-    context: (identity, em, { orm }) => ({ identity, em, config, schema: orm.config.get('schema') as string }),
+    context: (identity, em, { orm }) => ({ identity, em, config, schema: orm.config.get('schema') as string, live: () => live! }),
   });
   return Object.assign(app, { live: live! });
 }

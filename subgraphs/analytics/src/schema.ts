@@ -1,4 +1,4 @@
-import { buildFederatedSchema, PageInfo, type Identity, type SubgraphSchema } from '@switchboard/kit';
+import { buildFederatedSchema, LIVE_INITIAL_SDL, PageInfo, type Identity, type SubgraphSchema } from '@switchboard/kit';
 import type { AnalyticsContext } from './context';
 import { LiveMetrics, liveMetricsReference } from './modules/metrics/live';
 import { MetricsResolver, READERS } from './modules/metrics/metrics.resolver';
@@ -7,13 +7,17 @@ let built: Promise<SubgraphSchema> | undefined;
 
 /**
  * Live field, served by the gateway from the live events the ticker publishes (one per
- * tenant per second at most, when something changed). Readers of analytics only: for anyone
- * else the snapshot resolves to null and the gateway pushes nothing.
+ * tenant per second at most, when something changed), and first from `{ id: "current" }`
+ * (`@liveInitial`), which answers the tenant's current snapshot. Readers of analytics only:
+ * for anyone else the snapshot resolves to null and the gateway pushes nothing.
  */
+/** The representation id that means "the tenant's numbers now". */
+export const CURRENT = 'current';
+
 const SUBSCRIPTIONS = `
 type Subscription {
   "The service right now (backlog, waiting customers, agents online, SLA at risk), pushed at most once a second when it changed (ANALYST, SUPERVISOR and up; analytics:read)."
-  liveMetrics: LiveMetrics
+  liveMetrics: LiveMetrics @liveInitial(id: "${CURRENT}")
 }
 `;
 
@@ -26,9 +30,15 @@ export function analyticsSchema(): Promise<SubgraphSchema> {
     resolvers: [MetricsResolver],
     orphanedTypes: [PageInfo, LiveMetrics],
     references: {
-      LiveMetrics: { __resolveReference: (ref: Record<string, unknown>, ctx: AnalyticsContext) => (mayRead(ctx.identity) ? liveMetricsReference(ref, ctx.identity) : null) },
+      LiveMetrics: {
+        __resolveReference: (ref: Record<string, unknown>, ctx: AnalyticsContext) => {
+          if (!mayRead(ctx.identity)) return null;
+          if (ref.id === CURRENT) return ctx.live().current(ctx.identity.tenantId!);
+          return liveMetricsReference(ref, ctx.identity);
+        },
+      },
     },
-    extraSdl: SUBSCRIPTIONS,
+    extraSdl: `${LIVE_INITIAL_SDL}\n${SUBSCRIPTIONS}`,
   });
   return built;
 }

@@ -16,5 +16,7 @@ export const subgraph = defineSubgraph({
   bootstrap: (config, deps) => bootstrap(config, deps),
   // It only reads events: its consumer group hears every event from its start on.
   dependsOn: ['tenants'],
+  // Tests drive liveMetrics ticks themselves (`app.live.tick()`), so they count exactly.
+  testEnv: { ANALYTICS_LIVE_INTERVAL_MS: '3600000' },
   deploy: { needs: ['postgres', 'redis'] },
 });

@@ -59,6 +59,7 @@ export class LiveTicker {
   private running?: Promise<void>;
   /** How many snapshots were computed (tests count them). */
   computations = 0;
+  private readonly published = new Map<string, string>();
   /** The latest snapshot per tenant (what `liveMetricsNow` answers without computing again). */
   readonly latest = new Map<string, LiveMetrics>();
 
@@ -89,6 +90,10 @@ export class LiveTicker {
     this.dirty.clear();
     for (const tenantId of tenants) {
       const snapshot = await this.snapshot(tenantId);
+      // Pushed only when a number changed (an event can leave them all as they were).
+      const numbers = JSON.stringify([snapshot.backlog, snapshot.waitingCustomers, snapshot.agentsOnline, snapshot.slaAtRisk]);
+      if (this.published.get(tenantId) === numbers) continue;
+      this.published.set(tenantId, numbers);
       await publishLive(this.redis, tenantId, { field: 'liveMetrics', representation: { __typename: 'LiveMetrics', ...serialize(snapshot) } });
     }
   }
@@ -101,12 +106,23 @@ export class LiveTicker {
     return snapshot;
   }
 
-  /** The latest snapshot when it is fresh (one tick old at most), else a new one. */
-  async current(tenantId: string): Promise<LiveMetrics> {
+  /**
+   * The tenant's numbers now, for a new subscriber's first value: the latest snapshot while
+   * nothing changed since (and it is under a minute old, for agentsOnline's window), else a
+   * new one. Concurrent callers of one tenant share one computation.
+   */
+  current(tenantId: string): Promise<LiveMetrics> {
     const last = this.latest.get(tenantId);
-    if (last && !this.dirty.has(tenantId) && this.clock().getTime() - last.at.getTime() < this.intervalMs) return last;
-    return this.snapshot(tenantId);
+    if (last && !this.dirty.has(tenantId) && this.clock().getTime() - last.at.getTime() < 60_000) return Promise.resolve(last);
+    let pending = this.pending.get(tenantId);
+    if (!pending) {
+      pending = this.snapshot(tenantId).finally(() => this.pending.delete(tenantId));
+      this.pending.set(tenantId, pending);
+    }
+    return pending;
   }
+
+  private readonly pending = new Map<string, Promise<LiveMetrics>>();
 }
 
 const serialize = (s: LiveMetrics) => ({ id: s.id, tenantId: s.tenantId, at: s.at.toISOString(), backlog: s.backlog, waitingCustomers: s.waitingCustomers, agentsOnline: s.agentsOnline, slaAtRisk: s.slaAtRisk });
