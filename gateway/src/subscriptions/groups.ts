@@ -1,5 +1,5 @@
 import type { Identity, Logger, Redis } from '@switchboard/kit';
-import type { ExecutionResult } from 'graphql';
+import { getNamedType, type ExecutionResult } from 'graphql';
 import type { Executor } from './executor';
 import { LiveEvents, type LiveEvent } from './live-events';
 import { codeError, type Prepared } from './prepare';
@@ -61,6 +61,17 @@ export class FanOut {
     return { subscriber, ready: group.ready };
   }
 
+  /**
+   * Pushes a first value to one new subscriber of a group: the field's entity resolved from
+   * `{ __typename, id }` (the field's `@liveInitial` id), queued in the group's event order.
+   */
+  first(p: Prepared, source: string, variables: Record<string, unknown>, identity: Identity, subscriber: Subscriber, id: string): void {
+    const group = this.groups.get(this.keyOf(p, source, variables, identity));
+    if (!group) return;
+    const event: LiveEvent = { field: p.field.name, representation: { __typename: getNamedType(p.field.type).name, id } };
+    this.deliver(group, event, (value) => subscriber.push(value));
+  }
+
   stats() {
     return {
       subscribers: [...this.groups.values()].reduce((n, g) => n + (g.isReady ? g.subscribers.size : 0), 0),
@@ -76,9 +87,13 @@ export class FanOut {
     while (this.inflight.size && Date.now() < deadline) await Promise.race([Promise.all([...this.inflight]), delay(deadline - Date.now())]);
   }
 
-  private groupFor(p: Prepared, source: string, variables: Record<string, unknown>, args: Record<string, unknown>, identity: Identity): Group {
+  private keyOf(p: Prepared, source: string, variables: Record<string, unknown>, identity: Identity): string {
     const { exp: _exp, ...who } = identity;
-    const key = JSON.stringify([source, p.operationName ?? null, variables, who]);
+    return JSON.stringify([source, p.operationName ?? null, variables, who]);
+  }
+
+  private groupFor(p: Prepared, source: string, variables: Record<string, unknown>, args: Record<string, unknown>, identity: Identity): Group {
+    const key = this.keyOf(p, source, variables, identity);
     const existing = this.groups.get(key);
     if (existing) return existing;
     const group: Group = { key, prepared: p, source, variables, args, identity, subscribers: new Set(), tail: Promise.resolve(), unlisten: () => {}, ready: Promise.resolve(), isReady: false };
@@ -99,6 +114,12 @@ export class FanOut {
 
   private onEvent(group: Group, event: LiveEvent): void {
     if (!this.matches(group, event)) return;
+    this.deliver(group, event, (value) => {
+      for (const subscriber of [...group.subscribers]) subscriber.push(value);
+    });
+  }
+
+  private deliver(group: Group, event: LiveEvent, push: (value: ExecutionResult) => void): void {
     const result = this.runEvent(group, event).catch((error: unknown) => {
       this.log.error('live event execution failed', { error: (error as Error)?.message, field: event.field });
       return { errors: [codeError('Internal server error', 'INTERNAL_SERVER_ERROR')] } as ExecutionResult;
@@ -106,7 +127,7 @@ export class FanOut {
     const delivered = (group.tail = group.tail
       .then(() => result)
       .then((value) => {
-        if (value) for (const subscriber of [...group.subscribers]) subscriber.push(value);
+        if (value) push(value);
       }));
     this.inflight.add(delivered);
     void delivered.finally(() => this.inflight.delete(delivered));

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../authenticate';
 import type { GatewayContext } from '../context';
 import { AccessChecks, liveAccessRules } from './access';
+import { liveInitialIds } from './initial';
 import { CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_SLOW } from './close-codes';
 import { Connections, type Connection, type Credentials } from './connections';
 import { Executor } from './executor';
@@ -111,6 +112,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
   const executor = new Executor(options.supergraphSdl, options.dataSource, log);
   const preparer = new Preparer(executor, options.validationRules, options.maxTokens);
   const access = new AccessChecks(executor, liveAccessRules(options.supergraphSdl));
+  const initialIds = liveInitialIds(options.supergraphSdl);
   const fanOut = new FanOut(executor, options.redis, log);
   const connections = new Connections(options.authenticate, options.reauthMs ?? 0);
   const perIp = new Counter();
@@ -280,6 +282,9 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
         });
         connection.subscribers.add(subscriber);
         await ready; // events published from here on reach it
+        // A field with @liveInitial: its current value first, for this subscriber only.
+        const initialId = initialIds.get(p.field.name);
+        if (initialId !== undefined) fanOut.first(p, source, variables, connection.identity, subscriber, initialId);
         return subscriber as unknown as AsyncGenerator<ExecutionResult>;
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),

@@ -24,6 +24,23 @@ extend schema @link(url: "${LIVE_ACCESS_SPEC}", import: ["@liveAccess"]) @compos
 directive @liveAccess(query: String!, argument: String!, queryArgument: String! = "id") on FIELD_DEFINITION
 `;
 
+/** The spec the `@liveInitial` directive belongs to. */
+export const LIVE_INITIAL_SPEC = 'https://switchboard.dev/live-initial/v1.0';
+
+/**
+ * The composed directive that asks the gateway for a first value at once: when a client
+ * subscribes to the field, the gateway resolves the field's entity from the representation
+ * `{ __typename: <the field's type>, id: <id> }` (through the owning subgraph's `_entities`,
+ * like any live event) and pushes it to that subscriber before the events that follow. The
+ * owning subgraph answers that id with the current value (e.g. analytics' liveMetrics).
+ */
+export const LIVE_INITIAL_SDL = `
+extend schema @link(url: "${LIVE_INITIAL_SPEC}", import: ["@liveInitial"]) @composeDirective(name: "@liveInitial")
+
+"The gateway pushes a first value when a client subscribes: this field's entity resolved from the representation { __typename, id }."
+directive @liveInitial(id: String!) on FIELD_DEFINITION
+`;
+
 /** `__resolveReference` per entity type name: `(reference, context, info) => entity`. */
 export type ReferenceResolvers = Record<string, { __resolveReference: (ref: any, context: any, info: any) => unknown }>;
 

@@ -1,19 +1,22 @@
 import { startSubgraph, type RunningSubgraph, type SubgraphDeps } from '@switchboard/kit';
 import type { AnalyticsContext } from './context';
 import type { AnalyticsConfig } from './env';
-import { createLoaders } from './loaders';
 import { migrations } from './migrations';
-import { AnalyticsItem } from './modules/items/item.entity';
+import { consumeDomainEvents } from './modules/metrics/ingest';
+import { LiveTicker } from './modules/metrics/live';
 import { analyticsSchema } from './schema';
 
-export const entities = [AnalyticsItem];
+export const entities: Function[] = [];
 export { migrations };
 
-export type AnalyticsApp = RunningSubgraph;
+export interface AnalyticsApp extends RunningSubgraph {
+  live: LiveTicker;
+}
 
-/** The analytics subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
+/** The analytics subgraph: database (migrated), the rollups consumer, the live ticker, schema, HTTP server. */
 export async function bootstrap(config: AnalyticsConfig & { DATABASE_URL: string }, deps: SubgraphDeps = {}): Promise<AnalyticsApp> {
-  return startSubgraph<AnalyticsContext>({
+  let live: LiveTicker | undefined;
+  const app = await startSubgraph<AnalyticsContext>({
     name: 'analytics',
     config,
     port: config.ANALYTICS_PORT,
@@ -21,10 +24,16 @@ export async function bootstrap(config: AnalyticsConfig & { DATABASE_URL: string
     entities,
     migrations,
     schema: analyticsSchema,
-    context: (identity, em) => ({ identity, em, config, loaders: createLoaders(em, identity) }),
+    background: ({ orm, events, redis }) => {
+      live = new LiveTicker(orm, redis, config.ANALYTICS_LIVE_INTERVAL_MS);
+      const ticker = live;
+      return [consumeDomainEvents(orm, events, (tenantId) => ticker.mark(tenantId)), ticker.start()];
+    },
+    context: (identity, em, { orm }) => ({ identity, em, config, schema: orm.config.get('schema') as string, live: () => live! }),
   });
+  return Object.assign(app, { live: live! });
 }
 
 export { analyticsEnv, readAnalyticsConfig, type AnalyticsConfig } from './env';
 export { analyticsSchema } from './schema';
-export { seedDemoItems } from './seed';
+export { applyEvent, rebuildRollups, ROLLUPS_GROUP } from './modules/metrics/ingest';

@@ -8,6 +8,8 @@ export const analyticsEnv = {
   ANALYTICS_PORT: env.port(PORT),
   /** Seed the demo data at start when running on its own (demo only). */
   SEED_DEMO: env.bool(false),
+  /** How often liveMetrics looks for tenants whose numbers changed (ms): at most one push per tenant per interval. */
+  ANALYTICS_LIVE_INTERVAL_MS: env.int({ default: 1_000, min: 50 }),
 };
 
 export type AnalyticsConfig = Config<typeof analyticsEnv>;

@@ -2,7 +2,6 @@ import { defineSubgraph } from '@switchboard/kit';
 import { bootstrap } from './app';
 import { PORT, analyticsEnv } from './env';
 import { analyticsSchema } from './schema';
-import { seedDemoItems } from './seed';
 
 /**
  * The analytics subgraph, as the registry knows it (packages/kit/src/registry.ts): composition,
@@ -10,13 +9,14 @@ import { seedDemoItems } from './seed';
  */
 export const subgraph = defineSubgraph({
   name: 'analytics',
-  description: 'the analytics subgraph',
+  description: 'metrics over time from the domain events, and live metrics',
   port: PORT,
   env: analyticsEnv,
   schema: analyticsSchema,
   bootstrap: (config, deps) => bootstrap(config, deps),
-  // Its demo items belong to the demo tenants, which tenants seeds first.
+  // It only reads events: its consumer group hears every event from its start on.
   dependsOn: ['tenants'],
-  seed: (app, { directory }) => seedDemoItems(app.orm, directory),
+  // Tests drive liveMetrics ticks themselves (`app.live.tick()`), so they count exactly.
+  testEnv: { ANALYTICS_LIVE_INTERVAL_MS: '3600000' },
   deploy: { needs: ['postgres', 'redis'] },
 });

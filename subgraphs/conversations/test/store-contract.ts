@@ -495,6 +495,21 @@ export function storeContract(options: ContractOptions): void {
       });
     });
 
+    describe('ratings', () => {
+      it('keeps one rating per conversation: a second replaces the first; another tenant sees none', async () => {
+        const t = tenant();
+        const [a, b] = [await store.createConversation(t, conversationInput()), await store.createConversation(t, conversationInput())];
+        const first = await store.transaction(t, (tx) => tx.rateConversation(a.id, { score: 2, comment: 'slow', byKind: 'apiKey', byId: null }));
+        expect(first).toMatchObject({ replaced: false, rating: { conversationId: a.id, score: 2, comment: 'slow' } });
+        const agent = randomUUID();
+        const second = await store.transaction(t, (tx) => tx.rateConversation(a.id, { score: 5, comment: null, byKind: 'user', byId: agent }));
+        expect(second.replaced).toBe(true);
+        const got = await store.getRatings(t, [a.id, b.id, randomUUID(), 'not-an-id']);
+        expect(got).toEqual([{ conversationId: a.id, tenantId: t, score: 5, comment: null, byKind: 'user', byId: agent, ratedAt: second.rating.ratedAt }]);
+        expect(await store.getRatings(tenant(), [a.id])).toEqual([]);
+      });
+    });
+
     describe('units of work and their domain events', () => {
       // Each store records a unit of work's events in its outbox (PostgreSQL table, MongoDB collection).
       const withEvents = options.outbox ? it : it.skip;

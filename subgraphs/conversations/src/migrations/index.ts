@@ -2,6 +2,7 @@ import { Migration00000000000000AuditLog, Migration00000000000001Events, Migrati
 import { Migration20261123000003Conversations } from './Migration20261123000003Conversations';
 import { Migration20261123000004ConversationAgents } from './Migration20261123000004ConversationAgents';
 import { Migration20261201000005MessageKeysPerSender } from './Migration20261201000005MessageKeysPerSender';
+import { Migration20261201210000ConversationRatings } from './Migration20261201210000ConversationRatings';
 
 export const migrations: MigrationEntry[] = [
   { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
@@ -10,4 +11,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261123000003Conversations', class: Migration20261123000003Conversations },
   { name: 'Migration20261123000004ConversationAgents', class: Migration20261123000004ConversationAgents },
   { name: 'Migration20261201000005MessageKeysPerSender', class: Migration20261201000005MessageKeysPerSender },
+  { name: 'Migration20261201210000ConversationRatings', class: Migration20261201210000ConversationRatings },
 ];

@@ -18,6 +18,8 @@ import type {
   Message,
   NewConversation,
   NewMessage,
+  NewRating,
+  Rating,
   OwnedConversationStore,
   Priority,
   UnitOfWork,
@@ -81,6 +83,18 @@ interface OutboxDoc {
 }
 
 /** One per tenant: written by every round-robin assignment, so two at once conflict and run one after the other. */
+/** `_id` is `<tenantId>:<conversationId>`: one rating per conversation. */
+interface RatingDoc {
+  _id: string;
+  tenantId: string;
+  conversationId: string;
+  score: number;
+  comment: string | null;
+  byKind: 'apiKey' | 'user';
+  byId: string | null;
+  ratedAt: Date;
+}
+
 interface LockDoc {
   _id: string;
   n: number;
@@ -139,6 +153,10 @@ class MongoUnitOfWork implements UnitOfWork {
     return this.store.assignedCountsIn(this.session, this.tenantId, assigneeIds, excludeConversationId);
   }
 
+  rateConversation(conversationId: string, rating: NewRating) {
+    return this.store.rateIn(this.session, this.tenantId, conversationId, rating);
+  }
+
   emit(type: string, data: Record<string, unknown>): void {
     this.events.push({ _id: randomUUID(), tenantId: this.tenantId, type, data, occurredAt: new Date(), publishedAt: null });
   }
@@ -163,6 +181,7 @@ export class MongoConversationStore implements OwnedConversationStore {
   readonly messages: Collection<MessageDoc>;
   readonly outbox: Collection<OutboxDoc>;
   readonly locks: Collection<LockDoc>;
+  readonly ratings: Collection<RatingDoc>;
   private readonly committed = new Set<() => void>();
 
   constructor(
@@ -175,6 +194,7 @@ export class MongoConversationStore implements OwnedConversationStore {
     this.messages = db.collection<MessageDoc>('messages');
     this.outbox = db.collection<OutboxDoc>('outbox');
     this.locks = db.collection<LockDoc>('locks');
+    this.ratings = db.collection<RatingDoc>('ratings');
   }
 
   /** Called after every commit that wrote events (the relay's wake-up). */
@@ -220,6 +240,23 @@ export class MongoConversationStore implements OwnedConversationStore {
     };
   }
 
+  /** @internal the unit of work's rateConversation: one upsert by `<tenant>:<conversation>`. */
+  async rateIn(session: ClientSession, tenantId: string, conversationId: string, input: NewRating): Promise<{ rating: Rating; replaced: boolean }> {
+    const ratedAt = new Date();
+    const before = await this.ratings.findOneAndReplace(
+      { _id: `${tenantId}:${conversationId}` },
+      { tenantId, conversationId, ...input, ratedAt },
+      { upsert: true, session, returnDocument: 'before' },
+    );
+    return { rating: { conversationId, tenantId, ...input, ratedAt }, replaced: !!before };
+  }
+
+  async getRatings(tenantId: string, conversationIds: readonly string[]): Promise<Rating[]> {
+    if (!conversationIds.length) return [];
+    const docs = await this.ratings.find({ _id: { $in: conversationIds.map((id) => `${tenantId}:${id}`) }, tenantId }).toArray();
+    return docs.map(({ _id, ...d }) => ({ ...d }));
+  }
+
   async ensureIndexes(): Promise<void> {
     await Promise.all([
       this.conversations.createIndexes([
@@ -240,9 +277,11 @@ export class MongoConversationStore implements OwnedConversationStore {
       this.contacts.createIndexes([{ key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' }]),
       this.outbox.createIndexes([{ key: { publishedAt: 1, occurredAt: 1, _id: 1 }, name: 'relay_order' }]),
       // Created up front: a transaction's first write to it must not also create it (MongoDB < 4.4).
-      this.db.createCollection('locks').catch((error: { code?: number }) => {
-        if (error.code !== 48) throw error; // NamespaceExists
-      }),
+      ...['locks', 'ratings'].map((name) =>
+        this.db.createCollection(name).catch((error: { code?: number }) => {
+          if (error.code !== 48) throw error; // NamespaceExists
+        }),
+      ),
     ]);
     // The per-tenant key index of earlier versions made one sender's key block another's.
     if (await this.messages.indexExists('tenant_idempotency_key')) await this.messages.dropIndex('tenant_idempotency_key');

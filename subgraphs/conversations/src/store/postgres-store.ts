@@ -17,6 +17,8 @@ import type {
   Message,
   NewConversation,
   NewMessage,
+  NewRating,
+  Rating,
   OwnedConversationStore,
   UnitOfWork,
 } from './types';
@@ -81,6 +83,10 @@ class PostgresUnitOfWork implements UnitOfWork {
 
   assignedCounts(assigneeIds: readonly string[], excludeConversationId?: string) {
     return this.store.assignedCountsIn(this.em, this.tenantId, assigneeIds, excludeConversationId);
+  }
+
+  rateConversation(conversationId: string, rating: NewRating) {
+    return this.store.rateIn(this.em, this.tenantId, conversationId, rating);
   }
 
   emit(type: string, data: Record<string, unknown>): void {
@@ -288,6 +294,34 @@ export class PostgresConversationStore implements OwnedConversationStore {
       ctx,
     );
     return { message, created: true };
+  }
+
+  /** @internal the unit of work's rateConversation: one upsert; `replaced` from whether the row existed. */
+  async rateIn(em: EntityManager, tenantId: string, conversationId: string, input: NewRating): Promise<{ rating: Rating; replaced: boolean }> {
+    const s = this.schema;
+    const ratedAt = new Date();
+    const rows = (await em.getConnection().execute(
+      `insert into "${s}"."conversation_rating" as r ("tenant_id", "conversation_id", "score", "comment", "by_kind", "by_id", "rated_at")
+       values (?, ?, ?, ?, ?, ?, ?::timestamptz)
+       on conflict ("tenant_id", "conversation_id") do update set "score" = excluded."score", "comment" = excluded."comment",
+         "by_kind" = excluded."by_kind", "by_id" = excluded."by_id", "rated_at" = excluded."rated_at"
+       returning (xmax <> 0) as "replaced"`,
+      [tenantId, conversationId, input.score, input.comment, input.byKind, input.byId, ratedAt.toISOString()],
+      'all',
+      em.getTransactionContext(),
+    )) as { replaced: boolean }[];
+    return { rating: { conversationId, tenantId, ...input, ratedAt }, replaced: !!rows[0]?.replaced };
+  }
+
+  async getRatings(tenantId: string, conversationIds: readonly string[]): Promise<Rating[]> {
+    const ids = conversationIds.filter(isUuid);
+    if (!ids.length) return [];
+    const rows = (await this.orm.em.getConnection().execute(
+      `select "conversation_id", "score", "comment", "by_kind", "by_id", "rated_at" from "${this.schema}"."conversation_rating" where "tenant_id" = ? and "conversation_id" in (${ids.map(() => '?').join(', ')})`,
+      [tenantId, ...ids],
+      'all',
+    )) as any[];
+    return rows.map((r) => ({ conversationId: r.conversation_id, tenantId, score: Number(r.score), comment: r.comment, byKind: r.by_kind, byId: r.by_id, ratedAt: new Date(r.rated_at) }));
   }
 
   /** @internal the unit of work's assignedCounts */

@@ -154,6 +154,26 @@ export interface Connection<T> {
   totalCount: number;
 }
 
+/** A customer satisfaction rating: one per conversation, a second one replaces the first. */
+export interface Rating {
+  conversationId: string;
+  tenantId: string;
+  /** 1–5. */
+  score: number;
+  comment: string | null;
+  /** Who rated: the customer's channel API key, or an agent. */
+  byKind: 'apiKey' | 'user';
+  byId: string | null;
+  ratedAt: Date;
+}
+
+export interface NewRating {
+  score: number;
+  comment: string | null;
+  byKind: 'apiKey' | 'user';
+  byId: string | null;
+}
+
 export interface AppendResult {
   message: Message;
   /** false when the idempotency key was seen before: `message` is the stored one and nothing changed. */
@@ -178,6 +198,8 @@ export interface UnitOfWork {
    * that call this run one after the other, so capacity checks made on these counts hold.
    */
   assignedCounts(assigneeIds: readonly string[], excludeConversationId?: string): Promise<Map<string, number>>;
+  /** Stores the conversation's rating, replacing an earlier one (`replaced`). The conversation must exist (the caller checked). */
+  rateConversation(conversationId: string, rating: NewRating): Promise<{ rating: Rating; replaced: boolean }>;
   /** Records a domain event `{ id, type, tenantId, occurredAt, data }`: published only if the unit of work commits. */
   emit(type: string, data: Record<string, unknown>): void;
 }
@@ -239,6 +261,9 @@ export interface ConversationStore {
   markRead(tenantId: string, conversationId: string): Promise<Conversation>;
 
   getContact(tenantId: string, id: string): Promise<Contact | null>;
+
+  /** Batch read for DataLoaders: the ratings of those of the conversations that were rated, in no particular order. */
+  getRatings(tenantId: string, conversationIds: readonly string[]): Promise<Rating[]>;
 
   /** Every status, 0 included. */
   countByStatus(tenantId: string): Promise<Record<ConversationStatus, number>>;

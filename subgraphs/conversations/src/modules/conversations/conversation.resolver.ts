@@ -10,6 +10,7 @@ import {
   ConversationConnection,
   ConversationFilterInput,
   ConversationPriority,
+  ConversationRatingType,
   ConversationType,
   MessageConnection,
   MessageType,
@@ -25,6 +26,8 @@ import {
   handoffToHuman,
   listConversations,
   markRead,
+  rateConversation,
+  ratingLoader,
   reopenConversation,
   resolveConversation,
   sendMessage,
@@ -105,6 +108,21 @@ export class ConversationResolver {
   @Mutation(() => ConversationType, { description: 'Sets unreadCount to 0.' })
   markRead(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
     return markRead(ctx, id);
+  }
+
+  @Mutation(() => ConversationType, { description: 'CSAT: rates the conversation 1–5 (the customer’s channel API key, or an agent). One rating per conversation: a second one replaces the first.' })
+  rateConversation(
+    @Arg('id', () => ID) id: string,
+    @Arg('score', () => Int) score: number,
+    @Arg('comment', () => String, { nullable: true }) comment: string | undefined,
+    @Ctx() ctx: ConversationsContext,
+  ) {
+    return rateConversation(ctx, id, score, comment);
+  }
+
+  @FieldResolver(() => ConversationRatingType, { nullable: true, description: 'The customer’s rating, once given.' })
+  rating(@Root() c: Conversation, @Ctx() ctx: ConversationsContext) {
+    return ratingLoader(ctx).load(c.id);
   }
 
   @FieldResolver(() => User, { nullable: true })

@@ -21,7 +21,8 @@ import {
   type Caller,
 } from '@switchboard/kit';
 import type { ConversationsContext } from '../../context';
-import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority, UnitOfWork } from '../../store/types';
+import DataLoader from 'dataloader';
+import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority, Rating, UnitOfWork } from '../../store/types';
 import { Agent } from '../agents/agent.entity';
 import { emitMessageSent, emitStarted, emitUpdated } from './conversation-events';
 import { roundRobinPatch } from './round-robin';
@@ -255,6 +256,45 @@ export async function escalateToTicket(ctx: ConversationsContext, id: string, in
   });
   await announce(ctx, id, { messageId: escalated.messageId });
   return escalated.conversation;
+}
+
+/** The longest rating comment, in characters. */
+export const MAX_RATING_COMMENT = 2_000;
+
+/**
+ * CSAT: rates a conversation 1–5, by the customer's channel API key (conversations:write) or
+ * an agent; one rating per conversation, a second one replaces the first. Emits
+ * `conversation.rated` { id, score, comment, replaced, channel } in the same unit of work.
+ */
+export async function rateConversation(ctx: ConversationsContext, id: string, score: number, comment: string | null | undefined): Promise<Conversation> {
+  const caller = authorize(ctx.identity, WORK);
+  if (!Number.isInteger(score) || score < 1 || score > 5) throw new BadInputError('score', 'score must be a whole number from 1 to 5');
+  const note = optionalText(comment, 'comment', MAX_RATING_COMMENT);
+  const conversation = await findConversation(ctx, id);
+  await ctx.store.transaction(caller.tenantId, async (tx) => {
+    const by = caller.kind === 'user' ? { byKind: 'user' as const, byId: caller.userId ?? null } : { byKind: 'apiKey' as const, byId: caller.apiKeyId ?? null };
+    const { replaced } = await tx.rateConversation(conversation.id, { score, comment: note, ...by });
+    tx.emit('conversation.rated', { id: conversation.id, score, comment: note, replaced, channel: conversation.channel, ...by });
+  });
+  ratingLoader(ctx).clear(conversation.id);
+  return conversation;
+}
+
+const ratings = new WeakMap<ConversationsContext, DataLoader<string, Rating | null>>();
+
+/** Per request: the ratings of N conversations in one store read. */
+export function ratingLoader(ctx: ConversationsContext): DataLoader<string, Rating | null> {
+  let loader = ratings.get(ctx);
+  if (!loader) {
+    const caller = authorize(ctx.identity, READ);
+    loader = new DataLoader(async (ids) => {
+      const found = await ctx.store.getRatings(caller.tenantId, ids);
+      const byId = new Map(found.map((r) => [r.conversationId, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    ratings.set(ctx, loader);
+  }
+  return loader;
 }
 
 /** Live events after a change has committed: the queue, and the conversation's new message. */

@@ -88,6 +88,18 @@ export class MessageType {
   createdAt!: Date;
 }
 
+@ObjectType('ConversationRating', { description: 'The customer’s satisfaction rating of a conversation (CSAT).' })
+export class ConversationRatingType {
+  @Field(() => Int, { description: '1 (bad) to 5 (great).' })
+  score!: number;
+
+  @Field(() => String, { nullable: true })
+  comment!: string | null;
+
+  @Field(() => Date)
+  ratedAt!: Date;
+}
+
 @ObjectType('Conversation', { description: 'A thread with one contact on one channel.' })
 @Directive('@key(fields: "id")')
 export class ConversationType {

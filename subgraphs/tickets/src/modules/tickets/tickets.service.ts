@@ -136,7 +136,16 @@ export async function insertTicket(em: EntityManager, tenantId: string, data: Ne
   applyPolicy(ticket, policy);
   reevaluate(ticket, policy, now, atRiskPercent);
   record(em, ticket, who, [{ field: 'status', from: null, to: ticket.status }], now);
-  emitEvent(em, 'ticket.created', tenantId, { id: ticket.id, number, priority: ticket.priority, category: ticket.category, conversationId: ticket.conversationId ?? null });
+  emitEvent(em, 'ticket.created', tenantId, {
+    id: ticket.id,
+    number,
+    priority: ticket.priority,
+    category: ticket.category,
+    conversationId: ticket.conversationId ?? null,
+    // Analytics: SLA compliance is resolved-before-resolutionDueAt.
+    firstResponseDueAt: ticket.firstResponseDueAt?.toISOString() ?? null,
+    resolutionDueAt: ticket.resolutionDueAt?.toISOString() ?? null,
+  });
   await em.flush();
   return ticket;
 }
