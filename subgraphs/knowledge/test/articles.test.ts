@@ -147,7 +147,7 @@ describe('articles', () => {
       expect(await subgraph.seed!(fresh, { directory: owners, logger: silent })).toEqual({ seeded: false });
       const counts = await fresh.orm.em.getConnection().execute(`select tenant_id, locale, count(*)::int as n from "${fresh.orm.config.get('schema')}"."article" group by 1, 2 order by 1, 2`);
       expect(counts.filter((c: any) => c.tenant_id === acme).map((c: any) => c.locale)).toEqual(['de', 'en']);
-      expect(counts.find((c: any) => c.tenant_id === acme && c.locale === 'en').n).toBeGreaterThanOrEqual(20);
+      expect(counts.find((c: any) => c.tenant_id === acme && c.locale === 'en')?.n).toBeGreaterThanOrEqual(20);
       expect(counts.some((c: any) => c.tenant_id === globex)).toBe(true);
     } finally {
       await fresh.close();

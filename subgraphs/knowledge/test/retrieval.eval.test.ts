@@ -42,7 +42,7 @@ async function score(questions: Question[], mode: SearchMode) {
     const hits = await search(em, localEmbedder, caller, { query: q, mode, first: 3 });
     const keys = hits.map((h) => byId.get(h.articleId));
     if (keys[0] === key) top1 += 1;
-    else misses.push(`${q} → ${keys[0]} (want ${key})`);
+    else misses.push(`${q} → ${keys.join(', ')} (want ${key})`);
     if (keys.includes(key)) top3 += 1;
   }
   return { top1: top1 / questions.length, top3: top3 / questions.length, misses };
@@ -66,8 +66,7 @@ describe('retrieval evaluation (LOCAL embeddings)', () => {
         '| --- | --- | --- | --- | --- |',
         ...lines,
         '',
-        'tuning misses (HYBRID):',
-        ...results.HYBRID!.tuning!.misses,
+        ...(process.env.EVAL_VERBOSE ? ['tuning misses:', ...Object.entries(results).flatMap(([mode, r]) => r.tuning!.misses.map((m) => `${mode}: ${m}`))] : []),
       ].join('\n'),
     );
     // Floors that catch a broken mode, not the exact figures.
@@ -75,7 +74,7 @@ describe('retrieval evaluation (LOCAL embeddings)', () => {
       expect(results[mode]!.heldOut!.top3).toBeGreaterThanOrEqual(0.5);
       expect(results[mode]!.tuning!.top3).toBeGreaterThanOrEqual(0.5);
     }
-    expect(results.HYBRID!.heldOut!.top1).toBeGreaterThanOrEqual(0.7);
+    expect(results.HYBRID!.heldOut!.top1).toBeGreaterThanOrEqual(0.75);
     expect(results.HYBRID!.heldOut!.top3).toBeGreaterThanOrEqual(0.85);
   }, 240_000);
 });

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   ALL_ROLES,
@@ -135,7 +136,7 @@ export async function createArticle(ctx: KnowledgeContext, input: ArticleInputDa
 
 /** Locks the article row for a write; NOT_FOUND for another tenant's or none. */
 async function lockArticle(em: EntityManager, id: string, tenantId: string): Promise<Article> {
-  const article = isUuid(id) ? await em.findOne(Article, { id, tenantId }, { lockMode: 4 /* PESSIMISTIC_WRITE */ }) : null;
+  const article = isUuid(id) ? await em.findOne(Article, { id, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
   if (!article) throw new NotFoundError('Article', id);
   return article;
 }
