@@ -27,10 +27,15 @@ export function searchFeatures(em: EntityManager): Promise<SearchFeatures> {
   return features;
 }
 
+const CONFIGS: Record<string, string> = { en: 'english', de: 'german', es: 'spanish', fr: 'french', it: 'italian', pt: 'portuguese', nl: 'dutch' };
+
+/** Every configuration an article can have: KEYWORD parses the question once in each. */
+export const SEARCH_CONFIGS = [...new Set([...Object.values(CONFIGS), 'simple'])];
+
 /** The full-text configuration of a locale: its language where PostgreSQL has one, else `simple`. */
 export function searchConfig(locale: string): string {
   const language = locale.toLowerCase().split(/[-_]/)[0];
-  return ({ en: 'english', de: 'german', es: 'spanish', fr: 'french', it: 'italian', pt: 'portuguese', nl: 'dutch' } as Record<string, string>)[language ?? ''] ?? 'simple';
+  return CONFIGS[language ?? ''] ?? 'simple';
 }
 
 export const fold = (f: SearchFeatures, sql: string) => (f.unaccent ? `public.unaccent(${sql})` : sql);

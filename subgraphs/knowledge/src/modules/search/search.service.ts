@@ -4,7 +4,7 @@ import type { KnowledgeContext } from '../../context';
 import { ArticleStatus } from '../articles/article.entity';
 import { READ, isAuthor } from '../articles/articles.service';
 import type { Embedder } from './embedder';
-import { fold, searchFeatures } from './features';
+import { SEARCH_CONFIGS, fold, searchFeatures } from './features';
 
 export enum SearchMode {
   KEYWORD = 'KEYWORD',
@@ -107,22 +107,27 @@ export async function keywordSearch(em: EntityManager, scope: Scope, query: stri
   const s = em.config.get('schema');
   const where = scopeSql(scope, 'a');
     // word_similarity(title, question): how well the title appears in the question, typos and all.
-  const trigram = f.trigram ? `${fold(f, 'a."title"')} <% ${fold(f, '?')}` : 'false';
-  const similarity = f.trigram ? `0.3 * word_similarity(${fold(f, 'a."title"')}, ${fold(f, '?')})` : '0';
+  const trigram = f.trigram ? `${fold(f, 'a."title"')} <% q."plain"` : 'false';
+  const similarity = f.trigram ? `0.3 * word_similarity(${fold(f, 'a."title"')}, q."plain")` : '0';
   const expanded = expandSynonyms(query);
+  // The question is parsed once per configuration, not once per article.
   const rows = await em.getConnection().execute<{ id: string; version: number; score: number; snippet: string }[]>(
-    `select r."id", r."version", r."score", ts_headline(r."cfg"::regconfig, r."body", r."tsq", 'MaxWords=35, MinWords=15, StartSel="", StopSel=""') as "snippet"
+    `with q as (
+       select "cfg", ${fold(f, '?::text')} as "plain", nullif(replace(plainto_tsquery("cfg"::regconfig, ${fold(f, '?::text')})::text, '&', '|'), '')::tsquery as "tsq"
+       from unnest(?::text[]) as "cfg"
+     )
+     select r."id", r."version", r."score", ts_headline(r."cfg"::regconfig, r."body", r."tsq", 'MaxWords=35, MinWords=15, StartSel="", StopSel=""') as "snippet"
      from (
        select a."id", a."version", a."body", a."search_config" as "cfg", q."tsq",
-         ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', coalesce(a."search_vector", ''::tsvector), q."tsq", 1) + ${similarity} as "score"
+         ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', coalesce(a."search_vector", ''::tsvector), coalesce(q."tsq", ''::tsquery), 1) + ${similarity} as "score"
        from "${s}"."article" a
-       cross join lateral (select nullif(replace(plainto_tsquery(a."search_config"::regconfig, ${fold(f, '?')})::text, '&', '|'), '')::tsquery as "tsq") q
+       join q on q."cfg" = a."search_config"
        where ${where.sql} and (a."search_vector" @@ q."tsq" or ${trigram})
        order by "score" desc, a."id"
        limit ?
      ) r
      order by r."score" desc, r."id"`,
-    [...(f.trigram ? [query] : []), expanded, ...where.params, ...(f.trigram ? [query] : []), limit],
+    [query, expanded, pgTextArray(SEARCH_CONFIGS), ...where.params, limit],
     'all',
     em.getTransactionContext(),
   );
