@@ -8,6 +8,7 @@
  */
 import { createLogger, IDENTITY_HEADER, localEmbedding, signIdentity, startEmbeddedPostgres, type EmbeddedPostgres } from '@switchboard/kit';
 import { bootstrap, chunkArticle, readKnowledgeConfig } from '@switchboard/knowledge';
+import { sparse } from '@switchboard/knowledge/src/modules/search/search.service';
 import { ACME_ARTICLES } from '@switchboard/knowledge/src/demo/help-center';
 import { HELD_OUT, TUNING } from '@switchboard/knowledge/test/fixtures/questions';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -52,7 +53,8 @@ async function main() {
       const parts = [{ heading: null, text: [title, base.category, ...base.tags].join(' · ') }, ...chunkArticle(body)];
       parts.forEach((c, ordinal) => {
         const text = ordinal === 0 ? c.text : [title, c.heading, c.text].filter(Boolean).join('\n');
-        chunks.push(id, ordinal, tenantId, c.heading, c.text, `{${localEmbedding(text).map((v) => v.toPrecision(6)).join(',')}}`);
+        const { dims, vals } = sparse(localEmbedding(text));
+        chunks.push(id, ordinal, tenantId, c.heading, c.text, dims, vals);
         chunkRows += 1;
       });
     }
@@ -62,7 +64,7 @@ async function main() {
       articles,
     );
     await conn.execute(
-      `insert into "${s}"."article_chunk" ("article_id", "ordinal", "tenant_id", "heading", "text", "embedding", "version") values ${Array(chunkRows).fill('(?, ?, ?, ?, ?, ?::real[], 1)').join(', ')}`,
+      `insert into "${s}"."article_chunk" ("article_id", "ordinal", "tenant_id", "heading", "text", "dims", "vals", "version") values ${Array(chunkRows).fill('(?, ?, ?, ?, ?, ?::smallint[], ?::real[], 1)').join(', ')}`,
       chunks,
     );
   }
@@ -79,8 +81,8 @@ async function main() {
       [other, other, tenantId],
     );
     await conn.execute(
-      `insert into "${s}"."article_chunk" ("article_id", "ordinal", "tenant_id", "heading", "text", "embedding", "version")
-       select md5("article_id"::text || ?)::uuid, "ordinal", ?, "heading", "text", "embedding", "version" from "${s}"."article_chunk" where "tenant_id" = ?`,
+      `insert into "${s}"."article_chunk" ("article_id", "ordinal", "tenant_id", "heading", "text", "dims", "vals", "version")
+       select md5("article_id"::text || ?)::uuid, "ordinal", ?, "heading", "text", "dims", "vals", "version" from "${s}"."article_chunk" where "tenant_id" = ?`,
       [other, other, tenantId],
     );
   }

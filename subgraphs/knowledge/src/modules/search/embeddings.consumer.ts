@@ -4,7 +4,7 @@ import { idempotent, type EventConsumer } from '@switchboard/kit';
 import { Article, ArticleStatus } from '../articles/article.entity';
 import { chunkArticle } from './chunking';
 import type { Embedder } from './embedder';
-import { pgRealArray } from './search.service';
+import { sparse } from './search.service';
 
 export const EMBEDDINGS_GROUP = 'knowledge.embeddings';
 export const EMBEDDING_EVENTS = ['article.created', 'article.updated', 'article.published', 'article.archived'] as const;
@@ -33,8 +33,11 @@ export async function embedArticle(em: EntityManager, embedder: Embedder, tenant
   const vectors = await embedder.embed(tenantId, chunks.map((c, i) => (i === 0 ? c.text : [article.title, c.heading, c.text].filter(Boolean).join('\n'))));
   await conn.execute(`delete from "${s}"."article_chunk" where "article_id" = ? and "tenant_id" = ?`, [articleId, tenantId], 'run', trx);
   await conn.execute(
-    `insert into "${s}"."article_chunk" ("article_id", "ordinal", "tenant_id", "version", "heading", "text", "embedding") values ${chunks.map(() => '(?, ?, ?, ?, ?, ?, ?::real[])').join(', ')}`,
-    chunks.flatMap((c, i) => [articleId, i, tenantId, article.version, c.heading, c.text, pgRealArray(vectors[i]!)]),
+    `insert into "${s}"."article_chunk" ("article_id", "ordinal", "tenant_id", "version", "heading", "text", "dims", "vals") values ${chunks.map(() => '(?, ?, ?, ?, ?, ?, ?::smallint[], ?::real[])').join(', ')}`,
+    chunks.flatMap((c, i) => {
+      const { dims, vals } = sparse(vectors[i]!);
+      return [articleId, i, tenantId, article.version, c.heading, c.text, dims, vals];
+    }),
     'run',
     trx,
   );

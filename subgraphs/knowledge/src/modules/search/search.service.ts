@@ -46,6 +46,19 @@ export function pgTextArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
+/** A vector's non-zero components: 0-based indexes and values, for the sparse chunk columns. */
+export function sparse(vector: readonly number[]): { dims: string; vals: string } {
+  const dims: number[] = [];
+  const vals: number[] = [];
+  vector.forEach((v, i) => {
+    if (v !== 0 && Number.isFinite(v)) {
+      dims.push(i);
+      vals.push(v);
+    }
+  });
+  return { dims: `{${dims.join(',')}}`, vals: pgRealArray(vals) };
+}
+
 export function pgRealArray(values: readonly number[]): string {
   return `{${values.map((v) => (Number.isFinite(v) ? v.toPrecision(7) : '0')).join(',')}}`;
 }
@@ -135,8 +148,9 @@ export async function keywordSearch(em: EntityManager, scope: Scope, query: stri
 }
 
 /**
- * SEMANTIC: one statement. The question's embedding against every chunk in scope (the dot
- * product of normalised `real[]` vectors, `knowledge_dot`), the best chunk per article.
+ * SEMANTIC: one statement. The question's embedding (dense, bound once) against every chunk in
+ * scope: the dot product of normalised vectors, over each chunk's non-zero components only
+ * (sparse `dims`/`vals`), the best chunk per article.
  */
 export async function semanticSearch(em: EntityManager, embedder: Embedder, scope: Scope, query: string, limit: number): Promise<SearchHit[]> {
   const [vector] = await embedder.embed(scope.tenantId, [query]);
@@ -144,7 +158,8 @@ export async function semanticSearch(em: EntityManager, embedder: Embedder, scop
   const where = scopeSql(scope, 'a');
   const rows = await em.getConnection().execute<{ id: string; version: number; score: number; text: string }[]>(
     `select * from (
-       select distinct on (c."article_id") c."article_id" as "id", c."version", c."text", "${s}"."knowledge_dot"(c."embedding", q."v") as "score"
+       select distinct on (c."article_id") c."article_id" as "id", c."version", c."text",
+         (select sum(x::double precision * q."v"[d + 1]) from unnest(c."dims", c."vals") as t(d, x)) as "score"
        from "${s}"."article_chunk" c
        join "${s}"."article" a on a."id" = c."article_id" and a."tenant_id" = c."tenant_id"
        cross join (select ?::real[] as "v") q
