@@ -87,11 +87,19 @@ describe('articles', () => {
     await publish(a.id);
     await eventually(async () => ((await searchFor('secret recipe cinnamon', agent, 'SEMANTIC')).data.searchArticles.length ? true : undefined));
     expect(code(await read(a.id, outsider))).toBe('NOT_FOUND');
-    for (const mutation of [`publishArticle(id: $id) { id }`, `archiveArticle(id: $id) { id }`, `rateArticle(id: $id, helpful: true) { id }`]) {
+    for (const mutation of [
+      `publishArticle(id: $id) { id }`,
+      `archiveArticle(id: $id) { id }`,
+      `rateArticle(id: $id, helpful: true) { id }`,
+      `restoreArticleVersion(id: $id, version: 1) { id }`,
+      `updateArticle(id: $id, input: { title: "mine now", body: "x" }) { id }`,
+    ]) {
       expect(code(await k.gql(`mutation($id: ID!) { ${mutation} }`, { id: a.id }, outsider))).toBe('NOT_FOUND');
     }
     for (const mode of ['KEYWORD', 'SEMANTIC', 'HYBRID']) expect((await searchFor('acme secret recipe cinnamon', outsider, mode)).data.searchArticles).toEqual([]);
     expect((await k.gql(`{ articles { totalCount } }`, {}, outsider)).data.articles.totalCount).toBe(0);
+    // Nothing of it changed.
+    expect((await read(a.id, author)).data.article).toMatchObject({ title: a.title, status: 'PUBLISHED' });
   });
 
   it('an edit changes what SEMANTIC finds, once the embedding event has been handled', async () => {
