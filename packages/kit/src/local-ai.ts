@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  *   German, Spanish suffixes), weighted 1;
  * - neighbouring word pairs (order kept), weighted 0.5, so "reset password" ≠ "password reset"
  *   only a little;
- * - character trigrams of each word with boundary marks, weighted 0.35, so typos and
+ * - character trigrams of each word with boundary marks, weighted 0.2, so typos and
  *   inflections still overlap ("refnud" shares "ref" and "und" with "refund");
  *
  * - a concept for words of one synonym group (`SYNONYM_GROUPS`: generic customer-support
