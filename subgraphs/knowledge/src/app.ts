@@ -3,16 +3,24 @@ import type { KnowledgeContext } from './context';
 import type { KnowledgeConfig } from './env';
 import { createLoaders } from './loaders';
 import { migrations } from './migrations';
-import { KnowledgeItem } from './modules/items/item.entity';
+import { Article, ArticleRating, ArticleVersion } from './modules/articles/article.entity';
+import { consumeArticleChanges } from './modules/search/embeddings.consumer';
+import { localEmbedder, type Embedder } from './modules/search/embedder';
 import { knowledgeSchema } from './schema';
 
-export const entities = [KnowledgeItem];
+export const entities = [Article, ArticleVersion, ArticleRating];
 export { migrations };
 
 export type KnowledgeApp = RunningSubgraph;
 
-/** The knowledge subgraph: database (migrated), schema, HTTP server. What main and tests both use. */
-export async function bootstrap(config: KnowledgeConfig & { DATABASE_URL: string }, deps: SubgraphDeps = {}): Promise<KnowledgeApp> {
+export interface KnowledgeDeps extends SubgraphDeps {
+  /** How chunks and questions are embedded (default: the kit's LOCAL embedding, in process). */
+  embedder?: Embedder;
+}
+
+/** The knowledge subgraph: database (migrated), schema, the embedding consumer, HTTP server. What main and tests both use. */
+export async function bootstrap(config: KnowledgeConfig & { DATABASE_URL: string }, deps: KnowledgeDeps = {}): Promise<KnowledgeApp> {
+  const embedder = deps.embedder ?? localEmbedder;
   return startSubgraph<KnowledgeContext>({
     name: 'knowledge',
     config,
@@ -21,10 +29,15 @@ export async function bootstrap(config: KnowledgeConfig & { DATABASE_URL: string
     entities,
     migrations,
     schema: knowledgeSchema,
-    context: (identity, em) => ({ identity, em, config, loaders: createLoaders(em, identity) }),
+    background: ({ orm, events }) => [consumeArticleChanges(orm, events, embedder)],
+    context: (identity, em) => ({ identity, em, config, embedder, loaders: createLoaders(em, identity) }),
   });
 }
 
 export { knowledgeEnv, readKnowledgeConfig, type KnowledgeConfig } from './env';
 export { knowledgeSchema } from './schema';
-export { seedDemoItems } from './seed';
+export { seedDemoArticles } from './seed';
+export { search, SearchMode, RRF_K, type SearchHit, type SearchArgs } from './modules/search/search.service';
+export { localEmbedder, type Embedder } from './modules/search/embedder';
+export { embedArticle, EMBEDDINGS_GROUP } from './modules/search/embeddings.consumer';
+export { chunkArticle } from './modules/search/chunking';

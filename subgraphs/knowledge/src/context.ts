@@ -1,6 +1,7 @@
 import type { EntityManager, Identity } from '@switchboard/kit';
 import type { KnowledgeConfig } from './env';
 import type { KnowledgeLoaders } from './loaders';
+import type { Embedder } from './modules/search/embedder';
 
 /** What every resolver of the knowledge subgraph gets, fresh per request. */
 export interface KnowledgeContext {
@@ -9,4 +10,5 @@ export interface KnowledgeContext {
   em: EntityManager;
   config: KnowledgeConfig;
   loaders: KnowledgeLoaders;
+  embedder: Embedder;
 }

@@ -1,14 +1,15 @@
 import { buildFederatedSchema, PageInfo, type SubgraphSchema } from '@switchboard/kit';
-import { KnowledgeItemResolver, knowledgeItemReference } from './modules/items/item.resolver';
+import { ArticleHitResolver, ArticleResolver, ArticleVersionResolver, articleReference } from './modules/articles/article.resolver';
+import { userReference } from './modules/users/user.stub';
 
 let built: Promise<SubgraphSchema> | undefined;
 
 /** The knowledge subgraph schema (built once per process: type-graphql's metadata is global). */
 export function knowledgeSchema(): Promise<SubgraphSchema> {
   built ??= buildFederatedSchema({
-    resolvers: [KnowledgeItemResolver],
+    resolvers: [ArticleResolver, ArticleVersionResolver, ArticleHitResolver],
     orphanedTypes: [PageInfo],
-    references: { ...knowledgeItemReference },
+    references: { ...articleReference, ...userReference },
   });
   return built;
 }

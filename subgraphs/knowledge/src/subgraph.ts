@@ -2,7 +2,7 @@ import { defineSubgraph } from '@switchboard/kit';
 import { bootstrap } from './app';
 import { PORT, knowledgeEnv } from './env';
 import { knowledgeSchema } from './schema';
-import { seedDemoItems } from './seed';
+import { seedDemoArticles } from './seed';
 
 /**
  * The knowledge subgraph, as the registry knows it (packages/kit/src/registry.ts): composition,
@@ -10,13 +10,13 @@ import { seedDemoItems } from './seed';
  */
 export const subgraph = defineSubgraph({
   name: 'knowledge',
-  description: 'the knowledge subgraph',
+  description: 'help-center articles with every version, and keyword, semantic and hybrid search',
   port: PORT,
   env: knowledgeEnv,
   schema: knowledgeSchema,
   bootstrap: (config, deps) => bootstrap(config, deps),
-  // Its demo items belong to the demo tenants, which tenants seeds first.
+  // Its demo help centers belong to the demo tenants, which tenants seeds first.
   dependsOn: ['tenants'],
-  seed: (app, { directory }) => seedDemoItems(app.orm, directory),
-  deploy: { needs: ['postgres', 'redis'], calls: ['models'] },
+  seed: (app, { directory }) => seedDemoArticles(app.orm, directory),
+  deploy: { needs: ['postgres', 'redis'] },
 });
