@@ -1,6 +1,7 @@
 /**
  * PII masking before any provider call: emails, card numbers (Luhn-checked), IBANs
- * (mod-97 checksum), national-id-like numbers (US SSN, UK NINO) and phone numbers become
+ * (mod-97 checksum), national-id-like numbers (US SSN, UK NINO) and phone numbers (international
+ * `+…`, or national with a trunk `0`) become
  * placeholders like `[EMAIL_1]`; the same value gets the same placeholder within one
  * request. `restore` puts the originals back into an answer that quotes a placeholder.
  * Only the count leaves this module (never the values).
@@ -44,7 +45,8 @@ const PATTERNS: { kind: PiiKind; re: RegExp; valid?: (m: string) => boolean }[] 
   { kind: 'IBAN', re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, valid: ibanValid },
   { kind: 'CARD', re: /\b\d(?:[ -]?\d){12,18}\b/g, valid: (m) => luhnValid(m.replace(/\D/g, '')) },
   { kind: 'NATIONAL_ID', re: /\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g },
-  { kind: 'PHONE', re: /(?<![\w[])\+?\(?\d{1,4}\)?(?:[ .-]?\(?\d{2,4}\)?){2,5}(?![\w\]])/g, valid: (m) => m.replace(/\D/g, '').length >= 7 },
+  // International (+…), or national with a trunk prefix (0… or (0…)): 7–15 digits in groups.
+  { kind: 'PHONE', re: /(?<![\w[+])(?:\+\d{1,3}|\(0\d{1,4}\)|0\d{1,4})(?:[ .-]?\(?\d{2,4}\)?){1,5}(?![\w\]])/g, valid: (m) => { const n = m.replace(/\D/g, '').length; return n >= 7 && n <= 15; } },
 ];
 
 const PLACEHOLDER = /\[(EMAIL|CARD|IBAN|NATIONAL_ID|PHONE)_(\d+)\]/g;
