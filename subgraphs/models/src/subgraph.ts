@@ -17,5 +17,6 @@ export const subgraph = defineSubgraph({
   dependsOn: ['tenants'],
   // Tests start their own OpenAI-compatible server on 127.0.0.1.
   testEnv: { PROVIDER_KEY_ENCRYPTION_KEY: 'models-test-provider-key-encryption', PROVIDER_ALLOW_PRIVATE_URLS: 'true' },
-  deploy: { needs: ['postgres', 'redis'] },
+  // The compose stack's key, for local use only, like its other secrets.
+  deploy: { needs: ['postgres', 'redis'], env: { PROVIDER_KEY_ENCRYPTION_KEY: 'compose-provider-key-encryption-change-me' } },
 });
