@@ -4,6 +4,7 @@ import type { ModelsConfig } from './env';
 import { internalRoutes } from './internal';
 import { keyRing } from './llm/crypto';
 import { LlmGateway } from './llm/gateway';
+import { warmTokenizer } from './llm/tokens';
 import { migrations } from './migrations';
 import { ModelRow, ProviderRow, RoutingPolicyRow } from './modules/catalog/entities';
 import { modelsSchema } from './schema';
@@ -19,6 +20,7 @@ export type ModelsDeps = SubgraphDeps & { clock?: () => Date };
 /** The models subgraph: database (migrated), schema, the LLM gateway, HTTP server. What main and tests both use. */
 export async function bootstrap(config: ModelsConfig & { DATABASE_URL: string }, deps: ModelsDeps = {}): Promise<ModelsApp> {
   const keys = keyRing(config.PROVIDER_KEY_ENCRYPTION_KEY, config.PROVIDER_KEY_ENCRYPTION_KEY_PREVIOUS);
+  warmTokenizer(); // before the server listens: the first request must not load the ranks
   let llm: LlmGateway | undefined;
   const gateway = (): LlmGateway => llm!;
   const app = await startSubgraph<ModelsContext>({
@@ -43,7 +45,8 @@ export async function bootstrap(config: ModelsConfig & { DATABASE_URL: string },
         defaultMaxTokens: config.MODELS_DEFAULT_MAX_TOKENS,
         now: deps.clock ? () => deps.clock!().getTime() : Date.now,
       });
-      return [];
+      // Stopped before the ORM closes: pending usage rows and settlements are written first.
+      return [() => llm!.drain()];
     },
     context: (identity, em) => ({ identity, em, config, llm: gateway(), keys }),
     routes: (express, runtime) => internalRoutes(express, gateway(), runtime.log),

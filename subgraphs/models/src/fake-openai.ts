@@ -17,7 +17,7 @@ export interface FakeBehaviour {
   /** The answer; default: "You said: <last user message>". */
   text?: string | ((body: ChatBody) => string);
   /** The usage it reports; default: 10 prompt tokens per message, 5 completion tokens. */
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  usage?: { prompt_tokens: number; completion_tokens: number } | ((body: ChatBody, text: string) => { prompt_tokens: number; completion_tokens: number });
 }
 
 export interface ChatBody {
@@ -82,14 +82,14 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
             object: 'list',
             model: body.model,
             data: input.map((text, index) => ({ object: 'embedding', index, embedding: [text.length, index, 1] })),
-            usage: { prompt_tokens: b.usage?.prompt_tokens ?? input.length * 4, total_tokens: b.usage?.prompt_tokens ?? input.length * 4 },
+            usage: { prompt_tokens: input.length * 4, total_tokens: input.length * 4 },
           }));
           return;
         }
         const messages: ChatBody['messages'] = body.messages ?? [];
         const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
         const text = typeof b.text === 'function' ? b.text(body) : (b.text ?? `You said: ${last}`);
-        const usage = b.usage ?? { prompt_tokens: 10 * messages.length, completion_tokens: 5 };
+        const usage = typeof b.usage === 'function' ? b.usage(body, text) : (b.usage ?? { prompt_tokens: 10 * messages.length, completion_tokens: 5 });
         res.end(JSON.stringify({
           id: `chatcmpl-${requests.length}`,
           object: 'chat.completion',

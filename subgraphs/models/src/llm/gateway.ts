@@ -181,6 +181,8 @@ class CallFailure extends Error {
 const MAX_MESSAGES = 100;
 const MAX_CHARS = 200_000;
 const MAX_EMBED_TEXTS = 256;
+/** How long a tenant's catalog and policy are remembered between requests (ms). */
+const CATALOG_TTL_MS = 5_000;
 const micros = (usd: number) => Math.ceil(usd * 1e6 - 1e-9);
 
 /**
@@ -194,6 +196,7 @@ export class LlmGateway {
   private readonly clients = new Map<string, OpenAI>();
   private readonly latency = new Map<string, number>();
   private readonly memoryCache = new Map<string, { value: string; until: number }>();
+  private readonly memo = new Map<string, { until: number; value: Promise<[{ own: ResolvedModel[]; platform: ResolvedModel[] }, Policy]> }>();
   private readonly now: () => number;
   private readonly schema: string;
   private readonly m: {
@@ -263,9 +266,47 @@ export class LlmGateway {
     return preferred.length ? preferred : this.platform.local.filter((m) => m.purpose === purpose);
   }
 
+  /**
+   * A tenant's catalog and policy, remembered for CATALOG_TTL_MS: a completion should not cost
+   * three queries before it starts. Writes in this process forget it at once (`invalidate`);
+   * other replicas see a change within the TTL.
+   */
+  private routingInputs(tenantId: string): Promise<[{ own: ResolvedModel[]; platform: ResolvedModel[] }, Policy]> {
+    const now = performance.now();
+    const hit = this.memo.get(tenantId);
+    if (hit && hit.until > now) return hit.value;
+    const value = Promise.all([this.catalog(tenantId), this.policy(tenantId)]);
+    if (this.memo.size >= 10_000) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(tenantId, { until: now + CATALOG_TTL_MS, value });
+    value.catch(() => this.memo.delete(tenantId));
+    return value;
+  }
+
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /**
+   * Bookkeeping that need not hold up the answer (usage rows, settlements, cache fills) runs
+   * beside it; reads of usage and spend in this process wait for it first, and `drain` before
+   * shutdown. A failure is logged, never the caller's error.
+   */
+  private behind(work: Promise<unknown>, what: string): void {
+    const p = work.catch((error: unknown) => this.options.log.error(`models ${what} failed`, { error: (error as Error)?.name }));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  /** Forget a tenant's remembered catalog and policy (after a write). */
+  invalidate(tenantId: string): void {
+    this.memo.delete(tenantId);
+  }
+
   private async route(tenantId: string, purpose: Purpose, priority: Priority) {
-    const [catalog, policy] = await Promise.all([this.catalog(tenantId), this.policy(tenantId)]);
-    const candidates = this.candidates(catalog, policy, purpose).map((m) => Object.assign(m, { latencyMs: this.latency.get(m.id) }));
+    const [catalog, policy] = await this.routingInputs(tenantId);
+    const candidates = this.candidates(catalog, policy, purpose).map((m) => ({ ...m, latencyMs: this.latency.get(m.id) }));
     const chain = policy.chain.filter((id) => candidates.some((c) => c.id === id));
     return { policy, order: routeOrder(candidates, { strategy: policy.strategy, chain }, priority) };
   }
@@ -316,7 +357,7 @@ export class LlmGateway {
       if (hit) {
         const cached = JSON.parse(hit) as { text: string; model: string; modelId: string; provider: string };
         this.m.cacheHits.inc();
-        await this.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count });
+        this.behind(this.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count }), 'usage');
         return { text: masker.restore(cached.text), model: cached.model, cacheHit: true, piiMasked: masker.count, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, attempts: [] };
       }
     }
@@ -340,7 +381,7 @@ export class LlmGateway {
         record('CIRCUIT_OPEN', null, 0);
         continue;
       }
-      const reserved = micros(estimate);
+      const reserved = policy.monthlyBudgetUsd === null ? 0 : micros(estimate);
       if (!(await this.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
         refusedByBudget = true;
         record('OVER_BUDGET', null, 0);
@@ -362,7 +403,7 @@ export class LlmGateway {
         }
         called = true;
         try {
-          const answer = await this.callChat(model, masked, { maxTokens, temperature, timeoutMs: Math.min(model.provider.timeoutMs, remaining) });
+          const answer = await this.callChat(model, masked, { maxTokens, temperature, timeoutMs: Math.max(1, Math.floor(Math.min(model.provider.timeoutMs, remaining))) });
           const latencyMs = Math.round(performance.now() - started);
           this.breakers.success(model.id);
           this.latency.set(model.id, this.latency.has(model.id) ? 0.8 * this.latency.get(model.id)! + 0.2 * latencyMs : latencyMs);
@@ -370,13 +411,13 @@ export class LlmGateway {
           const inTok = answer.inputTokens ?? inputTokens;
           const outTok = answer.outputTokens ?? countTokens(answer.text, model.name);
           const costUsd = estimateCostUsd(model, inTok, outTok);
-          await this.settle(tenantId, Math.round(costUsd * 1e6) - reserved);
+          this.behind(this.settle(tenantId, Math.round(costUsd * 1e6) - reserved), 'budget settlement');
           this.m.tokens.inc({ model: model.name, direction: 'input' }, inTok);
           this.m.tokens.inc({ model: model.name, direction: 'output' }, outTok);
           this.m.cost.inc({ model: model.name }, costUsd);
           const ref = { modelId: model.id, model: model.name, provider: model.provider.name };
-          await this.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count });
-          if (cacheKey) await this.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds);
+          this.behind(this.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count }), 'usage');
+          if (cacheKey) this.behind(this.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds), 'cache fill');
           return { text: masker.restore(answer.text), model: model.name, cacheHit: false, piiMasked: masker.count, usage: { inputTokens: inTok, outputTokens: outTok, costUsd }, attempts };
         } catch (error) {
           const latencyMs = Math.round(performance.now() - started);
@@ -421,7 +462,7 @@ export class LlmGateway {
     if (!model) throw new AppError('UPSTREAM_UNAVAILABLE', 'No embedding model is configured for this tenant', { service: 'models' });
     const inputTokens = masked.reduce((n, t) => n + countTokens(t, model.name), 0);
     const costUsd = estimateCostUsd(model, inputTokens, 0);
-    const reserved = micros(costUsd);
+    const reserved = policy.monthlyBudgetUsd === null ? 0 : micros(costUsd);
     if (!(await this.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
       this.m.requests.inc({ model: model.name, outcome: 'OVER_BUDGET' });
       throw new AppError('QUOTA_EXCEEDED', 'The monthly AI budget is used up', { quota: 'monthlyBudgetUsd' });
@@ -437,10 +478,10 @@ export class LlmGateway {
       this.m.requests.inc({ model: model.name, outcome: 'OK' });
       const used = result.inputTokens ?? inputTokens;
       const actual = estimateCostUsd(model, used, 0);
-      await this.settle(tenantId, Math.round(actual * 1e6) - reserved);
+      this.behind(this.settle(tenantId, Math.round(actual * 1e6) - reserved), 'budget settlement');
       this.m.tokens.inc({ model: model.name, direction: 'input' }, used);
       this.m.cost.inc({ model: model.name }, actual);
-      await this.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count });
+      this.behind(this.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count }), 'usage');
       return { model: model.name, dimensions: result.vectors[0]?.length ?? 0, vectors: result.vectors, piiMasked: masker.count, usage: { inputTokens: used, costUsd: actual } };
     } catch (error) {
       await this.settle(tenantId, -reserved);
@@ -491,6 +532,7 @@ export class LlmGateway {
         span.setAttribute('llm.usage.output_tokens', data.usage?.completion_tokens ?? 0);
         return { text: data.choices[0]?.message?.content ?? '', inputTokens: data.usage?.prompt_tokens, outputTokens: data.usage?.completion_tokens, httpStatus: response.status };
       } catch (error) {
+        if (!(error instanceof OpenAI.APIError)) this.options.log.warn('model call failed', { model: model.name, provider: model.provider.name, error: (error as Error)?.name, detail: process.env.MODELS_DEBUG ? String((error as Error)?.stack) : undefined });
         throw toFailure(error);
       }
     });
@@ -517,20 +559,17 @@ export class LlmGateway {
 
   /**
    * Reserves `amount` micro-dollars of the tenant's monthly budget, atomically: one
-   * conditional UPDATE, so concurrent reservations (any number of replicas) serialise on the
-   * row and none can take the budget past its limit. No budget: always granted, still counted.
+   * conditional upsert (the row lock of ON CONFLICT … DO UPDATE … WHERE), so concurrent
+   * reservations on any number of replicas serialise on the row and none can take the budget
+   * past its limit. No budget: nothing to reserve; the settlement still counts the spend.
    */
   private async reserve(tenantId: string, amount: number, budgetUsd: number | null): Promise<boolean> {
-    const conn = this.options.orm.em.getConnection();
-    const month = this.monthOf();
-    await conn.execute(`insert into "${this.schema}"."budget" ("tenant_id", "month", "spent_micros") values (?, ?, 0) on conflict do nothing`, [tenantId, month]);
-    if (budgetUsd === null) {
-      await conn.execute(`update "${this.schema}"."budget" set "spent_micros" = "spent_micros" + ? where "tenant_id" = ? and "month" = ?`, [amount, tenantId, month]);
-      return true;
-    }
-    const rows = await conn.execute<{ spent_micros: string }[]>(
-      `update "${this.schema}"."budget" set "spent_micros" = "spent_micros" + ? where "tenant_id" = ? and "month" = ? and "spent_micros" + ? <= ? returning "spent_micros"`,
-      [amount, tenantId, month, amount, micros(budgetUsd)],
+    if (budgetUsd === null) return true; // nothing to hold back: the settlement counts what was spent
+    const rows = await this.options.orm.em.getConnection().execute<{ spent_micros: string }[]>(
+      `insert into "${this.schema}"."budget" as b ("tenant_id", "month", "spent_micros") select ?, ?, ? where ? <= ?
+       on conflict ("tenant_id", "month") do update set "spent_micros" = b."spent_micros" + excluded."spent_micros"
+       where b."spent_micros" + excluded."spent_micros" <= ? returning "spent_micros"`,
+      [tenantId, this.monthOf(), amount, amount, micros(budgetUsd), micros(budgetUsd)],
     );
     return rows.length === 1;
   }
@@ -538,12 +577,15 @@ export class LlmGateway {
   /** Corrects a reservation by `delta` micro-dollars (the reported cost minus the estimate; minus all of it on failure). */
   private async settle(tenantId: string, delta: number): Promise<void> {
     if (delta === 0) return;
-    await this.options.orm.em
-      .getConnection()
-      .execute(`update "${this.schema}"."budget" set "spent_micros" = greatest(0, "spent_micros" + ?) where "tenant_id" = ? and "month" = ?`, [delta, tenantId, this.monthOf()]);
+    await this.options.orm.em.getConnection().execute(
+      `insert into "${this.schema}"."budget" as b ("tenant_id", "month", "spent_micros") values (?, ?, greatest(0, ?))
+       on conflict ("tenant_id", "month") do update set "spent_micros" = greatest(0, b."spent_micros" + ?)`,
+      [tenantId, this.monthOf(), delta, delta],
+    );
   }
 
   async spentThisMonthUsd(tenantId: string): Promise<number> {
+    await this.drain();
     const rows = await this.options.orm.em
       .getConnection()
       .execute<{ spent_micros: string }[]>(`select "spent_micros" from "${this.schema}"."budget" where "tenant_id" = ? and "month" = ?`, [tenantId, this.monthOf()]);
@@ -570,6 +612,7 @@ export class LlmGateway {
   }
 
   async usage(tenantId: string, from: Date, to: Date, groupBy: ('DAY' | 'MODEL' | 'PROVIDER' | 'ASSISTANT')[]) {
+    await this.drain();
     const cols = { DAY: `to_char("day", 'YYYY-MM-DD')`, MODEL: '"model"', PROVIDER: '"provider"', ASSISTANT: '"assistant"' } as const;
     const dims = [...new Set(groupBy)];
     const select = (['DAY', 'MODEL', 'PROVIDER', 'ASSISTANT'] as const).map((d) => `${dims.includes(d) ? cols[d] : 'null'} as "${d.toLowerCase()}"`).join(', ');

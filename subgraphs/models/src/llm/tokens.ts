@@ -1,29 +1,24 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 
 /**
- * Token counting before the call with OpenAI's BPE ranks (js-tiktoken ships them: no
- * download): o200k_base for the gpt-4o / o-series / gpt-4.1+ names, cl100k_base for the rest
- * (a close estimate for other vendors' models). Loaded lazily, once per process.
+ * Token counting before the call with a real BPE tokenizer: OpenAI's cl100k_base ranks, which
+ * js-tiktoken ships (no download). It is the estimate the budget reserves and the cost cap
+ * checks; what a call costs is always what the provider reports. (o200k_base, gpt-4o's, counts
+ * English within a few per cent of it but takes seconds to load, so it is not used.) Loaded
+ * once per process: `warmTokenizer()` at start, so no request pays for it.
  */
-const encoders = new Map<string, Tiktoken>();
+let encoder: Tiktoken | undefined;
 
-function encoder(rank: 'cl100k_base' | 'o200k_base'): Tiktoken {
-  let e = encoders.get(rank);
-  if (!e) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ranks = rank === 'o200k_base' ? require('js-tiktoken/ranks/o200k_base') : require('js-tiktoken/ranks/cl100k_base');
-    e = new Tiktoken(ranks.default ?? ranks);
-    encoders.set(rank, e);
-  }
-  return e;
+export function warmTokenizer(): void {
+  if (encoder) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ranks = require('js-tiktoken/ranks/cl100k_base');
+  encoder = new Tiktoken(ranks.default ?? ranks);
 }
 
-export function encodingFor(model: string): 'cl100k_base' | 'o200k_base' {
-  return /^(gpt-4o|gpt-4\.1|gpt-5|o\d|chatgpt-4o)/i.test(model) ? 'o200k_base' : 'cl100k_base';
-}
-
-export function countTokens(text: string, model = ''): number {
-  return encoder(encodingFor(model)).encode(text).length;
+export function countTokens(text: string, _model = ''): number {
+  warmTokenizer();
+  return encoder!.encode(text).length;
 }
 
 /** Chat messages as OpenAI counts them: ~3 tokens of framing per message, 3 to prime the reply. */

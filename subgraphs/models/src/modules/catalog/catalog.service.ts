@@ -94,6 +94,7 @@ export async function createProvider(ctx: ModelsContext, input: ProviderInput): 
     apiKeySealed: input.apiKey ? encryptSecret(apiKey(input.apiKey), ctx.keys) : null,
   });
   await ctx.em.flush();
+  ctx.llm.invalidate(caller.tenantId);
   return providerView(resolveProvider(row));
 }
 
@@ -109,17 +110,19 @@ export async function updateProvider(ctx: ModelsContext, id: string, input: Prov
   if (input.apiKey != null) row.apiKeySealed = input.apiKey === '' ? null : encryptSecret(apiKey(input.apiKey), ctx.keys);
   row.updatedAt = new Date();
   await ctx.em.flush();
+  ctx.llm.invalidate(caller.tenantId);
   return providerView(resolveProvider(row));
 }
 
 /** Deletes the provider and its models (the policy's chain simply stops naming them). */
 export async function deleteProvider(ctx: ModelsContext, id: string): Promise<boolean> {
-  authorize(ctx.identity, MANAGE);
+  const caller = authorize(ctx.identity, MANAGE);
   const row = await ownProvider(ctx, id);
   await ctx.em.transactional(async (tx) => {
     await tx.nativeDelete(ModelRow, { providerId: row.id });
     await tx.nativeDelete(ProviderRow, { id: row.id });
   });
+  ctx.llm.invalidate(caller.tenantId);
   return true;
 }
 
@@ -142,11 +145,12 @@ export async function createModel(ctx: ModelsContext, input: ModelInput): Promis
     quality: int('quality', input.quality ?? 5, 0, 100),
   });
   await ctx.em.flush();
+  ctx.llm.invalidate(caller.tenantId);
   return modelView(ctx, resolveModel(row, resolveProvider(provider)));
 }
 
 export async function updateModel(ctx: ModelsContext, id: string, input: ModelUpdateInput): Promise<Model> {
-  authorize(ctx.identity, MANAGE);
+  const caller = authorize(ctx.identity, MANAGE);
   const row = UUID.test(id) ? await ctx.em.findOne(ModelRow, { id }) : null;
   if (!row) throw new NotFoundError('Model', id);
   if (input.name != null) row.name = name(input.name);
@@ -155,14 +159,16 @@ export async function updateModel(ctx: ModelsContext, id: string, input: ModelUp
   if (input.outputPricePer1K != null) row.outputPricePer1K = price('outputPricePer1K', input.outputPricePer1K);
   if (input.quality != null) row.quality = int('quality', input.quality, 0, 100);
   await ctx.em.flush();
+  ctx.llm.invalidate(caller.tenantId);
   const provider = await ownProvider(ctx, row.providerId);
   return modelView(ctx, resolveModel(row, resolveProvider(provider)));
 }
 
 export async function deleteModel(ctx: ModelsContext, id: string): Promise<boolean> {
-  authorize(ctx.identity, MANAGE);
-  const deleted = UUID.test(id) ? await ctx.em.nativeDelete(ModelRow, { id }) : 0;
+  const caller = authorize(ctx.identity, MANAGE);
+  const deleted = UUID.test(id) ? await ctx.em.nativeDelete(ModelRow, { id, tenantId: caller.tenantId }) : 0;
   if (!deleted) throw new NotFoundError('Model', id);
+  ctx.llm.invalidate(caller.tenantId);
   return true;
 }
 
@@ -179,7 +185,7 @@ export async function setPolicy(ctx: ModelsContext, input: RoutingPolicyInput): 
   const { own, platform } = await ctx.llm.catalog(caller.tenantId);
   const known = new Set([...own, ...platform].map((m) => m.id));
   const unknown = chain.find((id) => !known.has(id));
-  if (unknown) throw new BadInputError('chain', `chain names an unknown model ${unknown}`);
+  if (unknown) throw new NotFoundError('Model', unknown); // another tenant's model is not found, like none
   const maxCost = input.maxCostPerRequestUsd ?? null;
   if (maxCost !== null && !(maxCost > 0)) throw new BadInputError('maxCostPerRequestUsd', 'maxCostPerRequestUsd must be positive');
   const budget = input.monthlyBudgetUsd ?? null;
@@ -190,5 +196,6 @@ export async function setPolicy(ctx: ModelsContext, input: RoutingPolicyInput): 
   if (row) Object.assign(row, values);
   else ctx.em.create(RoutingPolicyRow, { tenantId: caller.tenantId, ...values });
   await ctx.em.flush();
+  ctx.llm.invalidate(caller.tenantId);
   return getPolicy(ctx);
 }
