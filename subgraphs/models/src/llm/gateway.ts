@@ -97,10 +97,13 @@ export interface Simulation {
   estimatedCostUsd: number;
 }
 
-/** The built-in LOCAL provider and its two models: what a tenant with nothing configured uses. */
-export const LOCAL_PROVIDER_ID = 'platform-local';
-export const LOCAL_CHAT_MODEL_ID = 'platform-local-chat';
-export const LOCAL_EMBEDDING_MODEL_ID = 'platform-local-embedding';
+/**
+ * The built-in LOCAL provider and its two models: what a tenant with nothing configured uses.
+ * Platform ids never contain one another (`provider-…`, `model-…`), so no id shows up inside another.
+ */
+export const LOCAL_PROVIDER_ID = 'provider-local';
+export const LOCAL_CHAT_MODEL_ID = 'model-local-chat';
+export const LOCAL_EMBEDDING_MODEL_ID = 'model-local-embedding';
 
 export interface PlatformProviderSpec {
   name: string;
@@ -133,11 +136,11 @@ export function platformCatalog(json: string | undefined): { local: ResolvedMode
   const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   const declared = specs.flatMap((p) => {
     const provider: ResolvedProvider = {
-      id: `platform-${slug(p.name)}`, name: p.name, kind: p.kind, baseUrl: p.baseUrl ?? null, timeoutMs: p.timeoutMs ?? 30_000, platform: true,
+      id: `provider-${slug(p.name)}`, name: p.name, kind: p.kind, baseUrl: p.baseUrl ?? null, timeoutMs: p.timeoutMs ?? 30_000, platform: true,
       hasApiKey: !!p.apiKey, createdAt: EPOCH, secret: { plain: p.apiKey ?? null }, version: '0',
     };
     return (p.models ?? []).map((m) => ({
-      id: `${provider.id}-${slug(m.name)}`, name: m.name, purpose: m.purpose, contextWindow: m.contextWindow ?? 8192,
+      id: `model-${slug(p.name)}-${slug(m.name)}`, name: m.name, purpose: m.purpose, contextWindow: m.contextWindow ?? 8192,
       inputPricePer1K: m.inputPricePer1K ?? 0, outputPricePer1K: m.outputPricePer1K ?? 0, quality: m.quality ?? 5, platform: true, provider, createdAt: EPOCH,
     }));
   });
