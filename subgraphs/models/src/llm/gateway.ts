@@ -545,7 +545,7 @@ export class LlmGateway {
     return withSpan('llm.embed', { 'llm.model': model.name, 'llm.provider': model.provider.name, 'llm.provider.kind': model.provider.kind }, async () => {
       if (model.provider.kind === 'LOCAL') return { vectors: localEmbed(texts) };
       try {
-        const res = await this.client(model.provider).embeddings.create({ model: model.name, input: texts }, { timeout: model.provider.timeoutMs });
+        const res = await this.client(model.provider).embeddings.create({ model: model.name, input: texts, encoding_format: 'float' }, { timeout: model.provider.timeoutMs });
         const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as number[]);
         return { vectors, inputTokens: res.usage?.prompt_tokens };
       } catch (error) {
