@@ -81,7 +81,8 @@ export function k8sServices(subgraphs: RegisteredSubgraph[], gatewayPort: number
         secrets,
         optionalSecrets: OPTIONAL_SECRET_VARIABLES.filter((k) => k in s.env),
         // Demo seeding is for the local stack only: never in a cluster.
-        env: Object.fromEntries(Object.entries(s.deploy?.env ?? {}).filter(([k]) => k !== 'SEED_DEMO')),
+        // Values meant for the local compose stack; secrets among them come from the Secret instead, never inline.
+        env: Object.fromEntries(Object.entries(s.deploy?.env ?? {}).filter(([k]) => k !== 'SEED_DEMO' && !secrets.includes(k))),
         calls: s.deploy?.calls ?? [],
         internet: s.deploy?.internet ?? false,
         needs,

@@ -21,6 +21,7 @@ export * from './live';
 export * from './local-ai';
 export * from './logger';
 export * from './metrics';
+export * from './models-client';
 export * from './notifier';
 export * from './orm-features';
 export * from './pagination';

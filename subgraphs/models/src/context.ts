@@ -1,6 +1,7 @@
 import type { EntityManager, Identity } from '@switchboard/kit';
 import type { ModelsConfig } from './env';
-import type { ModelsLoaders } from './loaders';
+import type { KeyRing } from './llm/crypto';
+import type { LlmGateway } from './llm/gateway';
 
 /** What every resolver of the models subgraph gets, fresh per request. */
 export interface ModelsContext {
@@ -8,5 +9,7 @@ export interface ModelsContext {
   /** Bound to the caller's tenant: every query is filtered by it. */
   em: EntityManager;
   config: ModelsConfig;
-  loaders: ModelsLoaders;
+  /** The process's LLM gateway (breakers, clients and metrics are shared by every request). */
+  llm: LlmGateway;
+  keys: KeyRing;
 }

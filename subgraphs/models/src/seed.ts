@@ -1,18 +1,6 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DemoUser, SeedResult } from '@switchboard/kit';
-import { ModelsItem } from './modules/items/item.entity';
+import type { SeedResult } from '@switchboard/kit';
 
-const DEMO_ITEMS = ['First item', 'Second item', 'Third item'];
-
-/** Demo data once: a few items for every demo tenant. A second run writes nothing. */
-export async function seedDemoItems(orm: MikroORM, directory: DemoUser[] | undefined): Promise<SeedResult> {
-  if (!directory?.length) return { seeded: false };
-  const em = orm.em.fork();
-  if (await em.count(ModelsItem, {}, { filters: false })) return { seeded: false };
-  const tenants = [...new Set(directory.map((u) => u.tenantId))];
-  const start = Date.now() - 60_000;
-  await em.transactional(async (tx) => {
-    tenants.forEach((tenantId) => DEMO_ITEMS.forEach((name, i) => tx.create(ModelsItem, { tenantId, name, createdAt: new Date(start + i * 1000) })));
-  });
-  return { seeded: true };
+/** Nothing to seed: a tenant with no providers routes to the platform's LOCAL models. */
+export async function seedDemoModels(): Promise<SeedResult> {
+  return { seeded: false };
 }

@@ -2,7 +2,6 @@ import { defineSubgraph } from '@switchboard/kit';
 import { bootstrap } from './app';
 import { PORT, modelsEnv } from './env';
 import { modelsSchema } from './schema';
-import { seedDemoItems } from './seed';
 
 /**
  * The models subgraph, as the registry knows it (packages/kit/src/registry.ts): composition,
@@ -10,13 +9,14 @@ import { seedDemoItems } from './seed';
  */
 export const subgraph = defineSubgraph({
   name: 'models',
-  description: 'the models subgraph',
+  description: 'the LLM gateway: providers, routing with fallback and circuit breakers, response cache, budgets, PII masking, usage',
   port: PORT,
   env: modelsEnv,
   schema: modelsSchema,
   bootstrap: (config, deps) => bootstrap(config, deps),
-  // Its demo items belong to the demo tenants, which tenants seeds first.
   dependsOn: ['tenants'],
-  seed: (app, { directory }) => seedDemoItems(app.orm, directory),
-  deploy: { needs: ['postgres', 'redis'], secrets: ['PROVIDER_KEY_ENCRYPTION_KEY'], internet: true },
+  // Tests start their own OpenAI-compatible server on 127.0.0.1.
+  testEnv: { PROVIDER_KEY_ENCRYPTION_KEY: 'models-test-provider-key-encryption', PROVIDER_ALLOW_PRIVATE_URLS: 'true' },
+  // The compose stack's key, for local use only, like its other secrets (Kubernetes takes it from the secret, never inline).
+  deploy: { needs: ['postgres', 'redis'], secrets: ['PROVIDER_KEY_ENCRYPTION_KEY'], internet: true, env: { PROVIDER_KEY_ENCRYPTION_KEY: 'compose-provider-key-encryption-change-me' } },
 });

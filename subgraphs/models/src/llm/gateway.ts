@@ -1,0 +1,686 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { AppError, BadInputError, withSpan, type Logger, type Metrics, type Redis } from '@switchboard/kit';
+import { createHash } from 'node:crypto';
+import OpenAI, { AzureOpenAI } from 'openai';
+import { Counter } from 'prom-client';
+import { ModelRow, ProviderRow, RoutingPolicyRow } from '../modules/catalog/entities';
+import { CircuitBreakers } from './breaker';
+import { decryptSecret, type KeyRing } from './crypto';
+import { localComplete, localEmbed } from './local';
+import { PiiMasker } from './pii';
+import { estimateCostUsd, routeOrder, type Priority, type Strategy } from './routing';
+import { countChatTokens, countTokens } from './tokens';
+
+export type ProviderKind = 'OPENAI' | 'AZURE_OPENAI' | 'OPENAI_COMPATIBLE' | 'LOCAL';
+export type Purpose = 'CHAT' | 'EMBEDDING';
+export type Role = 'SYSTEM' | 'USER' | 'ASSISTANT';
+export type Outcome = 'OK' | 'ERROR' | 'RATE_LIMITED' | 'TIMEOUT' | 'CIRCUIT_OPEN' | 'OVER_BUDGET';
+
+export interface ResolvedProvider {
+  id: string;
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string | null;
+  timeoutMs: number;
+  platform: boolean;
+  hasApiKey: boolean;
+  createdAt: Date;
+  /** Sealed key (tenant providers) or the operator's key (platform providers): read only to build a client. */
+  secret: { sealed?: string | null; plain?: string | null };
+  version: string;
+}
+
+export interface ResolvedModel {
+  id: string;
+  name: string;
+  purpose: Purpose;
+  contextWindow: number;
+  inputPricePer1K: number;
+  outputPricePer1K: number;
+  quality: number;
+  platform: boolean;
+  provider: ResolvedProvider;
+  createdAt: Date;
+}
+
+export interface Policy {
+  strategy: Strategy;
+  chain: string[];
+  maxCostPerRequestUsd: number | null;
+  cacheTtlSeconds: number;
+  monthlyBudgetUsd: number | null;
+}
+
+export const DEFAULT_POLICY: Policy = { strategy: 'CHEAPEST', chain: [], maxCostPerRequestUsd: null, cacheTtlSeconds: 3600, monthlyBudgetUsd: null };
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+export interface CompleteInput {
+  messages: ChatMessage[];
+  maxTokens?: number | null;
+  temperature?: number | null;
+  priority?: Priority | null;
+  cache?: boolean | null;
+}
+
+export interface Attempt {
+  model: string;
+  outcome: Outcome;
+  httpStatus: number | null;
+  latencyMs: number;
+}
+
+export interface Completion {
+  text: string;
+  model: string;
+  cacheHit: boolean;
+  piiMasked: number;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  attempts: Attempt[];
+}
+
+export interface Embeddings {
+  model: string;
+  dimensions: number;
+  vectors: number[][];
+  piiMasked: number;
+  usage: { inputTokens: number; costUsd: number };
+}
+
+export interface Simulation {
+  model: ResolvedModel | null;
+  chain: ResolvedModel[];
+  inputTokens: number;
+  estimatedCostUsd: number;
+}
+
+/**
+ * The built-in LOCAL provider and its two models: what a tenant with nothing configured uses.
+ * Platform ids never contain one another (`provider-…`, `model-…`), so no id shows up inside another.
+ */
+export const LOCAL_PROVIDER_ID = 'provider-local';
+export const LOCAL_CHAT_MODEL_ID = 'model-local-chat';
+export const LOCAL_EMBEDDING_MODEL_ID = 'model-local-embedding';
+
+export interface PlatformProviderSpec {
+  name: string;
+  kind: ProviderKind;
+  baseUrl?: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  models: { name: string; purpose: Purpose; contextWindow?: number; inputPricePer1K?: number; outputPricePer1K?: number; quality?: number }[];
+}
+
+const EPOCH = new Date(0);
+
+/** The operator's providers (MODELS_PLATFORM_PROVIDERS) plus the built-in LOCAL one. */
+export function platformCatalog(json: string | undefined): { local: ResolvedModel[]; declared: ResolvedModel[] } {
+  const localProvider: ResolvedProvider = {
+    id: LOCAL_PROVIDER_ID, name: 'local', kind: 'LOCAL', baseUrl: null, timeoutMs: 1000, platform: true, hasApiKey: false, createdAt: EPOCH, secret: {}, version: '0',
+  };
+  const local: ResolvedModel[] = [
+    { id: LOCAL_CHAT_MODEL_ID, name: 'local-extractive', purpose: 'CHAT', contextWindow: 32_768, inputPricePer1K: 0, outputPricePer1K: 0, quality: 1, platform: true, provider: localProvider, createdAt: EPOCH },
+    { id: LOCAL_EMBEDDING_MODEL_ID, name: 'local-embedding', purpose: 'EMBEDDING', contextWindow: 32_768, inputPricePer1K: 0, outputPricePer1K: 0, quality: 1, platform: true, provider: localProvider, createdAt: EPOCH },
+  ];
+  if (!json) return { local, declared: [] };
+  let specs: PlatformProviderSpec[];
+  try {
+    specs = JSON.parse(json) as PlatformProviderSpec[];
+    if (!Array.isArray(specs)) throw new Error('not an array');
+  } catch (error) {
+    throw new Error(`MODELS_PLATFORM_PROVIDERS is not a JSON array of providers: ${(error as Error).message}`);
+  }
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const declared = specs.flatMap((p) => {
+    const provider: ResolvedProvider = {
+      id: `provider-${slug(p.name)}`, name: p.name, kind: p.kind, baseUrl: p.baseUrl ?? null, timeoutMs: p.timeoutMs ?? 30_000, platform: true,
+      hasApiKey: !!p.apiKey, createdAt: EPOCH, secret: { plain: p.apiKey ?? null }, version: '0',
+    };
+    return (p.models ?? []).map((m) => ({
+      id: `model-${slug(p.name)}-${slug(m.name)}`, name: m.name, purpose: m.purpose, contextWindow: m.contextWindow ?? 8192,
+      inputPricePer1K: m.inputPricePer1K ?? 0, outputPricePer1K: m.outputPricePer1K ?? 0, quality: m.quality ?? 5, platform: true, provider, createdAt: EPOCH,
+    }));
+  });
+  return { local, declared };
+}
+
+export function resolveProvider(row: ProviderRow): ResolvedProvider {
+  return {
+    id: row.id, name: row.name, kind: row.kind as ProviderKind, baseUrl: row.baseUrl ?? null, timeoutMs: row.timeoutMs, platform: false,
+    hasApiKey: !!row.apiKeySealed, createdAt: row.createdAt, secret: { sealed: row.apiKeySealed ?? null }, version: row.updatedAt.toISOString(),
+  };
+}
+
+export function resolveModel(row: ModelRow, provider: ResolvedProvider): ResolvedModel {
+  return {
+    id: row.id, name: row.name, purpose: row.purpose as Purpose, contextWindow: row.contextWindow, inputPricePer1K: row.inputPricePer1K,
+    outputPricePer1K: row.outputPricePer1K, quality: row.quality, platform: false, provider, createdAt: row.createdAt,
+  };
+}
+
+export interface GatewayOptions {
+  orm: MikroORM;
+  redis?: Redis;
+  metrics: Metrics;
+  log: Logger;
+  keys: KeyRing;
+  platformProviders?: string;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  deadlineMs: number;
+  defaultMaxTokens: number;
+  now?: () => number;
+}
+
+class CallFailure extends Error {
+  constructor(readonly outcome: Outcome, readonly httpStatus: number | null, message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+const MAX_MESSAGES = 100;
+const MAX_CHARS = 200_000;
+const MAX_EMBED_TEXTS = 256;
+/** How long a tenant's catalog and policy are remembered between requests (ms). */
+const CATALOG_TTL_MS = 5_000;
+const micros = (usd: number) => Math.ceil(usd * 1e6 - 1e-9);
+
+/**
+ * The LLM gateway: the only code that talks to a model provider. Routing with fallback,
+ * circuit breakers, the tenant-scoped response cache, the monthly budget, PII masking,
+ * usage and metrics, for `complete` / `simulateRouting` and the internal API alike.
+ */
+export class LlmGateway {
+  readonly breakers: CircuitBreakers;
+  private readonly platform: { local: ResolvedModel[]; declared: ResolvedModel[] };
+  private readonly clients = new Map<string, OpenAI>();
+  private readonly latency = new Map<string, number>();
+  private readonly memoryCache = new Map<string, { value: string; until: number }>();
+  private readonly memo = new Map<string, { until: number; value: Promise<[{ own: ResolvedModel[]; platform: ResolvedModel[] }, Policy]> }>();
+  private readonly now: () => number;
+  private readonly schema: string;
+  private readonly m: {
+    tokens: Counter<'model' | 'direction'>;
+    cost: Counter<'model'>;
+    requests: Counter<'model' | 'outcome'>;
+    cacheHits: Counter;
+  };
+
+  constructor(private readonly options: GatewayOptions) {
+    this.now = options.now ?? Date.now;
+    this.breakers = new CircuitBreakers({ threshold: options.breakerFailures, cooldownMs: options.breakerCooldownMs, now: this.now });
+    this.platform = platformCatalog(options.platformProviders);
+    this.schema = options.orm.config.get('schema') as string;
+    const registers = [options.metrics.registry];
+    this.m = {
+      tokens: new Counter({ name: 'llm_tokens_total', help: 'Tokens sent to and received from model providers', labelNames: ['model', 'direction'], registers }),
+      cost: new Counter({ name: 'llm_cost_usd_total', help: 'What provider calls cost, in USD', labelNames: ['model'], registers }),
+      requests: new Counter({ name: 'llm_requests_total', help: 'Provider call attempts by outcome', labelNames: ['model', 'outcome'], registers }),
+      cacheHits: new Counter({ name: 'llm_cache_hits_total', help: 'Completions answered from the response cache', registers }),
+    };
+  }
+
+  // ------------------------------------------------------------------ catalog
+
+  platformModels(): ResolvedModel[] {
+    return [...this.platform.declared, ...this.platform.local];
+  }
+
+  platformProviders(): ResolvedProvider[] {
+    return [...new Map(this.platformModels().map((m) => [m.provider.id, m.provider])).values()];
+  }
+
+  /** The tenant's own models and the platform's, with their providers. */
+  async catalog(tenantId: string): Promise<{ own: ResolvedModel[]; platform: ResolvedModel[] }> {
+    const em = this.options.orm.em.fork();
+    const [providers, models] = await Promise.all([
+      em.find(ProviderRow, { tenantId }, { filters: false, populate: ['apiKeySealed'] }),
+      em.find(ModelRow, { tenantId }, { filters: false, orderBy: { createdAt: 'asc' } }),
+    ]);
+    const byId = new Map(providers.map((p) => [p.id, resolveProvider(p)]));
+    const own = models.flatMap((m) => (byId.has(m.providerId) ? [resolveModel(m, byId.get(m.providerId)!)] : []));
+    return { own, platform: this.platformModels() };
+  }
+
+  async policy(tenantId: string): Promise<Policy> {
+    const row = await this.options.orm.em.fork().findOne(RoutingPolicyRow, { tenantId }, { filters: false });
+    if (!row) return DEFAULT_POLICY;
+    return {
+      strategy: row.strategy as Strategy, chain: row.chain, maxCostPerRequestUsd: row.maxCostPerRequestUsd ?? null,
+      cacheTtlSeconds: row.cacheTtlSeconds, monthlyBudgetUsd: row.monthlyBudgetUsd ?? null,
+    };
+  }
+
+  /**
+   * Candidates for a purpose: the policy's chain names models explicitly (own or platform,
+   * the LOCAL ones included); without a chain, the tenant's own models and the operator's,
+   * and only when there are none the built-in LOCAL model.
+   */
+  private candidates(catalog: { own: ResolvedModel[]; platform: ResolvedModel[] }, policy: Policy, purpose: Purpose): ResolvedModel[] {
+    const all = [...catalog.own, ...catalog.platform].filter((m) => m.purpose === purpose);
+    if (policy.chain.length) {
+      const chained = all.filter((m) => policy.chain.includes(m.id));
+      if (chained.length) return chained;
+    }
+    const preferred = [...catalog.own, ...this.platform.declared].filter((m) => m.purpose === purpose);
+    return preferred.length ? preferred : this.platform.local.filter((m) => m.purpose === purpose);
+  }
+
+  /**
+   * A tenant's catalog and policy, remembered for CATALOG_TTL_MS: a completion should not cost
+   * three queries before it starts. Writes in this process forget it at once (`invalidate`);
+   * other replicas see a change within the TTL.
+   */
+  private routingInputs(tenantId: string): Promise<[{ own: ResolvedModel[]; platform: ResolvedModel[] }, Policy]> {
+    const now = performance.now();
+    const hit = this.memo.get(tenantId);
+    if (hit && hit.until > now) return hit.value;
+    const value = Promise.all([this.catalog(tenantId), this.policy(tenantId)]);
+    if (this.memo.size >= 10_000) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(tenantId, { until: now + CATALOG_TTL_MS, value });
+    value.catch(() => this.memo.delete(tenantId));
+    return value;
+  }
+
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /**
+   * Bookkeeping that need not hold up the answer (usage rows, settlements, cache fills) runs
+   * beside it; reads of usage and spend in this process wait for it first, and `drain` before
+   * shutdown. A failure is logged, never the caller's error.
+   */
+  private behind(work: Promise<unknown>, what: string): void {
+    const p = work.catch((error: unknown) => this.options.log.error(`models ${what} failed`, { error: (error as Error)?.name }));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  /** Forget a tenant's remembered catalog and policy (after a write). */
+  invalidate(tenantId: string): void {
+    this.memo.delete(tenantId);
+  }
+
+  private async route(tenantId: string, purpose: Purpose, priority: Priority) {
+    const [catalog, policy] = await this.routingInputs(tenantId);
+    const candidates = this.candidates(catalog, policy, purpose).map((m) => ({ ...m, latencyMs: this.latency.get(m.id) }));
+    const chain = policy.chain.filter((id) => candidates.some((c) => c.id === id));
+    return { policy, order: routeOrder(candidates, { strategy: policy.strategy, chain }, priority) };
+  }
+
+  // ------------------------------------------------------------------ complete
+
+  private validate(input: CompleteInput): { maxTokens: number; temperature: number | null } {
+    if (!Array.isArray(input.messages) || !input.messages.length) throw new BadInputError('messages', 'messages must not be empty');
+    if (input.messages.length > MAX_MESSAGES) throw new BadInputError('messages', `at most ${MAX_MESSAGES} messages`);
+    let chars = 0;
+    for (const m of input.messages) {
+      if (!['SYSTEM', 'USER', 'ASSISTANT'].includes(m.role)) throw new BadInputError('messages', 'role must be SYSTEM, USER or ASSISTANT');
+      if (typeof m.content !== 'string') throw new BadInputError('messages', 'content must be a string');
+      chars += m.content.length;
+    }
+    if (chars > MAX_CHARS) throw new BadInputError('messages', `messages may hold at most ${MAX_CHARS} characters`);
+    const maxTokens = input.maxTokens ?? this.options.defaultMaxTokens;
+    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 32_768) throw new BadInputError('maxTokens', 'maxTokens must be 1–32768');
+    const temperature = input.temperature ?? null;
+    if (temperature !== null && (!(temperature >= 0) || temperature > 2)) throw new BadInputError('temperature', 'temperature must be 0–2');
+    return { maxTokens, temperature };
+  }
+
+  async simulate(tenantId: string, input: CompleteInput): Promise<Simulation> {
+    const { maxTokens } = this.validate(input);
+    const masker = new PiiMasker();
+    const masked = input.messages.map((m) => ({ role: m.role, content: masker.mask(m.content) }));
+    const { order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL');
+    const available = order.filter((m) => this.breakers.isAvailable(m.id));
+    const first = available[0] ?? null;
+    const inputTokens = countChatTokens(masked, first?.name);
+    return { model: first, chain: order, inputTokens, estimatedCostUsd: first ? estimateCostUsd(first, inputTokens, maxTokens) : 0 };
+  }
+
+  async complete(tenantId: string, input: CompleteInput, assistant = 'api'): Promise<Completion> {
+    const { maxTokens, temperature } = this.validate(input);
+    const masker = new PiiMasker();
+    const masked = input.messages.map((m) => ({ role: m.role, content: masker.mask(m.content) }));
+    const { policy, order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL');
+    if (!order.length) throw new AppError('UPSTREAM_UNAVAILABLE', 'No chat model is configured for this tenant', { service: 'models' });
+
+    const useCache = input.cache !== false && policy.cacheTtlSeconds > 0;
+    const cacheKey = useCache
+      ? `models:cache:${tenantId}:${createHash('sha256').update(JSON.stringify({ model: order[0]!.id, messages: masked, maxTokens, temperature })).digest('hex')}`
+      : null;
+    if (cacheKey) {
+      const hit = await this.cacheGet(cacheKey);
+      if (hit) {
+        const cached = JSON.parse(hit) as { text: string; model: string; modelId: string; provider: string };
+        this.m.cacheHits.inc();
+        this.behind(this.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count }), 'usage');
+        return { text: masker.restore(cached.text), model: cached.model, cacheHit: true, piiMasked: masker.count, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, attempts: [] };
+      }
+    }
+
+    const deadline = performance.now() + this.options.deadlineMs;
+    const attempts: Attempt[] = [];
+    let refusedByBudget = false;
+    let called = false;
+    for (const model of order) {
+      const inputTokens = countChatTokens(masked, model.name);
+      const estimate = estimateCostUsd(model, inputTokens, maxTokens);
+      const record = (outcome: Outcome, httpStatus: number | null, latencyMs: number) => {
+        attempts.push({ model: model.name, outcome, httpStatus, latencyMs });
+        this.m.requests.inc({ model: model.name, outcome });
+      };
+      if (policy.maxCostPerRequestUsd !== null && estimate > policy.maxCostPerRequestUsd) {
+        record('OVER_BUDGET', null, 0);
+        continue;
+      }
+      if (!this.breakers.isAvailable(model.id)) {
+        record('CIRCUIT_OPEN', null, 0);
+        continue;
+      }
+      const reserved = policy.monthlyBudgetUsd === null ? 0 : micros(estimate);
+      if (!(await this.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
+        refusedByBudget = true;
+        record('OVER_BUDGET', null, 0);
+        continue;
+      }
+      let retried = false;
+      for (;;) {
+        const started = performance.now();
+        const remaining = deadline - started;
+        if (remaining <= 0) {
+          await this.settle(tenantId, -reserved);
+          record('TIMEOUT', null, 0);
+          break;
+        }
+        if (!this.breakers.tryAcquire(model.id)) {
+          await this.settle(tenantId, -reserved);
+          record('CIRCUIT_OPEN', null, 0);
+          break;
+        }
+        called = true;
+        try {
+          const answer = await this.callChat(model, masked, { maxTokens, temperature, timeoutMs: Math.max(1, Math.floor(Math.min(model.provider.timeoutMs, remaining))) });
+          const latencyMs = Math.round(performance.now() - started);
+          this.breakers.success(model.id);
+          this.latency.set(model.id, this.latency.has(model.id) ? 0.8 * this.latency.get(model.id)! + 0.2 * latencyMs : latencyMs);
+          record('OK', answer.httpStatus, latencyMs);
+          const inTok = answer.inputTokens ?? inputTokens;
+          const outTok = answer.outputTokens ?? countTokens(answer.text, model.name);
+          const costUsd = estimateCostUsd(model, inTok, outTok);
+          this.behind(this.settle(tenantId, Math.round(costUsd * 1e6) - reserved), 'budget settlement');
+          this.m.tokens.inc({ model: model.name, direction: 'input' }, inTok);
+          this.m.tokens.inc({ model: model.name, direction: 'output' }, outTok);
+          this.m.cost.inc({ model: model.name }, costUsd);
+          const ref = { modelId: model.id, model: model.name, provider: model.provider.name };
+          this.behind(this.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count }), 'usage');
+          if (cacheKey) this.behind(this.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds), 'cache fill');
+          return { text: masker.restore(answer.text), model: model.name, cacheHit: false, piiMasked: masker.count, usage: { inputTokens: inTok, outputTokens: outTok, costUsd }, attempts };
+        } catch (error) {
+          const latencyMs = Math.round(performance.now() - started);
+          let failure = error instanceof CallFailure ? error : new CallFailure('ERROR', null, 'provider call failed');
+          // A connection that ends at the deadline is a timeout, however the runtime reports the abort.
+          if (failure.outcome === 'ERROR' && failure.httpStatus === null && latencyMs >= Math.min(model.provider.timeoutMs, remaining) - 5) failure = new CallFailure('TIMEOUT', null, 'timed out');
+          this.breakers.failure(model.id, failure.message);
+          record(failure.outcome, failure.httpStatus, latencyMs);
+          const wait = failure.retryAfterMs;
+          const fits = wait !== undefined && performance.now() + wait + 50 < deadline && wait <= model.provider.timeoutMs;
+          if (failure.outcome === 'RATE_LIMITED' && fits && !retried && this.breakers.isAvailable(model.id)) {
+            retried = true;
+            await new Promise((r) => setTimeout(r, wait));
+            continue;
+          }
+          await this.settle(tenantId, -reserved);
+          break;
+        }
+      }
+    }
+    if (refusedByBudget && !called) {
+      throw new AppError('QUOTA_EXCEEDED', 'The monthly AI budget is used up', { quota: 'monthlyBudgetUsd', attempts });
+    }
+    throw new AppError('UPSTREAM_UNAVAILABLE', 'No model could answer', { service: 'models', attempts });
+  }
+
+  // ------------------------------------------------------------------ embeddings
+
+  /**
+   * Embeddings go to one model, never a fallback: vectors of different models do not
+   * compare, so a caller stores `model` with its vectors.
+   */
+  async embed(tenantId: string, texts: string[], assistant = 'api'): Promise<Embeddings> {
+    if (!Array.isArray(texts) || !texts.length || texts.length > MAX_EMBED_TEXTS || texts.some((t) => typeof t !== 'string')) {
+      throw new BadInputError('texts', `texts must be 1–${MAX_EMBED_TEXTS} strings`);
+    }
+    if (texts.reduce((n, t) => n + t.length, 0) > MAX_CHARS) throw new BadInputError('texts', `texts may hold at most ${MAX_CHARS} characters`);
+    const masker = new PiiMasker();
+    const masked = texts.map((t) => masker.mask(t));
+    const { policy, order } = await this.route(tenantId, 'EMBEDDING', 'NORMAL');
+    const model = order[0];
+    if (!model) throw new AppError('UPSTREAM_UNAVAILABLE', 'No embedding model is configured for this tenant', { service: 'models' });
+    const inputTokens = masked.reduce((n, t) => n + countTokens(t, model.name), 0);
+    const costUsd = estimateCostUsd(model, inputTokens, 0);
+    const reserved = policy.monthlyBudgetUsd === null ? 0 : micros(costUsd);
+    if (!(await this.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
+      this.m.requests.inc({ model: model.name, outcome: 'OVER_BUDGET' });
+      throw new AppError('QUOTA_EXCEEDED', 'The monthly AI budget is used up', { quota: 'monthlyBudgetUsd' });
+    }
+    if (!this.breakers.tryAcquire(model.id)) {
+      await this.settle(tenantId, -reserved);
+      this.m.requests.inc({ model: model.name, outcome: 'CIRCUIT_OPEN' });
+      throw new AppError('UPSTREAM_UNAVAILABLE', `The embedding model ${model.name} is failing; retry later`, { service: 'models' });
+    }
+    try {
+      const result = await this.callEmbed(model, masked);
+      this.breakers.success(model.id);
+      this.m.requests.inc({ model: model.name, outcome: 'OK' });
+      const used = result.inputTokens ?? inputTokens;
+      const actual = estimateCostUsd(model, used, 0);
+      this.behind(this.settle(tenantId, Math.round(actual * 1e6) - reserved), 'budget settlement');
+      this.m.tokens.inc({ model: model.name, direction: 'input' }, used);
+      this.m.cost.inc({ model: model.name }, actual);
+      this.behind(this.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count }), 'usage');
+      return { model: model.name, dimensions: result.vectors[0]?.length ?? 0, vectors: result.vectors, piiMasked: masker.count, usage: { inputTokens: used, costUsd: actual } };
+    } catch (error) {
+      await this.settle(tenantId, -reserved);
+      const failure = error instanceof CallFailure ? error : new CallFailure('ERROR', null, 'provider call failed');
+      this.breakers.failure(model.id, failure.message);
+      this.m.requests.inc({ model: model.name, outcome: failure.outcome });
+      throw new AppError('UPSTREAM_UNAVAILABLE', `The embedding model ${model.name} did not answer`, { service: 'models', outcome: failure.outcome, httpStatus: failure.httpStatus });
+    }
+  }
+
+  // ------------------------------------------------------------------ provider calls
+
+  private client(provider: ResolvedProvider): OpenAI {
+    const key = `${provider.id}@${provider.version}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      for (const k of this.clients.keys()) if (k.startsWith(`${provider.id}@`)) this.clients.delete(k);
+      const apiKey = provider.secret.plain ?? (provider.secret.sealed ? decryptSecret(provider.secret.sealed, this.options.keys) : null) ?? 'none';
+      const common = { apiKey, maxRetries: 0, timeout: provider.timeoutMs, logLevel: 'off' as const };
+      client =
+        provider.kind === 'AZURE_OPENAI'
+          ? new AzureOpenAI({ ...common, endpoint: provider.baseUrl ?? undefined, apiVersion: '2024-10-21' })
+          : new OpenAI({ ...common, baseURL: provider.baseUrl ?? 'https://api.openai.com/v1' });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private async callChat(model: ResolvedModel, messages: ChatMessage[], params: { maxTokens: number; temperature: number | null; timeoutMs: number }) {
+    return withSpan('llm.chat', { 'llm.model': model.name, 'llm.provider': model.provider.name, 'llm.provider.kind': model.provider.kind }, async (span) => {
+      if (model.provider.kind === 'LOCAL') {
+        const text = localComplete(messages);
+        return { text, inputTokens: undefined, outputTokens: undefined, httpStatus: null };
+      }
+      try {
+        const { data, response } = await this.client(model.provider)
+          .chat.completions.create(
+            {
+              model: model.name,
+              messages: messages.map((m) => ({ role: m.role.toLowerCase() as 'system' | 'user' | 'assistant', content: m.content })),
+              max_tokens: params.maxTokens,
+              ...(params.temperature !== null ? { temperature: params.temperature } : {}),
+            },
+            { timeout: params.timeoutMs },
+          )
+          .withResponse();
+        span.setAttribute('llm.usage.input_tokens', data.usage?.prompt_tokens ?? 0);
+        span.setAttribute('llm.usage.output_tokens', data.usage?.completion_tokens ?? 0);
+        return { text: data.choices[0]?.message?.content ?? '', inputTokens: data.usage?.prompt_tokens, outputTokens: data.usage?.completion_tokens, httpStatus: response.status };
+      } catch (error) {
+        if (!(error instanceof OpenAI.APIError)) this.options.log.warn('model call failed', { model: model.name, provider: model.provider.name, error: (error as Error)?.name, detail: process.env.MODELS_DEBUG ? String((error as Error)?.stack) : undefined });
+        throw toFailure(error);
+      }
+    });
+  }
+
+  private async callEmbed(model: ResolvedModel, texts: string[]): Promise<{ vectors: number[][]; inputTokens?: number }> {
+    return withSpan('llm.embed', { 'llm.model': model.name, 'llm.provider': model.provider.name, 'llm.provider.kind': model.provider.kind }, async () => {
+      if (model.provider.kind === 'LOCAL') return { vectors: localEmbed(texts) };
+      try {
+        const res = await this.client(model.provider).embeddings.create({ model: model.name, input: texts, encoding_format: 'float' }, { timeout: model.provider.timeoutMs });
+        const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as number[]);
+        return { vectors, inputTokens: res.usage?.prompt_tokens };
+      } catch (error) {
+        throw toFailure(error);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ budget, usage, cache
+
+  private monthOf(ms = this.now()): string {
+    return new Date(ms).toISOString().slice(0, 7);
+  }
+
+  /**
+   * Reserves `amount` micro-dollars of the tenant's monthly budget, atomically: one
+   * conditional upsert (the row lock of ON CONFLICT … DO UPDATE … WHERE), so concurrent
+   * reservations on any number of replicas serialise on the row and none can take the budget
+   * past its limit. No budget: nothing to reserve; the settlement still counts the spend.
+   */
+  private async reserve(tenantId: string, amount: number, budgetUsd: number | null): Promise<boolean> {
+    if (budgetUsd === null) return true; // nothing to hold back: the settlement counts what was spent
+    const rows = await this.options.orm.em.getConnection().execute<{ spent_micros: string }[]>(
+      `insert into "${this.schema}"."budget" as b ("tenant_id", "month", "spent_micros") select ?, ?, ? where ? <= ?
+       on conflict ("tenant_id", "month") do update set "spent_micros" = b."spent_micros" + excluded."spent_micros"
+       where b."spent_micros" + excluded."spent_micros" <= ? returning "spent_micros"`,
+      [tenantId, this.monthOf(), amount, amount, micros(budgetUsd), micros(budgetUsd)],
+    );
+    return rows.length === 1;
+  }
+
+  /** Corrects a reservation by `delta` micro-dollars (the reported cost minus the estimate; minus all of it on failure). */
+  private async settle(tenantId: string, delta: number): Promise<void> {
+    if (delta === 0) return;
+    await this.options.orm.em.getConnection().execute(
+      `insert into "${this.schema}"."budget" as b ("tenant_id", "month", "spent_micros") values (?, ?, greatest(0, ?))
+       on conflict ("tenant_id", "month") do update set "spent_micros" = greatest(0, b."spent_micros" + ?)`,
+      [tenantId, this.monthOf(), delta, delta],
+    );
+  }
+
+  async spentThisMonthUsd(tenantId: string): Promise<number> {
+    await this.drain();
+    const rows = await this.options.orm.em
+      .getConnection()
+      .execute<{ spent_micros: string }[]>(`select "spent_micros" from "${this.schema}"."budget" where "tenant_id" = ? and "month" = ?`, [tenantId, this.monthOf()]);
+    return rows[0] ? Number(rows[0].spent_micros) / 1e6 : 0;
+  }
+
+  private async recordUsage(
+    tenantId: string,
+    ref: { modelId: string; model: string; provider: string },
+    assistant: string,
+    n: { calls: number; inputTokens?: number; outputTokens?: number; costUsd?: number; cacheHits?: number; pii?: number },
+  ): Promise<void> {
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    await this.options.orm.em.getConnection().execute(
+      `insert into "${this.schema}"."usage" ("tenant_id", "day", "model_id", "model", "provider", "assistant", "calls", "input_tokens", "output_tokens", "cost_usd", "cache_hits", "pii_masked")
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict ("tenant_id", "day", "model_id", "assistant") do update set
+         "calls" = "usage"."calls" + excluded."calls", "input_tokens" = "usage"."input_tokens" + excluded."input_tokens",
+         "output_tokens" = "usage"."output_tokens" + excluded."output_tokens", "cost_usd" = "usage"."cost_usd" + excluded."cost_usd",
+         "cache_hits" = "usage"."cache_hits" + excluded."cache_hits", "pii_masked" = "usage"."pii_masked" + excluded."pii_masked",
+         "model" = excluded."model", "provider" = excluded."provider"`,
+      [tenantId, day, ref.modelId, ref.model, ref.provider, assistant, n.calls, n.inputTokens ?? 0, n.outputTokens ?? 0, n.costUsd ?? 0, n.cacheHits ?? 0, n.pii ?? 0],
+    );
+  }
+
+  async usage(tenantId: string, from: Date, to: Date, groupBy: ('DAY' | 'MODEL' | 'PROVIDER' | 'ASSISTANT')[]) {
+    await this.drain();
+    const cols = { DAY: `to_char("day", 'YYYY-MM-DD')`, MODEL: '"model"', PROVIDER: '"provider"', ASSISTANT: '"assistant"' } as const;
+    const dims = [...new Set(groupBy)];
+    const select = (['DAY', 'MODEL', 'PROVIDER', 'ASSISTANT'] as const).map((d) => `${dims.includes(d) ? cols[d] : 'null'} as "${d.toLowerCase()}"`).join(', ');
+    const group = dims.length ? `group by ${dims.map((d) => cols[d]).join(', ')} order by ${dims.map((d) => cols[d]).join(', ')}` : '';
+    const rows = await this.options.orm.em.getConnection().execute<Record<string, unknown>[]>(
+      `select ${select}, coalesce(sum("calls"), 0) as "calls", coalesce(sum("input_tokens"), 0) as "input_tokens", coalesce(sum("output_tokens"), 0) as "output_tokens",
+              coalesce(sum("cost_usd"), 0) as "cost_usd", coalesce(sum("cache_hits"), 0) as "cache_hits", coalesce(sum("pii_masked"), 0) as "pii_masked"
+         from "${this.schema}"."usage" where "tenant_id" = ? and "day" >= ?::date and "day" <= ?::date ${group}`,
+      [tenantId, from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)],
+    );
+    return rows.map((r) => ({
+        day: (r.day as string | null) ?? null,
+        model: (r.model as string | null) ?? null,
+        provider: (r.provider as string | null) ?? null,
+        assistant: (r.assistant as string | null) ?? null,
+        calls: Number(r.calls),
+        inputTokens: Number(r.input_tokens),
+        outputTokens: Number(r.output_tokens),
+        costUsd: Number(r.cost_usd),
+        cacheHits: Number(r.cache_hits),
+      piiMasked: Number(r.pii_masked),
+    }));
+  }
+
+  private async cacheGet(key: string): Promise<string | null> {
+    if (this.options.redis) {
+      try {
+        return await this.options.redis.get(key);
+      } catch {
+        return null; // Redis down: a miss, never a failed request
+      }
+    }
+    const hit = this.memoryCache.get(key);
+    if (!hit) return null;
+    if (hit.until <= this.now()) {
+      this.memoryCache.delete(key);
+      return null;
+    }
+    return hit.value;
+  }
+
+  private async cacheSet(key: string, value: string, ttlSeconds: number): Promise<void> {
+    if (this.options.redis) {
+      await this.options.redis.set(key, value, 'EX', ttlSeconds).catch(() => {});
+      return;
+    }
+    if (this.memoryCache.size >= 10_000) this.memoryCache.delete(this.memoryCache.keys().next().value!);
+    this.memoryCache.set(key, { value, until: this.now() + ttlSeconds * 1000 });
+  }
+}
+
+/** An SDK error as an attempt's outcome. Its message never carries the request (or the key). */
+export function toFailure(error: unknown): CallFailure {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return new CallFailure('TIMEOUT', null, 'timed out');
+  if (error instanceof OpenAI.APIUserAbortError) return new CallFailure('TIMEOUT', null, 'aborted');
+  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+    if (error.status === 429) {
+      const raw = error.headers?.get?.('retry-after') ?? null;
+      const seconds = raw !== null ? Number(raw) : NaN;
+      const date = raw !== null && Number.isNaN(seconds) ? Date.parse(raw) - Date.now() : NaN;
+      const retryAfterMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Number.isFinite(date) ? Math.max(0, date) : undefined;
+      return new CallFailure('RATE_LIMITED', 429, 'HTTP 429', retryAfterMs);
+    }
+    return new CallFailure('ERROR', error.status, `HTTP ${error.status}`);
+  }
+  if (error instanceof OpenAI.APIConnectionError) return new CallFailure('ERROR', null, 'connection failed');
+  return new CallFailure('ERROR', null, 'provider call failed');
+}
