@@ -11,7 +11,7 @@ export class CreateAnalyticsItemInput {
 
 @Resolver(() => AnalyticsItem)
 export class AnalyticsItemResolver {
-  @Query(() => AnalyticsItemConnection, { description: 'Your tenant’s analytics items, oldest first.' })
+  @Query(() => AnalyticsItemConnection, { nullable: true, description: 'Your tenant’s analytics items, oldest first.' })
   analyticsItems(
     @Ctx() ctx: AnalyticsContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,

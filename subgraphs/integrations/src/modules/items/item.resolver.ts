@@ -11,7 +11,7 @@ export class CreateIntegrationsItemInput {
 
 @Resolver(() => IntegrationsItem)
 export class IntegrationsItemResolver {
-  @Query(() => IntegrationsItemConnection, { description: 'Your tenant’s integrations items, oldest first.' })
+  @Query(() => IntegrationsItemConnection, { nullable: true, description: 'Your tenant’s integrations items, oldest first.' })
   integrationsItems(
     @Ctx() ctx: IntegrationsContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,

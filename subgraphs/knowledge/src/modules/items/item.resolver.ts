@@ -11,7 +11,7 @@ export class CreateKnowledgeItemInput {
 
 @Resolver(() => KnowledgeItem)
 export class KnowledgeItemResolver {
-  @Query(() => KnowledgeItemConnection, { description: 'Your tenant’s knowledge items, oldest first.' })
+  @Query(() => KnowledgeItemConnection, { nullable: true, description: 'Your tenant’s knowledge items, oldest first.' })
   knowledgeItems(
     @Ctx() ctx: KnowledgeContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,

@@ -11,7 +11,7 @@ export class CreateModelsItemInput {
 
 @Resolver(() => ModelsItem)
 export class ModelsItemResolver {
-  @Query(() => ModelsItemConnection, { description: 'Your tenant’s models items, oldest first.' })
+  @Query(() => ModelsItemConnection, { nullable: true, description: 'Your tenant’s models items, oldest first.' })
   modelsItems(
     @Ctx() ctx: ModelsContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
