@@ -62,6 +62,8 @@ export interface StackOptions {
   registry?: RegisteredSubgraph[];
   /** The supergraph the gateway loads (default: the checked-in one). */
   supergraphPath?: string;
+  /** A database URL per subgraph instead of the test database's (the same database, another role: fault tests). */
+  databaseUrls?: Record<string, string>;
   /** Extra tenants variables (e.g. PASSWORD_SCRYPT_N). */
   tenantsEnv?: Record<string, string>;
 }
@@ -99,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     for (const definition of chosen) {
       const config = parseConfig(definition.env, { ...common, ...definition.testEnv, ...(definition.name === 'tenants' ? options.tenantsEnv : {}), [definition.portVariable]: '0' });
-      const app = await definition.bootstrap({ ...config, DATABASE_URL: db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
+      const app = await definition.bootstrap({ ...config, DATABASE_URL: options.databaseUrls?.[definition.name] ?? db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
       started.push({ definition, app });
     }
     for (const { definition, app } of started) {
