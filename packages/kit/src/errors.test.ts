@@ -59,3 +59,19 @@ describe('a lost database connection', () => {
     expect(seen).toEqual([wrapped]);
   });
 });
+
+describe('a value the database refused', () => {
+  it('answers BAD_USER_INPUT (NUL in text, too long, out of range), never INTERNAL_SERVER_ERROR', () => {
+    for (const e of [
+      Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+      Object.assign(new Error('value too long for type character varying(10)'), { code: '22001' }),
+      Object.assign(new Error('index row size exceeds btree maximum'), { code: '54000' }),
+      new Error('unsupported Unicode escape sequence'),
+    ]) {
+      const wrapped = new GraphQLError('x', { originalError: e });
+      const seen: unknown[] = [];
+      expect(maskError(wrapped.toJSON(), wrapped, { onRefusedValue: (x) => seen.push(x) }).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+      expect(seen).toHaveLength(1);
+    }
+  });
+});

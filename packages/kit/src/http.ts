@@ -135,6 +135,7 @@ export function formatErrorFor(logger: Logger, service?: string) {
       traceId: currentScope()?.trace.traceId,
       ...(service ? { service } : {}),
       onInternal: (e) => logger.error('unexpected error', { error: unwrap(e), path: formatted.path }),
+      onRefusedValue: (e) => logger.warn('the database refused a value the service did not validate', { error: unwrap(e), path: formatted.path, code: 'BAD_USER_INPUT' }),
       onUnavailable: (e) => logger.warn('database unavailable', { error: unwrap(e), path: formatted.path, code: 'UPSTREAM_UNAVAILABLE', retryable: true }),
     });
 }
