@@ -41,7 +41,7 @@ import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddlew
 import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
-import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
+import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve, wellFormedText } from './plugins';
 import { startSubscriptions, type SubscriptionServer } from './subscriptions';
 
 export interface GatewayApp {
@@ -199,6 +199,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
       operationMustResolve(),
+      wellFormedText(),
       subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),

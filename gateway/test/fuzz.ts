@@ -88,6 +88,8 @@ export interface Pools {
 
 export class MutationFuzzer {
   readonly schema: GraphQLSchema;
+  /** When set, every String argument and input field is this value (a sweep of one hostile value). */
+  forcedString?: string;
   constructor(
     readonly rng: Rng,
     readonly pools: Pools = { ids: new Map() },
@@ -112,7 +114,7 @@ export class MutationFuzzer {
   value(type: GraphQLInputType, name: string, returnType: string, depth = 0): unknown {
     const { rng } = this;
     if (isNonNullType(type)) return this.value(type.ofType, name, returnType, depth);
-    if (rng.chance(0.08)) return null;
+    if (this.forcedString === undefined && rng.chance(0.08)) return null;
     if (isListType(type)) {
       const n = rng.pick([0, 1, 2, 3, 500]);
       const inner = getNullableType(type.ofType) as GraphQLInputType;
@@ -140,6 +142,7 @@ export class MutationFuzzer {
         case 'ID':
           return this.idFor(name, returnType);
         case 'String':
+          if (this.forcedString !== undefined) return this.forcedString;
           return rng.chance(0.15) ? `fuzz ${rng.int(1e9)}` : rng.pick(HOSTILE_STRINGS)();
         case 'Int':
           return rng.pick(INTS);
