@@ -46,7 +46,7 @@ import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } fro
 import { explorerRouter } from './explorer';
 import { inboundWebhooks } from './inbound';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
-import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve } from './plugins';
+import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve, wellFormedText } from './plugins';
 import { startSubscriptions, type SubscriptionServer } from './subscriptions';
 
 export interface GatewayApp {
@@ -206,6 +206,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
       operationMustResolve(),
+      wellFormedText(),
       subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),

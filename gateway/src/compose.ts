@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadRegistry, type RegisteredSubgraph } from '@switchboard/kit';
 import { parse } from 'graphql';
 import { writeDeploymentFiles } from './deploy';
+import { assertPartialDataSafe } from './partial-data';
 
 /**
  * The subgraphs that make up the supergraph, from the registry (each subgraph's
@@ -21,13 +22,18 @@ export interface Composition {
   supergraph: string;
 }
 
-/** Prints every registered subgraph's SDL and composes the supergraph; throws with every composition error. */
+/**
+ * Prints every registered subgraph's SDL and composes the supergraph; throws with every
+ * composition error, and when a field one subgraph contributes to another's entity is
+ * non-null (partial-data.ts: it would wipe its parent while that subgraph is down).
+ */
 export async function composeSupergraph(registry: RegisteredSubgraph[] = loadRegistry()): Promise<Composition> {
   const subgraphs = await Promise.all(supergraphSubgraphs(registry).map(async (s) => ({ name: s.name, url: s.url, sdl: await s.sdl() })));
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
   }
+  assertPartialDataSafe(result.supergraphSdl);
   return {
     subgraphs: subgraphs.map(({ name, sdl }) => ({ name, sdl: `${sdl.trim()}\n` })),
     supergraph: `${result.supergraphSdl.trim()}\n`,

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { AppError, UnauthenticatedError, refuseRequest, type Identity } from '@switchboard/kit';
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { AppError, UnauthenticatedError, findMalformedText, isWellFormedText, refuseRequest, type Identity } from '@switchboard/kit';
+import { Kind, visit, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
 
 /**
@@ -18,6 +18,31 @@ export function operationMustResolve(): ApolloServerPlugin<GatewayContext> {
             ? `Unknown operation named "${request.operationName}".`
             : 'Must provide operation name if query contains multiple operations.';
           throw refuseRequest(new AppError('BAD_REQUEST', message));
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Text must be Unicode: a string (or object key) with an unpaired surrogate, in the
+ * variables or in the document, is refused as BAD_USER_INPUT (400) naming where it is.
+ * Left alone it reaches PostgreSQL, whose jsonb refuses the `\ud800` escape, as a 500.
+ */
+export function wellFormedText(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          let where = findMalformedText(request.variables ?? {});
+          if (!where) {
+            visit(document, {
+              StringValue(node) {
+                if (!where && !isWellFormedText(node.value)) where = '(a string in the document)';
+              },
+            });
+          }
+          if (where) throw refuseRequest(new AppError('BAD_USER_INPUT', `${where} is not valid text (an unpaired surrogate)`, { field: where }));
         },
       };
     },

@@ -1,4 +1,7 @@
+import { composeServices } from '@apollo/composition';
 import { loadRegistry } from '@switchboard/kit';
+import { parse } from 'graphql';
+import { assertPartialDataSafe, contributedFields } from '../src/partial-data';
 import { composeSupergraph, readCheckedIn } from '../src/compose';
 import { fillRegions, renderDeploymentFiles } from '../src/deploy';
 
@@ -40,5 +43,30 @@ describe('deployment files (checked in)', () => {
     expect(fillRegions(text, { a: ['new 1', 'new 2'] })).toBe(['keep', '# >>> generated: a (x)', 'new 1', 'new 2', '# <<< generated: a', 'keep too'].join('\n'));
     expect(() => fillRegions('nothing here', { a: [] }, 'Dockerfile')).toThrow(/Dockerfile: no generated region/);
     expect(() => fillRegions('# >>> generated: a', { a: [] }, 'f')).toThrow(/no end marker/);
+  });
+});
+
+describe('the partial-data check of `npm run compose`', () => {
+  const federation = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+  const compose = (contributed: string) => {
+    const result = composeServices([
+      { name: 'owner', url: 'http://127.0.0.1:1/graphql', typeDefs: parse(`${federation}\ntype Query { me: User }\ntype User @key(fields: "id") { id: ID! name: String! email: String! }`) },
+      { name: 'other', url: 'http://127.0.0.1:2/graphql', typeDefs: parse(`${federation}\ntype Query { things: [String!] }\ntype User @key(fields: "id") { id: ID! ${contributed} }`) },
+    ]);
+    if (result.errors) throw result.errors[0];
+    return result.supergraphSdl;
+  };
+
+  it('fails on a non-null field one subgraph contributes to another subgraph’s entity, naming it', () => {
+    expect(() => assertPartialDataSafe(compose('openCount: Int! recent: [String!]!'))).toThrow(/User\.openCount \(from other, entity owned by owner\)[\s\S]*User\.recent/);
+    expect(contributedFields(compose('openCount: Int'))).toEqual([{ type: 'User', field: 'openCount', owner: 'OWNER', from: ['OTHER'], nonNull: false }]);
+    expect(() => assertPartialDataSafe(compose('openCount: Int recent: [String!]'))).not.toThrow();
+  });
+
+  it('holds for the checked-in supergraph: tickets’ fields on User and Conversation are nullable', () => {
+    const supergraph = readCheckedIn('supergraph.graphql');
+    expect(() => assertPartialDataSafe(supergraph)).not.toThrow();
+    const fields = contributedFields(supergraph).map((f) => `${f.type}.${f.field}`);
+    expect(fields).toEqual(expect.arrayContaining(['User.openTicketCount', 'User.assignedTickets', 'Conversation.tickets']));
   });
 });

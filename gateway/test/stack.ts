@@ -62,6 +62,8 @@ export interface StackOptions {
   registry?: RegisteredSubgraph[];
   /** The supergraph the gateway loads (default: the checked-in one). */
   supergraphPath?: string;
+  /** A database URL per subgraph instead of the test database's (the same database, another role: fault tests). */
+  databaseUrls?: Record<string, string>;
   /** Extra tenants variables (e.g. PASSWORD_SCRYPT_N). */
   tenantsEnv?: Record<string, string>;
   /** Extra variables per subgraph, by registry name (e.g. `{ integrations: { SLACK_API_BASE_URL: … } }`). */
@@ -103,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // `<NAME>_URL` of the subgraphs started before it (integrations writes to conversations).
       const before = Object.fromEntries(started.map((s) => [s.definition.urlVariable, s.app.url]));
       const config = parseConfig(definition.env, { ...common, ...before, ...definition.testEnv, ...(definition.name === 'tenants' ? options.tenantsEnv : {}), ...options.subgraphEnv?.[definition.name], [definition.portVariable]: '0' });
-      const app = await definition.bootstrap({ ...config, DATABASE_URL: db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
+      const app = await definition.bootstrap({ ...config, DATABASE_URL: options.databaseUrls?.[definition.name] ?? db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
       started.push({ definition, app });
     }
     for (const { definition, app } of started) {

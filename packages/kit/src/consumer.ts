@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { runDetached } from './context';
 import { DeadLetterStore, type DeadLetter } from './dead-letters';
 import { Deliverer, type ConsumeOptions, type DeliveryPolicy, type EventBus, type EventHandler } from './events';
@@ -36,6 +36,31 @@ function deadLetteredCounter(metrics?: Metrics): Counter<'group'> | undefined {
   return counter;
 }
 
+const lagGauges = new WeakMap<Registry, Gauge<'group'>>();
+const recreatedCounters = new WeakMap<Registry, Counter<'group'>>();
+
+/**
+ * `event_consumer_lag{group}`: events the group has not finished with — on Redis, its
+ * pending entries (delivered, not acknowledged) plus the entries not yet delivered to it;
+ * in-process, its queue plus the events waiting for a retry. A lag that only grows is a
+ * stuck consumer. `event_consumer_group_recreated_total{group}`: times Redis had lost the
+ * group and the consumer created it again.
+ */
+function consumerMetrics(metrics?: Metrics): { lag: Gauge<'group'>; recreated: Counter<'group'> } | undefined {
+  if (!metrics) return undefined;
+  let lag = lagGauges.get(metrics.registry);
+  if (!lag) {
+    lag = new Gauge({ name: 'event_consumer_lag', help: 'Events a consumer group has not finished with: pending plus not yet delivered', labelNames: ['group'], registers: [metrics.registry] });
+    lagGauges.set(metrics.registry, lag);
+  }
+  let recreated = recreatedCounters.get(metrics.registry);
+  if (!recreated) {
+    recreated = new Counter({ name: 'event_consumer_group_recreated_total', help: 'Times a consumer found its group gone (Redis lost its data) and created it again from the start of the stream', labelNames: ['group'], registers: [metrics.registry] });
+    recreatedCounters.set(metrics.registry, recreated);
+  }
+  return { lag, recreated };
+}
+
 export interface EventConsumerOptions {
   bus: EventBus;
   /** The service's ORM: its schema holds the dead-letter table. */
@@ -49,6 +74,7 @@ export interface EventConsumerOptions {
 export function eventConsumer(options: EventConsumerOptions): EventConsumer {
   const store = new DeadLetterStore(options.orm);
   const dead = deadLetteredCounter(options.metrics);
+  const observed = consumerMetrics(options.metrics);
   const wakers = new Map<string, Set<() => void>>();
   const pollMs = options.redrivePollMs ?? 5_000;
   return {
@@ -58,12 +84,16 @@ export function eventConsumer(options: EventConsumerOptions): EventConsumer {
       const policy: DeliveryPolicy = {
         ...consumeOptions,
         logger: options.logger,
+        onLag: (lag) => observed?.lag.set({ group }, lag),
+        onGroupRecreated: () => observed?.recreated.inc({ group }),
         deadLetter: async (event, error, attempts) => {
           await store.put(group, event, error, attempts);
           dead?.inc({ group });
           options.logger?.error('event dead-lettered', { group, eventId: event.id, type: event.type, attempts, error });
         },
       };
+      observed?.lag.set({ group }, 0);
+      observed?.recreated.inc({ group }, 0);
       const stopBus = options.bus.consume(group, types, handler, policy);
       // Redriven dead letters: claimed from the table, delivered under the same policy.
       const redriven = new Deliverer(group, handler, policy);

@@ -7,6 +7,8 @@ import type { Metrics } from './metrics';
 import { Counter } from 'prom-client';
 import type { EventSubscriber, Logger as OrmLogger } from '@mikro-orm/core';
 import type { Identity } from './identity';
+import { isDatabaseUnavailable, isDriverError } from './errors';
+import type { Logger } from './logger';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -41,6 +43,25 @@ export interface OrmOptions {
   subscribers?: EventSubscriber[];
   /** Plug-ins whose entities and subscribers join the ORM (usually `kitFeatures`), ahead of `entities` and `subscribers`. */
   features: readonly OrmFeature[];
+  /** Where the database driver's own warnings go (knex prints "Connection Error: …" as plain text otherwise). */
+  logger?: Logger;
+}
+
+/**
+ * knex's logger (`driverOptions.log`): its warnings as structured JSON lines. A lost
+ * connection is one line with `event: 'db.connection_lost'`; any other text is kept only
+ * when it carries no SQL (knex's binding warnings quote the statement).
+ */
+export function driverLog(logger: Logger) {
+  const line = (level: 'warn' | 'error') => (message: unknown) => {
+    const text = message instanceof Error ? message.message : String(message);
+    if (/^Connection Error/i.test(text) || isDatabaseUnavailable(message instanceof Error ? message : new Error(text))) {
+      logger[level]('database connection lost', { event: 'db.connection_lost', detail: text.slice(0, 200) });
+      return;
+    }
+    logger[level]('database driver message', { detail: isDriverError(new Error(text)) ? '[withheld: it quotes SQL]' : text.slice(0, 300) });
+  };
+  return { warn: line('warn'), error: line('error'), deprecate: line('warn'), debug: () => {}, inspectionDepth: 0, enableColors: false };
 }
 
 export function schemaName(subgraph: string, prefix = ''): string {
@@ -74,6 +95,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       snapshot: false,
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
+    ...(options.logger ? { driverOptions: { log: driverLog(options.logger) } } : {}),
     allowGlobalContext: false,
     forceUtcTimezone: true,
     ignoreUndefinedInQuery: true,

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { BadInputError, NotFoundError, maskError } from './errors';
+import { BadInputError, NotFoundError, isDatabaseUnavailable, maskError } from './errors';
 
 const format = (e: GraphQLError) => e.toJSON();
 
@@ -34,5 +34,44 @@ describe('maskError', () => {
   it('masks codes outside the closed set', () => {
     const odd = new GraphQLError('downstream said something', { extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } });
     expect(maskError(format(odd), odd).extensions!.code).toBe('INTERNAL_SERVER_ERROR');
+  });
+});
+
+describe('a lost database connection', () => {
+  const lost = [
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    new Error('Connection terminated unexpectedly'),
+    Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }),
+    new Error('wrapped', { cause: Object.assign(new Error('x'), { code: '08006' }) }),
+  ];
+  it('is recognised by SQLSTATE, errno, class or driver message, and nothing else is', () => {
+    for (const e of lost) expect({ message: e.message, lost: isDatabaseUnavailable(e) }).toEqual({ message: e.message, lost: true });
+    expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key value'), { code: '23505' }))).toBe(false);
+    expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
+  });
+  it('answers UPSTREAM_UNAVAILABLE with retryable: true and the service, never INTERNAL_SERVER_ERROR, and says so to onUnavailable', () => {
+    const wrapped = new GraphQLError('whatever', { originalError: lost[0], path: ['tickets'] });
+    const seen: unknown[] = [];
+    const out = maskError(wrapped.toJSON(), wrapped, { service: 'tickets', traceId: 't1', onUnavailable: (e) => seen.push(e), onInternal: () => seen.push('internal') });
+    expect(out).toEqual({ message: 'The database is unavailable right now; retry shortly', path: ['tickets'], extensions: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, service: 'tickets', traceId: 't1' } });
+    expect(seen).toEqual([wrapped]);
+  });
+});
+
+describe('a value the database refused', () => {
+  it('answers BAD_USER_INPUT (NUL in text, too long, out of range), never INTERNAL_SERVER_ERROR', () => {
+    for (const e of [
+      Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+      Object.assign(new Error('value too long for type character varying(10)'), { code: '22001' }),
+      Object.assign(new Error('index row size exceeds btree maximum'), { code: '54000' }),
+      new Error('unsupported Unicode escape sequence'),
+    ]) {
+      const wrapped = new GraphQLError('x', { originalError: e });
+      const seen: unknown[] = [];
+      expect(maskError(wrapped.toJSON(), wrapped, { onRefusedValue: (x) => seen.push(x) }).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+      expect(seen).toHaveLength(1);
+    }
   });
 });

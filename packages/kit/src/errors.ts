@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   BLOCKED: 'This address, key or account is blocked for a while after repeated failed or abusive requests (HTTP 403); retry after `extensions.retryAfter` seconds.',
   QUOTA_EXCEEDED: 'A plan quota (seats, monthly tokens) is used up.',
   OPERATION_TOO_COMPLEX: 'The operation exceeds a depth, alias, root field, directive or cost limit.',
-  UPSTREAM_UNAVAILABLE: 'A service behind the gateway did not answer; its fields are null.',
+  UPSTREAM_UNAVAILABLE: 'A service behind the gateway, or its database, did not answer; its fields are null. `extensions.retryable: true`: the same request may succeed when retried.',
   INTERNAL_SERVER_ERROR: 'Something failed on our side; the error is logged with `extensions.traceId`.',
   GRAPHQL_PARSE_FAILED: 'The document is not valid GraphQL syntax (or exceeds the token limit).',
   GRAPHQL_VALIDATION_FAILED: 'The document does not validate against the schema.',
@@ -87,6 +87,50 @@ export interface MaskOptions {
   traceId?: string;
   /** Called with every error that is masked, so it is logged with the trace id. */
   onInternal?: (error: unknown) => void;
+  /** The service answering (a lost database is named after it in `extensions.service`). */
+  service?: string;
+  /** Called with every database refusal of a value answered as BAD_USER_INPUT (a validation the service missed). */
+  onRefusedValue?: (error: unknown) => void;
+  /** Called with every lost-database error answered as UPSTREAM_UNAVAILABLE (retryable). */
+  onUnavailable?: (error: unknown) => void;
+}
+
+/** SQLSTATE classes and codes that mean the database went away, not that the statement was wrong. */
+const LOST_SQLSTATE = /^(08...|57P01|57P02|57P03|53300)$/; // connection exception; admin/crash shutdown; cannot connect now; too many connections
+const LOST_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED']);
+const LOST_MESSAGE = /Connection terminated|Connection ended unexpectedly|terminating connection|the database system is (starting up|shutting down)|Timeout acquiring a connection|Client has encountered a connection error|Unable to acquire a connection|Connection is closed/i;
+
+/**
+ * SQLSTATEs that mean the database refused a value the service let through (NUL in text,
+ * a string beyond a column or index limit, a number out of range, bad encoding): the
+ * client's input, not our failure. A safety net; services validate first (validation.ts).
+ */
+const REFUSED_VALUE_SQLSTATE = /^(22021|22P05|22001|22003|22007|22008|2200H|54000)$/;
+
+export function isRefusedValue(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 3) return false;
+  const e = error as Error & { code?: unknown; sqlState?: unknown };
+  const sqlState = typeof e.sqlState === 'string' ? e.sqlState : typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  if (sqlState && REFUSED_VALUE_SQLSTATE.test(sqlState)) return true;
+  // PGlite/pg on NUL in a text parameter, before PostgreSQL sees it.
+  if (/invalid byte sequence for encoding|unsupported Unicode escape sequence/i.test(e.message)) return true;
+  return isRefusedValue(e.cause, depth + 1);
+}
+
+/**
+ * True when `error` (or its cause) says the database connection was lost or could not be
+ * had: a restart, `pg_terminate_backend`, a network cut, a full pool. Expected and
+ * retryable, unlike a bad statement.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 3) return false;
+  const e = error as Error & { code?: unknown; sqlState?: unknown; errno?: unknown };
+  const sqlState = typeof e.sqlState === 'string' ? e.sqlState : typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  if (sqlState && LOST_SQLSTATE.test(sqlState)) return true;
+  if (typeof e.code === 'string' && LOST_ERRNO.has(e.code)) return true;
+  if (e.name === 'ConnectionException' || e.name === 'KnexTimeoutError') return true;
+  if (LOST_MESSAGE.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 /**
@@ -117,6 +161,22 @@ export function maskError(formatted: GraphQLFormattedError, original: unknown, o
   if (!thrown && code === 'INTERNAL_SERVER_ERROR' && typeof relayedTrace === 'string') {
     // Already masked (and logged) by the subgraph that failed.
     return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code, traceId: relayedTrace } };
+  }
+  if (thrown && isRefusedValue(inner)) {
+    options.onRefusedValue?.(original);
+    return {
+      message: 'A value is not valid (control characters, length or range)',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'BAD_USER_INPUT', ...(options.traceId ? { traceId: options.traceId } : {}) },
+    };
+  }
+  if (thrown && isDatabaseUnavailable(inner)) {
+    options.onUnavailable?.(original);
+    return {
+      message: 'The database is unavailable right now; retry shortly',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', retryable: true, service: options.service ?? 'database', ...(options.traceId ? { traceId: options.traceId } : {}) },
+    };
   }
   options.onInternal?.(original);
   return {

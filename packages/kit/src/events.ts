@@ -126,6 +126,10 @@ export interface DeliveryPolicy extends ConsumeOptions {
   /** Where an event goes after its last failed attempt (without one: logged and dropped). Throwing keeps the event for another try. */
   deadLetter?: (event: DomainEvent, error: unknown, attempts: number) => Promise<void>;
   logger?: Logger;
+  /** Told the group's lag now and then (see `EventBus.consume`); consumer.ts exports it as `event_consumer_lag{group}`. */
+  onLag?: (lag: number) => void;
+  /** Told each time the bus found its group gone (Redis lost its data) and created it again. */
+  onGroupRecreated?: () => void;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -226,7 +230,22 @@ export interface EventBus {
    * supplies the dead letters.
    */
   consume(group: string, types: readonly string[], handler: EventHandler, policy?: DeliveryPolicy): () => Promise<void>;
+  /**
+   * Whether the bus may have lost what the outbox `name` published before: true when the
+   * marker `markHeld` left is gone (Redis came back empty, or the stream was deleted), and
+   * on the first start against a bus. Buses that keep nothing (in-process) leave it out.
+   */
+  mayHaveLost?(name: string): Promise<boolean>;
+  /** Leaves the marker `mayHaveLost` looks for, once the outbox's replay window is on the bus again. */
+  markHeld?(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Thrown into a consumer's pending Redis calls when it stops, so stopping never waits on a Redis that does not answer. */
+class ConsumerStopped extends Error {
+  constructor() {
+    super('consumer stopped');
+  }
 }
 
 /** Resolves after `ms`, or as soon as `wake` is called. */
@@ -265,17 +284,21 @@ export function inProcessBus(logger?: Logger): EventBus {
       const idle = sleeper();
       let stopped = false;
       let loop: Promise<void> | undefined;
+      const reportLag = () => policy.onLag?.(queue.length + deliverer.waiting);
       const run = async () => {
         // Start on the next turn, so a publish of several events is one batch.
         await new Promise((r) => setImmediate(r));
         while (!stopped && (queue.length || deliverer.waiting)) {
+          reportLag();
           for (const e of queue.splice(0, 100)) await deliverer.offer(e);
           await deliverer.runDue();
+          reportLag();
           const next = deliverer.nextDue();
           if (!queue.length && next !== undefined) await idle.sleep(next - Date.now());
         }
         loop = undefined;
       };
+      reportLag();
       const listener = (e: DomainEvent) => {
         if (!types.includes(e.type)) return;
         queue.push(e);
@@ -308,22 +331,46 @@ function eventOf(fields: string[]): DomainEvent | null {
   return { id: f.id, type: f.type, tenantId: f.tenantId!, occurredAt: f.occurredAt!, data: JSON.parse(f.data ?? '{}'), ...(f.traceparent ? { traceparent: f.traceparent } : {}) };
 }
 
+/** Redis 7's XINFO GROUPS entry as ioredis returns it: a flat [name, value, …] list. */
+function fieldsOf(reply: unknown[]): Record<string, unknown> {
+  const f: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) f[String(reply[i])] = reply[i + 1];
+  return f;
+}
+
+const isNoGroup = (error: unknown) => /NOGROUP/.test((error as Error)?.message ?? '');
+
+/** The consumer group that marks "this stream holds what outbox `name` published" (it never reads). */
+export const outboxMarkerGroup = (name: string) => `outbox-marker:${name}`;
+
 /**
  * Redis Streams: one stream for every domain event, a consumer group per consumer. At
  * start a consumer takes over entries another member took and never acknowledged (a crash)
  * once they have been idle for `claimIdleMs`, and reads its own pending entries; then new
  * ones. An entry is acknowledged once the handler succeeded or it was dead-lettered; while
  * a failed entry waits for its retry it stays pending and the consumer reads on.
+ *
+ * Recovery: when Redis answers NOGROUP (it came back empty, or the stream or group was
+ * deleted) the consumer creates its group again from the start of the stream ('0'), so
+ * nothing added since is skipped, logs it and tells `policy.onGroupRecreated`. What Redis
+ * lost is published again by the outbox relays (`mayHaveLost`, see OutboxRelay).
+ *
+ * Lag (`policy.onLag`, every `lagEveryMs`): the group's pending entries (delivered, not yet
+ * acknowledged) plus the entries not yet delivered to it (Redis 7's XINFO GROUPS `lag`; when
+ * Redis cannot tell, the entries after the group's last delivered id, counted up to 10 000).
+ *
+ * Stopping never waits on Redis: every Redis call of a consumer is raced against its stop.
  */
 export function redisStreamBus(
   redis: Redis,
-  options: { consumerName?: string; blockMs?: number; stream?: string; logger?: Logger; claimIdleMs?: number } = {},
+  options: { consumerName?: string; blockMs?: number; stream?: string; logger?: Logger; claimIdleMs?: number; lagEveryMs?: number } = {},
 ): EventBus {
   const stream = options.stream ?? EVENT_STREAM;
   const consumerName = options.consumerName ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const blockMs = options.blockMs ?? 1000;
   const claimIdleMs = options.claimIdleMs ?? 5 * 60_000;
-  const readers: Redis[] = [];
+  const lagEveryMs = options.lagEveryMs ?? 5_000;
+  const stops = new Set<() => Promise<void>>();
   return {
     async publish(events) {
       if (!events.length) return;
@@ -335,26 +382,48 @@ export function redisStreamBus(
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
     },
+    async mayHaveLost(name) {
+      try {
+        const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+        return !groups.some((g) => fieldsOf(g).name === outboxMarkerGroup(name));
+      } catch (error) {
+        if (/no such key/i.test((error as Error).message)) return true;
+        throw error;
+      }
+    },
+    async markHeld(name) {
+      await redis.xgroup('CREATE', stream, outboxMarkerGroup(name), '$', 'MKSTREAM').catch((e: Error) => {
+        if (!/BUSYGROUP/.test(e.message)) throw e;
+      });
+    },
     consume(group, types, handler, policy = {}) {
       const logger = policy.logger ?? options.logger;
       const deliverer = new Deliverer(group, handler, { logger, ...policy });
       // A blocking read needs its own connection.
       const reader = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
       reader.on('error', () => {});
-      readers.push(reader);
       let stopped = false;
+      let halt: () => void = () => {};
+      const halted = new Promise<never>((_, reject) => {
+        halt = () => reject(new ConsumerStopped());
+      });
+      halted.catch(() => {});
+      /** A Redis call that gives up as soon as the consumer stops (an unreachable Redis never answers). */
+      const guard = <T>(call: Promise<T>): Promise<T> => Promise.race([call, halted]);
+      const pause = (ms: number) => guard(new Promise<void>((r) => setTimeout(r, ms).unref?.()));
       const inFlight = new Set<string>(); // entries taken and not yet acknowledged
       const take = async (entries: StreamEntry[]) => {
         for (const [streamId, fields] of entries) {
+          if (stopped) return;
           if (inFlight.has(streamId)) continue;
           const event = fields ? eventOf(fields) : null;
           if (!event || !types.includes(event.type)) {
-            await reader.xack(stream, group, streamId);
+            await guard(reader.xack(stream, group, streamId));
             continue;
           }
           inFlight.add(streamId);
           await deliverer.offer(event, async () => {
-            await reader.xack(stream, group, streamId);
+            await guard(reader.xack(stream, group, streamId));
             inFlight.delete(streamId);
           });
         }
@@ -362,48 +431,90 @@ export function redisStreamBus(
       const claimAbandoned = async () => {
         let start = '0-0';
         do {
-          const [next, entries] = (await reader.xautoclaim(stream, group, consumerName, claimIdleMs, start, 'COUNT', 100)) as unknown as [string, StreamEntry[]];
+          const [next, entries] = (await guard(reader.xautoclaim(stream, group, consumerName, claimIdleMs, start, 'COUNT', 100))) as unknown as [string, StreamEntry[]];
           await take(entries.filter((e) => e && e[1]));
           start = next;
         } while (start !== '0-0' && !stopped);
       };
-      const loop = (async () => {
-        await reader.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((e: Error) => {
+      const createGroup = () =>
+        guard(reader.xgroup('CREATE', stream, group, '0', 'MKSTREAM')).catch((e: Error) => {
           if (!/BUSYGROUP/.test(e.message)) throw e;
         });
-        let cursor = '0'; // our own pending entries first, page by page
+      const measureLag = async () => {
+        const groups = (await guard(reader.xinfo('GROUPS', stream))) as unknown[][];
+        const mine = groups.map(fieldsOf).find((g) => g.name === group);
+        if (!mine) return;
+        let undelivered = mine.lag as number | null | undefined;
+        if (typeof undelivered !== 'number') {
+          const after = (await guard(reader.xrange(stream, `(${String(mine['last-delivered-id'])}`, '+', 'COUNT', 10_000))) as unknown[];
+          undelivered = after.length;
+        }
+        policy.onLag?.(Number(mine.pending ?? 0) + undelivered);
+      };
+      let cursor = '0'; // our own pending entries first, page by page
+      const loop = (async () => {
+        let ready = false;
         let lastClaim = 0;
+        let lastLag = 0;
         while (!stopped) {
           try {
+            if (!ready) {
+              await createGroup();
+              ready = true;
+            }
             if (Date.now() - lastClaim >= claimIdleMs) {
               lastClaim = Date.now();
               await claimAbandoned();
+            }
+            if (Date.now() - lastLag >= lagEveryMs) {
+              lastLag = Date.now();
+              await measureLag();
             }
             const next = deliverer.nextDue();
             const wait = next === undefined ? blockMs : Math.max(0, Math.min(blockMs, next - Date.now()));
             const block = cursor === '0' || wait === 0 ? [] : ['BLOCK', Math.max(1, wait)];
             type Reply = [string, StreamEntry[]][] | null;
-            const reply = (await reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, ...(block as ['BLOCK', number]), 'STREAMS', stream, cursor)) as unknown as Reply;
+            const reply = (await guard(reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, ...(block as ['BLOCK', number]), 'STREAMS', stream, cursor))) as unknown as Reply;
             const entries = reply?.[0]?.[1] ?? [];
             if (cursor !== '>') cursor = entries.length ? entries[entries.length - 1]![0] : '>';
             await take(entries);
             await deliverer.runDue();
           } catch (error) {
             if (stopped) break;
-            logger?.warn('event stream read failed; retrying', { group, error });
-            await new Promise((r) => setTimeout(r, 500));
+            if (isNoGroup(error)) {
+              // Redis lost the group (came back empty, or the stream was deleted): start again
+              // from the beginning of the stream, so nothing added since is skipped.
+              try {
+                await createGroup();
+                cursor = '0';
+                lastLag = 0;
+                policy.onGroupRecreated?.();
+                logger?.warn('event consumer group was missing; created it again from the start of the stream', { group, stream, consumer: consumerName });
+                continue;
+              } catch (createError) {
+                if (stopped) break;
+                logger?.warn('could not create the event consumer group again; retrying', { group, stream, error: createError });
+              }
+            } else {
+              logger?.warn('event stream read failed; retrying', { group, stream, error });
+            }
+            await pause(500).catch(() => {});
           }
         }
       })();
-      return async () => {
+      const stop = async () => {
+        stops.delete(stop);
         stopped = true;
+        halt();
         reader.disconnect();
         await loop.catch(() => {});
         deliverer.clear();
       };
+      stops.add(stop);
+      return stop;
     },
     async close() {
-      for (const r of readers) r.disconnect();
+      await Promise.all([...stops].map((s) => s()));
     },
   };
 }
@@ -438,11 +549,41 @@ export function idempotent(orm: MikroORM, consumer: string, handler: (em: Entity
  */
 export interface OutboxSource {
   relayBatch(publish: (events: DomainEvent[]) => Promise<void>, limit: number): Promise<number>;
+  /** Names the outbox on the bus (its replay marker); replicas of one service share it. */
+  readonly name?: string;
+  /**
+   * Hands every event published at or after `since` to `publish` again, `limit` at a time,
+   * oldest first; answers how many. Rows stay in the outbox after publishing, so this is
+   * the replay window a bus that lost its data is refilled from.
+   */
+  replay?(since: Date, publish: (events: DomainEvent[]) => Promise<void>, limit: number): Promise<number>;
 }
 
 /** The outbox table of one ORM's schema: rows claimed with FOR UPDATE SKIP LOCKED, marked in the same transaction. */
 export function postgresOutbox(orm: MikroORM): OutboxSource {
   return {
+    name: `postgres:${orm.config.get('schema')}`,
+    async replay(since, publish, limit) {
+      const schema = orm.config.get('schema');
+      const conn = orm.em.getConnection();
+      let after: { at: Date; id: string } | undefined;
+      let total = 0;
+      for (;;) {
+        const rows = (await conn.execute(
+          `select "id", "tenant_id", "type", "data", "occurred_at", "published_at" from "${schema}"."outbox"
+            where "published_at" >= ?${after ? ` and ("published_at", "id") > (?, ?)` : ''}
+            order by "published_at", "id" limit ${Number(limit)}`,
+          after ? [since, after.at, after.id] : [since],
+          'all',
+        )) as unknown as { id: string; tenant_id: string; type: string; data: Record<string, unknown>; occurred_at: Date; published_at: Date }[];
+        if (!rows.length) return total;
+        await publish(rows.map((r) => ({ id: r.id, type: r.type, tenantId: r.tenant_id, data: r.data, occurredAt: new Date(r.occurred_at).toISOString() })));
+        total += rows.length;
+        const last = rows[rows.length - 1]!;
+        after = { at: last.published_at, id: last.id };
+        if (rows.length < limit) return total;
+      }
+    },
     async relayBatch(publish, limit) {
       const schema = orm.config.get('schema');
       return orm.em.fork().transactional(async (em) => {
@@ -464,11 +605,21 @@ export function postgresOutbox(orm: MikroORM): OutboxSource {
 }
 
 const publishedCounters = new WeakMap<object, Counter>();
+const replayedCounters = new WeakMap<object, Counter>();
+
+/** How far back a relay publishes again when the bus lost its data (default 1 hour). */
+export const DEFAULT_REPLAY_WINDOW_MS = 60 * 60_000;
 
 /**
  * Moves outbox rows to the bus: woken right after a commit that wrote events, and on a
  * timer for anything a crash left behind. A crash after publish and before the rows are
  * marked republishes them: at-least-once, which consumers absorb by event id.
+ *
+ * Replay: on the timer the relay asks the bus whether it may have lost what this outbox
+ * published (`mayHaveLost`: Redis came back empty, or the stream was deleted). If so it
+ * publishes again every event published within `replayWindowMs`, then leaves the marker
+ * (`markHeld`). Consumers recreate their group from the start of the stream and skip what
+ * they already applied by event id (`idempotent`), so what Redis lost is handled once.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
@@ -476,7 +627,9 @@ export class OutboxRelay {
   private again = false;
   private stopped = false;
   private readonly source: OutboxSource;
+  private lastLossCheck = 0;
   readonly published: Counter;
+  readonly replayed: Counter;
 
   constructor(
     source: MikroORM | OutboxSource,
@@ -484,6 +637,7 @@ export class OutboxRelay {
     private readonly logger: Logger,
     metrics: Metrics,
     private readonly intervalMs = 1_000,
+    private readonly replayWindowMs = DEFAULT_REPLAY_WINDOW_MS,
   ) {
     this.source = 'relayBatch' in source ? source : postgresOutbox(source);
     let counter = publishedCounters.get(metrics.registry);
@@ -492,6 +646,27 @@ export class OutboxRelay {
       publishedCounters.set(metrics.registry, counter);
     }
     this.published = counter;
+    let replayed = replayedCounters.get(metrics.registry);
+    if (!replayed) {
+      replayed = new Counter({ name: 'events_replayed_total', help: 'Published events handed to the bus again because it may have lost them (Redis came back empty)', registers: [metrics.registry] });
+      replayedCounters.set(metrics.registry, replayed);
+    }
+    this.replayed = replayed;
+  }
+
+  /** Publishes the replay window again if the bus may have lost it (checked at most once per interval). */
+  async replayIfLost(force = false): Promise<number> {
+    const { bus, source } = this;
+    if (!bus.mayHaveLost || !bus.markHeld || !source.replay || !source.name) return 0;
+    if (!force && Date.now() - this.lastLossCheck < this.intervalMs) return 0;
+    this.lastLossCheck = Date.now();
+    if (!(await bus.mayHaveLost(source.name))) return 0;
+    const since = new Date(Date.now() - this.replayWindowMs);
+    const n = await source.replay(since, (events) => bus.publish(events), 100);
+    await bus.markHeld(source.name);
+    this.replayed.inc(n);
+    if (n) this.logger.warn('event bus may have lost published events; published the replay window again', { outbox: source.name, events: n, since: since.toISOString() });
+    return n;
   }
 
   start(): this {
@@ -542,6 +717,7 @@ export class OutboxRelay {
 
   /** Publishes everything pending; resolves when the outbox is empty (or the bus failed). */
   async drain(): Promise<void> {
+    await this.replayIfLost();
     for (;;) {
       const moved = await this.source.relayBatch((events) => this.bus.publish(events.map(liftTraceparent)), 100);
       this.published.inc(moved);

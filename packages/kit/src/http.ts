@@ -129,11 +129,14 @@ export function observabilityPlugin(
 }
 
 /** Apollo's `formatError`, masking unexpected errors and logging them with the trace id. */
-export function formatErrorFor(logger: Logger) {
+export function formatErrorFor(logger: Logger, service?: string) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
     maskError(formatted, error, {
       traceId: currentScope()?.trace.traceId,
+      ...(service ? { service } : {}),
       onInternal: (e) => logger.error('unexpected error', { error: unwrap(e), path: formatted.path }),
+      onRefusedValue: (e) => logger.warn('the database refused a value the service did not validate', { error: unwrap(e), path: formatted.path, code: 'BAD_USER_INPUT' }),
+      onUnavailable: (e) => logger.warn('database unavailable', { error: unwrap(e), path: formatted.path, code: 'UPSTREAM_UNAVAILABLE', retryable: true }),
     });
 }
 

@@ -58,7 +58,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // shutdown is ours: onShutdown / the launcher stop everything in order
-    formatError: formatErrorFor(options.logger),
+    formatError: formatErrorFor(options.logger, options.name),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),

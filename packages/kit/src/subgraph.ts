@@ -86,6 +86,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     migrations: options.migrations,
     features: kitFeatures,
     metrics,
+    logger: log,
     subscribers: [cache.subscriber()],
   });
   const relay = startOutboxRelay(orm, bus, log, metrics);

@@ -159,3 +159,25 @@ export function listSize(value: number | null | undefined, field: string, fallba
   if (!Number.isInteger(value) || value < 1 || value > max) throw new BadInputError(field, `${field} must be between 1 and ${max}`);
   return value;
 }
+
+/** An unpaired UTF-16 surrogate: not Unicode text (PostgreSQL's jsonb and UTF-8 refuse it). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when `value` is well-formed Unicode text (no unpaired surrogate). */
+export function isWellFormedText(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/** The path (`input.tags.1`) of the first string or object key in `value` that is not well-formed Unicode, if any. */
+export function findMalformedText(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return isWellFormedText(value) ? undefined : path || '(value)';
+  if (!value || typeof value !== 'object' || depth > 64) return undefined;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  for (const [k, v] of entries) {
+    const at = path ? `${path}.${k}` : k;
+    if (!Array.isArray(value) && !isWellFormedText(k)) return at;
+    const found = findMalformedText(v, at, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}

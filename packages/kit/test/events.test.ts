@@ -20,6 +20,7 @@ import {
   redisReady,
   redisStreamBus,
   startOutboxRelay,
+  OutboxRelay,
   type DomainEvent,
   type EventBus,
 } from '../src';
@@ -182,6 +183,111 @@ describeRedis('Redis Streams bus', () => {
       await redis.del(stream);
       redis.disconnect();
     }
+  });
+});
+
+describeRedis('Redis Streams bus after Redis lost its data', () => {
+  it('recreates a running consumer group from the start of the stream, says so, and handles the events after and the lost window once', async () => {
+    const redis = createRedis(redisUrl!);
+    expect(await redisReady(redis)).toBe(true);
+    const stream = `test:events:${randomUUID()}`;
+    const type = `thing.recovered-${randomUUID().slice(0, 8)}`;
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'events-test' }, 'info', (line) => lines.push(line));
+    const metrics = createMetrics('events-recovery');
+    const bus = redisStreamBus(redis, { stream, blockMs: 50, lagEveryMs: 50 });
+    const relay = new OutboxRelay(orm, bus, logger, metrics, 100);
+    orm.em.getEventManager().registerSubscriber(relay.subscriber());
+    relay.start();
+    const consumer = eventConsumer({ bus, orm, metrics, logger, redrivePollMs: 60_000 });
+    const applied: Record<string, string[]> = { live: [], late: [] };
+    const handlerFor = (group: string) => idempotent(orm, `${group}-${stream}`, async (_em, e) => void applied[group]!.push(e.data.name as string));
+    const emit = async (name: string) => {
+      const em = orm.em.fork();
+      const row = emitEvent(em, type, tenantId, { name });
+      await em.flush();
+      await until(() => orm.em.fork().findOne(OutboxEvent, { id: row.id }), (r) => !!r?.publishedAt);
+    };
+    const stopLive = consumer.consume('live', [type], handlerFor('live'));
+    let stopLate = consumer.consume('late', [type], handlerFor('late'));
+    try {
+      await emit('a');
+      await until(() => applied.live.length + applied.late.length, (n) => n === 2);
+
+      // "late" is down (its process stopped) when b is published, and Redis then loses the stream.
+      await stopLate();
+      await emit('b');
+      await until(() => applied.live, (l) => l.includes('b'));
+      await redis.del(stream);
+
+      // The running consumer finds its group gone, creates it again, and goes on by itself.
+      await emit('c');
+      await until(() => applied.live, (l) => l.includes('c'));
+      const recreated = await metrics.registry.getSingleMetric('event_consumer_group_recreated_total')!.get();
+      expect(recreated.values.find((v) => v.labels.group === 'live')?.value).toBeGreaterThanOrEqual(1);
+      const said = lines.map((l) => JSON.parse(l) as { level: string; msg: string; group?: string }).filter((l) => /group was missing/.test(l.msg));
+      expect(said[0]).toMatchObject({ level: 'warn', group: 'live' });
+
+      // "late" comes back: b, published before the loss and never handled by it, is not dropped.
+      stopLate = consumer.consume('late', [type], handlerFor('late'));
+      await until(() => applied.late, (l) => l.includes('b') && l.includes('c'));
+      await until(async () => (await metrics.registry.getSingleMetric('event_consumer_lag')!.get()).values.find((v) => v.labels.group === 'late')?.value, (v) => v === 0);
+      // The replay reached both groups; each applied every event once.
+      expect(applied.live.sort()).toEqual(['a', 'b', 'c']);
+      expect(applied.late.sort()).toEqual(['a', 'b', 'c']);
+      expect((await metrics.registry.getSingleMetric('events_replayed_total')!.get()).values[0]!.value).toBeGreaterThanOrEqual(2);
+    } finally {
+      await stopLive();
+      await stopLate();
+      await relay.stop();
+      await bus.close();
+      await redis.del(stream);
+      redis.disconnect();
+    }
+  });
+
+  it('reports a stuck group as lag: pending plus undelivered entries', async () => {
+    const redis = createRedis(redisUrl!);
+    await redisReady(redis);
+    const stream = `test:events:${randomUUID()}`;
+    const metrics = createMetrics('events-lag');
+    const bus = redisStreamBus(redis, { stream, blockMs: 50, lagEveryMs: 20 });
+    const consumer = eventConsumer({ bus, orm, metrics, logger: silent, redrivePollMs: 60_000 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const stop = consumer.consume('stuck', ['thing.done'], async () => gate);
+    const lagOf = async () => (await metrics.registry.getSingleMetric('event_consumer_lag')!.get()).values.find((v) => v.labels.group === 'stuck')?.value;
+    try {
+      await bus.publish([0, 1, 2].map(() => ({ id: randomUUID(), type: 'thing.done', tenantId, occurredAt: new Date().toISOString(), data: {} })));
+      // The three are taken in one read and wait on the first: three pending, none undelivered.
+      expect(await until(lagOf, (v) => v === 3)).toBe(3);
+      release();
+      await until(lagOf, (v) => v === 0);
+    } finally {
+      release();
+      await stop();
+      await redis.del(stream);
+      redis.disconnect();
+    }
+  });
+});
+
+describe('stopping a Redis consumer while Redis is unreachable', () => {
+  it('resolves before a 3 s timer: no wait on a Redis read that never answers', async () => {
+    // A port nothing listens on: every command waits in the reader's offline queue.
+    const redis = createRedis('redis://127.0.0.1:1');
+    const bus = redisStreamBus(redis, { stream: `test:events:${randomUUID()}`, blockMs: 50 });
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });
+    const stop = consumer.consume('unreachable', ['thing.done'], async () => {});
+    await new Promise((r) => setTimeout(r, 200)); // the consumer is waiting on Redis by now
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      stop().then(() => bus.close()).then(() => 'stopped'),
+      new Promise<string>((r) => (timer = setTimeout(() => r('still waiting'), 3_000))),
+    ]);
+    clearTimeout(timer);
+    redis.disconnect();
+    expect(outcome).toBe('stopped');
   });
 });
 

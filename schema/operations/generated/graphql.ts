@@ -87,7 +87,7 @@ export type TicketUpdatedSubscription = { ticketUpdated: { id: string, number: n
 export type TenantInfoQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TenantInfoQuery = { tenant: { id: string, slug: string, name: string, plan: Plan, status: TenantStatus, quotas: { requestsPerMinute: number, monthlyTokenBudget: number, seats: number } } };
+export type TenantInfoQuery = { tenant: { id: string, slug: string, name: string, plan: Plan, status: TenantStatus, quotas: { requestsPerMinute: number, monthlyTokenBudget: number, seats: number } } | null };
 
 export type TicketsPageQueryVariables = Exact<{
   filter?: TicketFilter | null | undefined;
@@ -96,7 +96,7 @@ export type TicketsPageQueryVariables = Exact<{
 }>;
 
 
-export type TicketsPageQuery = { tickets: { totalCount: number, nodes: Array<{ id: string, number: number, subject: string, status: TicketStatus, priority: TicketPriority, category: string | null, tags: Array<string>, createdAt: string, updatedAt: string, requester: { name: string, email: string }, sla: { state: SlaState, firstResponseDueAt: string | null, resolutionDueAt: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type TicketsPageQuery = { tickets: { totalCount: number, nodes: Array<{ id: string, number: number, subject: string, status: TicketStatus, priority: TicketPriority, category: string | null, tags: Array<string>, createdAt: string, updatedAt: string, requester: { name: string, email: string }, sla: { state: SlaState, firstResponseDueAt: string | null, resolutionDueAt: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type TicketByIdQueryVariables = Exact<{
   id: string | number;
@@ -118,7 +118,7 @@ export type TicketActivityQuery = { ticket: { id: string, number: number, commen
 export type TicketCountsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TicketCountsQuery = { ticketCounts: Array<{ status: TicketStatus, count: number }> };
+export type TicketCountsQuery = { ticketCounts: Array<{ status: TicketStatus, count: number }> | null };
 
 export type CreateTicketMutationVariables = Exact<{
   input: CreateTicketInput;
@@ -143,7 +143,7 @@ export type UsersPageQueryVariables = Exact<{
 }>;
 
 
-export type UsersPageQuery = { users: { totalCount: number, nodes: Array<{ id: string, email: string, name: string, role: Role, skills: Array<string> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type UsersPageQuery = { users: { totalCount: number, nodes: Array<{ id: string, email: string, name: string, role: Role, skills: Array<string> }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type UserByIdQueryVariables = Exact<{
   id: string | number;

@@ -224,6 +224,23 @@ export class MongoConversationStore implements OwnedConversationStore {
   /** The outbox collection as the kit's relay drains it: claimed for 30 s by one relay, marked after publish. */
   outboxSource(relayId = randomUUID()): OutboxSource {
     return {
+      name: `mongo:${this.db.databaseName}`,
+      replay: async (since, publish, limit) => {
+        let total = 0;
+        let after: { at: Date; id: string } | undefined;
+        for (;;) {
+          const filter: Filter<OutboxDoc> = after
+            ? { $or: [{ publishedAt: { $gt: after.at } }, { publishedAt: after.at, _id: { $gt: after.id } }] }
+            : { publishedAt: { $gte: since } };
+          const docs = await this.outbox.find(filter).sort({ publishedAt: 1, _id: 1 }).limit(limit).toArray();
+          if (!docs.length) return total;
+          await publish(docs.map((d): DomainEvent => ({ id: d._id, type: d.type, tenantId: d.tenantId, occurredAt: d.occurredAt.toISOString(), data: d.data })));
+          total += docs.length;
+          const last = docs[docs.length - 1]!;
+          after = { at: last.publishedAt!, id: last._id };
+          if (docs.length < limit) return total;
+        }
+      },
       relayBatch: async (publish, limit) => {
         const now = new Date();
         const free: Filter<OutboxDoc> = { publishedAt: null, $or: [{ claimedUntil: null }, { claimedUntil: { $exists: false } }, { claimedUntil: { $lt: now } }] };

@@ -43,7 +43,7 @@ export class ConversationResolver {
     return findConversation(ctx, id);
   }
 
-  @Query(() => ConversationConnection, { description: 'The queue: your tenant’s conversations, most recent activity first.' })
+  @Query(() => ConversationConnection, { nullable: true, description: 'The queue: your tenant’s conversations, most recent activity first.' })
   async conversations(
     @Ctx() ctx: ConversationsContext,
     @Arg('filter', () => ConversationFilterInput, { nullable: true }) filter?: ConversationFilterInput,

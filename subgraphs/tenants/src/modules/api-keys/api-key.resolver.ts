@@ -7,6 +7,7 @@ import { CreateApiKeyInput, CreateApiKeyPayload } from './inputs';
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   @Query(() => [ApiKey], {
+    nullable: true,
     description:
       'OWNER or ADMIN: your tenant’s API keys, newest first (secrets are never shown again). At most `first` (default 20, at most 100); for the next page pass the last key’s id as `after`.',
   })

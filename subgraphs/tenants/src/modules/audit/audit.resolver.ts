@@ -39,7 +39,7 @@ const SecurityEventConnection = connectionType(SecurityEvent, 'SecurityEvent');
 
 @Resolver()
 export class AuditResolver {
-  @Query(() => AuditLogConnection, { description: 'OWNER or ADMIN: every write in your tenant, newest first.' })
+  @Query(() => AuditLogConnection, { nullable: true, description: 'OWNER or ADMIN: every write in your tenant, newest first.' })
   auditLog(
     @Ctx() ctx: TenantsContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
@@ -50,6 +50,7 @@ export class AuditResolver {
   }
 
   @Query(() => SecurityEventConnection, {
+    nullable: true,
     description: 'OWNER or ADMIN: what the gateway did against your API keys and users (blocks by threat detection), newest first.',
   })
   securityEvents(

@@ -8,7 +8,7 @@ import { findTenant } from './tenants.service';
 
 @Resolver(() => Tenant)
 export class TenantResolver {
-  @Query(() => Tenant, { description: 'Your tenant.' })
+  @Query(() => Tenant, { nullable: true, description: 'Your tenant.' })
   tenant(@Ctx() ctx: TenantsContext): Promise<Tenant> {
     return findTenant(ctx, requireTenant(ctx.identity).tenantId);
   }

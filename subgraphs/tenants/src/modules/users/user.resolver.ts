@@ -23,7 +23,7 @@ export class UserResolver {
     return findUser(ctx, id);
   }
 
-  @Query(() => UserConnection, { description: 'Your tenant’s users, oldest first.' })
+  @Query(() => UserConnection, { nullable: true, description: 'Your tenant’s users, oldest first.' })
   users(
     @Ctx() ctx: TenantsContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,

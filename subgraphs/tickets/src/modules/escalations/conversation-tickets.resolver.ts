@@ -8,7 +8,8 @@ import { Conversation } from './conversation.stub';
 @Resolver(() => Conversation)
 export class ConversationTicketsResolver {
   @FieldResolver(() => [Ticket], {
-    description: `Tickets opened from this conversation, oldest first: the first \`first\` (default ${LIST_DEFAULT}, at most ${LIST_MAX}) after the ticket whose id is \`after\`.`,
+    nullable: true,
+    description: `Tickets opened from this conversation, oldest first: the first \`first\` (default ${LIST_DEFAULT}, at most ${LIST_MAX}) after the ticket whose id is \`after\` (null while the tickets service is unavailable).`,
   })
   tickets(
     @Root() conversation: Conversation,

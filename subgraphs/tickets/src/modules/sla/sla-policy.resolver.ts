@@ -6,7 +6,7 @@ import { listPolicies, upsertPolicy } from './sla-policy.service';
 
 @Resolver(() => SlaPolicy)
 export class SlaPolicyResolver {
-  @Query(() => [SlaPolicy], { description: 'Your tenant’s SLA policies, one per priority at most.' })
+  @Query(() => [SlaPolicy], { nullable: true, description: 'Your tenant’s SLA policies, one per priority at most.' })
   slaPolicies(@Ctx() ctx: TicketsContext): Promise<SlaPolicy[]> {
     return listPolicies(ctx);
   }

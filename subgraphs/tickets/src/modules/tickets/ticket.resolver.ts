@@ -66,7 +66,7 @@ export class TicketResolver {
     return findTicket(ctx, id);
   }
 
-  @Query(() => TicketConnection, { description: 'Your tenant’s tickets, newest first unless orderBy says otherwise.' })
+  @Query(() => TicketConnection, { nullable: true, description: 'Your tenant’s tickets, newest first unless orderBy says otherwise.' })
   tickets(
     @Ctx() ctx: TicketsContext,
     @Arg('filter', () => TicketFilter, { nullable: true }) filter?: TicketFilter,
@@ -77,7 +77,7 @@ export class TicketResolver {
     return listTickets(ctx, { filter, first, after, orderBy });
   }
 
-  @Query(() => [TicketStatusCount], { description: 'How many tickets your tenant has in each status.' })
+  @Query(() => [TicketStatusCount], { nullable: true, description: 'How many tickets your tenant has in each status.' })
   ticketCounts(@Ctx() ctx: TicketsContext) {
     return ticketCounts(ctx);
   }

@@ -11,7 +11,7 @@ export const TicketConnection = connectionType(Ticket, 'Ticket');
 
 @Resolver(() => User)
 export class UserTicketsResolver {
-  @FieldResolver(() => TicketConnection, { description: 'Tickets assigned to this user, newest first.' })
+  @FieldResolver(() => TicketConnection, { nullable: true, description: 'Tickets assigned to this user, newest first (null while the tickets service is unavailable).' })
   assignedTickets(
     @Root() user: User,
     @Ctx() ctx: TicketsContext,
@@ -21,7 +21,7 @@ export class UserTicketsResolver {
     return assignedTickets(ctx, user.id, { first, after });
   }
 
-  @FieldResolver(() => Int, { description: 'Open tickets (OPEN, IN_PROGRESS, PENDING) assigned to this user.' })
+  @FieldResolver(() => Int, { nullable: true, description: 'Open tickets (OPEN, IN_PROGRESS, PENDING) assigned to this user (null while the tickets service is unavailable).' })
   openTicketCount(@Root() user: User, @Ctx() ctx: TicketsContext): Promise<number> {
     authorize(ctx.identity, READ);
     return ctx.loaders.openTicketCount.load(user.id);

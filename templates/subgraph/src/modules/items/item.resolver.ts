@@ -11,7 +11,7 @@ export class CreateSampleItemInput {
 
 @Resolver(() => SampleItem)
 export class SampleItemResolver {
-  @Query(() => SampleItemConnection, { description: 'Your tenant’s sample items, oldest first.' })
+  @Query(() => SampleItemConnection, { nullable: true, description: 'Your tenant’s sample items, oldest first.' })
   sampleItems(
     @Ctx() ctx: SampleContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,

@@ -1,4 +1,4 @@
-import { ALL_ROLES, BadInputError, NotFoundError, authorize, paginate, type Page, type Role } from '@switchboard/kit';
+import { ALL_ROLES, BadInputError, NotFoundError, authorize, noNul, paginate, type Page, type Role } from '@switchboard/kit';
 import type { SampleContext } from '../../context';
 import { SampleItem } from './item.entity';
 
@@ -21,7 +21,7 @@ export async function getItem(ctx: SampleContext, id: string): Promise<SampleIte
 
 export async function createItem(ctx: SampleContext, input: { name: string }): Promise<SampleItem> {
   const caller = authorize(ctx.identity, { roles: WRITERS, scope: 'sample:write' });
-  const name = input.name.trim();
+  const name = noNul(input.name, 'name').trim(); // PostgreSQL cannot store NUL
   if (!name || name.length > MAX_NAME) throw new BadInputError('name', `name must be 1–${MAX_NAME} characters`);
   const item = ctx.em.create(SampleItem, { tenantId: caller.tenantId, name });
   await ctx.em.flush();
