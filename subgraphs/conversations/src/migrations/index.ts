@@ -1,13 +1,11 @@
-import { Migration00000000000000AuditLog, Migration00000000000001Events, Migration00000000000002DeadLetters, type MigrationEntry } from '@switchboard/kit';
+import { kitMigrations, type MigrationEntry } from '@switchboard/kit';
 import { Migration20261123000003Conversations } from './Migration20261123000003Conversations';
 import { Migration20261123000004ConversationAgents } from './Migration20261123000004ConversationAgents';
 import { Migration20261201000005MessageKeysPerSender } from './Migration20261201000005MessageKeysPerSender';
 import { Migration20261201210000ConversationRatings } from './Migration20261201210000ConversationRatings';
 
 export const migrations: MigrationEntry[] = [
-  { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
-  { name: 'Migration00000000000001Events', class: Migration00000000000001Events },
-  { name: 'Migration00000000000002DeadLetters', class: Migration00000000000002DeadLetters },
+  ...kitMigrations,
   { name: 'Migration20261123000003Conversations', class: Migration20261123000003Conversations },
   { name: 'Migration20261123000004ConversationAgents', class: Migration20261123000004ConversationAgents },
   { name: 'Migration20261201000005MessageKeysPerSender', class: Migration20261201000005MessageKeysPerSender },

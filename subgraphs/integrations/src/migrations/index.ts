@@ -1,11 +1,10 @@
-import { Migration00000000000000AuditLog, Migration00000000000001Events, type MigrationEntry } from '@switchboard/kit';
+import { kitMigrations, type MigrationEntry } from '@switchboard/kit';
 import { Migration20261201203000Webhooks } from './Migration20261201203000Webhooks';
 import { Migration20261201204000Channels } from './Migration20261201204000Channels';
 
 /** In order; the kit's audit log and outbox come first, as in every subgraph. */
 export const migrations: MigrationEntry[] = [
-  { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
-  { name: 'Migration00000000000001Events', class: Migration00000000000001Events },
+  ...kitMigrations,
   { name: 'Migration20261201203000Webhooks', class: Migration20261201203000Webhooks },
   { name: 'Migration20261201204000Channels', class: Migration20261201204000Channels },
 ];

@@ -1,12 +1,10 @@
-import { Migration00000000000000AuditLog, Migration00000000000001Events, Migration00000000000002DeadLetters, type MigrationEntry } from '@switchboard/kit';
+import { kitMigrations, type MigrationEntry } from '@switchboard/kit';
 import { Migration20261123000001Tenants } from './Migration20261123000001Tenants';
 import { Migration20261201000021UserEmailPerTenant } from './Migration20261201000021UserEmailPerTenant';
 import { Migration20261201000200SecurityEvents } from './Migration20261201000200SecurityEvents';
 
 export const migrations: MigrationEntry[] = [
-  { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
-  { name: 'Migration00000000000001Events', class: Migration00000000000001Events },
-  { name: 'Migration00000000000002DeadLetters', class: Migration00000000000002DeadLetters },
+  ...kitMigrations,
   { name: 'Migration20261123000001Tenants', class: Migration20261123000001Tenants },
   { name: 'Migration20261201000021UserEmailPerTenant', class: Migration20261201000021UserEmailPerTenant },
   { name: 'Migration20261201000200SecurityEvents', class: Migration20261201000200SecurityEvents },

@@ -1,11 +1,9 @@
-import { Migration00000000000000AuditLog, Migration00000000000001Events, Migration00000000000002DeadLetters, type MigrationEntry } from '@switchboard/kit';
+import { kitMigrations, type MigrationEntry } from '@switchboard/kit';
 import { Migration20261123000002Tickets } from './Migration20261123000002Tickets';
 import { Migration20261201000001InternalNoteHistory } from './Migration20261201000001InternalNoteHistory';
 
 export const migrations: MigrationEntry[] = [
-  { name: 'Migration00000000000000AuditLog', class: Migration00000000000000AuditLog },
-  { name: 'Migration00000000000001Events', class: Migration00000000000001Events },
-  { name: 'Migration00000000000002DeadLetters', class: Migration00000000000002DeadLetters },
+  ...kitMigrations,
   { name: 'Migration20261123000002Tickets', class: Migration20261123000002Tickets },
   { name: 'Migration20261201000001InternalNoteHistory', class: Migration20261201000001InternalNoteHistory },
 ];
