@@ -24,6 +24,8 @@ export interface Connection extends SubscriberSocket {
   reauth?: NodeJS.Timeout;
   /** The re-authorization in flight, if any (notices may come twice: in-process and Redis). */
   checking?: Promise<void>;
+  /** A principal-change notice came in while `checking` ran: check once more after it. */
+  recheck?: boolean;
 }
 
 /**
@@ -82,6 +84,9 @@ export class Connections {
     for (const connection of this.byCtx.values()) {
       const { userId, apiKeyId, tenantId } = connection.identity;
       if ((userId && change.userId === userId) || (apiKeyId && change.apiKeyId === apiKeyId) || (tenantId && change.tenantId === tenantId)) {
+        // A check already under way may have read the credential before this change: run
+        // another once it is done.
+        if (connection.checking) connection.recheck = true;
         void this.reauthorize(connection);
       }
     }
@@ -99,6 +104,12 @@ export class Connections {
         if (error instanceof AppError && error.code === 'UPSTREAM_UNAVAILABLE') return; // keep it; try again next time
       }
       connection.socket.close(CLOSE_FORBIDDEN, 'Forbidden');
-    })().finally(() => (connection.checking = undefined)));
+    })().finally(() => {
+      connection.checking = undefined;
+      if (connection.recheck && connection.socket.readyState === connection.socket.OPEN) {
+        connection.recheck = false;
+        void this.reauthorize(connection);
+      }
+    }));
   }
 }

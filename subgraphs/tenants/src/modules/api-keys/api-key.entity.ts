@@ -27,6 +27,8 @@ export const API_KEY_SCOPES = [
   'analytics:read',
   'integrations:read',
   'integrations:write',
+  'models:read',
+  'models:complete',
 ] as const;
 
 @Entity({ tableName: 'api_key' })
