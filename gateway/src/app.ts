@@ -5,7 +5,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   AppError,
-  httpStatusFor,
   refuseRequest,
   createHttpApp,
   createLogger,
@@ -284,7 +283,6 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       next();
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
-      const status = httpStatusFor(error.code, 401);
       if (error.code === 'UNAUTHENTICATED') {
         // A failed authentication: charged to the address (its bucket and its threat score).
         const [state] = (await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => {
@@ -298,11 +296,11 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
           try {
             await beforeLookup();
           } catch (limited) {
-            if (limited instanceof AppError) return refuse(res, 429, limited, { 'Retry-After': String(res.locals.retryAfter) });
+            if (limited instanceof AppError) return refuse(res, 'code', limited, { 'Retry-After': String(res.locals.retryAfter) });
           }
         }
       }
-      refuse(res, status, error, res.locals.retryAfter ? { 'Retry-After': String(res.locals.retryAfter) } : {});
+      refuse(res, 'code', error, res.locals.retryAfter ? { 'Retry-After': String(res.locals.retryAfter) } : {});
     }
   };
 

@@ -1,4 +1,4 @@
-import { AppError, isErrorCode, type ErrorCode, type Logger, type Metrics } from '@switchboard/kit';
+import { AppError, httpStatusFor, isErrorCode, type ErrorCode, type Logger, type Metrics } from '@switchboard/kit';
 import type { Response } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
@@ -39,7 +39,12 @@ export function edgeError(code: ErrorCode, message: string, extensions: Record<s
  * formatted (masked) by the same formatError, counted in the same metrics and logged.
  */
 export function createResponder(options: { formatError: FormatError; metrics: Metrics; logger: Logger }) {
-  return function refuse(res: Response, status: number, error: GraphQLError, headers: Record<string, string> = {}): void {
+  /**
+   * `status`: the HTTP status — `'code'` takes it from the kit's table by the error's code
+   * (the rule); a number only for transport refusals the table cannot know (405, 413, 415).
+   */
+  return function refuse(res: Response, status: number | 'code', error: GraphQLError, headers: Record<string, string> = {}): void {
+    if (status === 'code') status = httpStatusFor(error.extensions.code);
     const formatted = options.formatError(
       { message: error.message, extensions: { ...error.extensions } },
       error,

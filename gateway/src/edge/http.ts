@@ -50,11 +50,11 @@ export function httpGuard(refuse: Refuse): RequestHandler[] {
         if (error) return bodyError(error, refuse)(req, res, next);
         const body: unknown = req.body;
         if (Array.isArray(body)) {
-          refuse(res, 400, edgeError('BAD_REQUEST', 'Batched operations are not supported: send one operation per request'));
+          refuse(res, 'code', edgeError('BAD_REQUEST', 'Batched operations are not supported: send one operation per request'));
           return;
         }
         if (body === null || typeof body !== 'object') {
-          refuse(res, 400, edgeError('BAD_REQUEST', 'The body must be a JSON object: { "query": "...", "variables": { ... } }'));
+          refuse(res, 'code', edgeError('BAD_REQUEST', 'The body must be a JSON object: { "query": "...", "variables": { ... } }'));
           return;
         }
         next();
@@ -70,7 +70,7 @@ function bodyError(error: unknown, refuse: Refuse): RequestHandler {
     if (e.type === 'entity.too.large') {
       refuse(res, 413, edgeError('BAD_REQUEST', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB`, { maxBytes: MAX_BODY_BYTES }));
     } else if (e.type === 'entity.parse.failed') {
-      refuse(res, 400, edgeError('BAD_REQUEST', 'The request body is not valid JSON'));
+      refuse(res, 'code', edgeError('BAD_REQUEST', 'The request body is not valid JSON'));
     } else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       refuse(res, 415, edgeError('BAD_REQUEST', 'Unsupported body encoding or charset: send UTF-8 JSON'));
     } else {

@@ -180,16 +180,16 @@ export function safelistMiddleware(safelist: Safelist, refuse: Refuse): RequestH
     const hit = safelist.get(hash);
     const partner = identity.kind === 'apiKey' && identity.apiKeyKind === 'PARTNER';
     if (partner && hash === undefined) {
-      refuse(res, 400, edgeError('PERSISTED_QUERY_ID_REQUIRED', 'Partner keys run persisted operations only: send the manifest id in extensions.persistedQuery.sha256Hash'));
+      refuse(res, 'code', edgeError('PERSISTED_QUERY_ID_REQUIRED', 'Partner keys run persisted operations only: send the manifest id in extensions.persistedQuery.sha256Hash'));
       return;
     }
     if ((partner || byDocumentId !== undefined) && !hit) {
-      refuse(res, 400, edgeError('PERSISTED_QUERY_NOT_IN_LIST', 'No operation with this id in the persisted-operation manifest'));
+      refuse(res, 'code', edgeError('PERSISTED_QUERY_NOT_IN_LIST', 'No operation with this id in the persisted-operation manifest'));
       return;
     }
     if (hit) {
       if (params.query !== undefined && sha256(params.query) !== hit.id) {
-        refuse(res, 400, edgeError('BAD_REQUEST', 'provided sha does not match query'));
+        refuse(res, 'code', edgeError('BAD_REQUEST', 'provided sha does not match query'));
         return;
       }
       substitute(req, params, hit.body);
@@ -216,7 +216,7 @@ export function apqRegistrationGuard(safelist: Safelist, maxBytes: number, refus
       const error = identity.kind === 'anonymous'
         ? edgeError('UNAUTHENTICATED', 'Sign in to register persisted queries: send the query without extensions.persistedQuery')
         : edgeError('FORBIDDEN', 'Persisted queries are registered by signed-in users and first-party keys');
-      refuse(res, identity.kind === 'anonymous' ? 401 : 403, error);
+      refuse(res, 'code', error); // UNAUTHENTICATED 401, FORBIDDEN 403
       return;
     }
     const bytes = Buffer.byteLength(readParams(req).query ?? '', 'utf8');

@@ -132,7 +132,7 @@ export function threatGuard(detector: ThreatDetector, refuse: Refuse, stage: 'be
     if (!hit) return next();
     const { error, retryAfter } = blockedError(hit.subject, hit.ms);
     res.locals.threatRecorded = true; // a refusal for being blocked is not itself a signal
-    refuse(res, 403, error, { 'Retry-After': String(retryAfter) });
+    refuse(res, 'code', error, { 'Retry-After': String(retryAfter) });
   };
 }
 
