@@ -8,6 +8,8 @@ import { Client } from 'pg';
 export const TEST_SECRETS = {
   INTERNAL_SECRET: 'switchboard-test-internal-secret',
   JWT_SECRET: 'switchboard-test-jwt-secret',
+  /** The models subgraph's key for tenants' provider API keys at rest. */
+  PROVIDER_KEY_ENCRYPTION_KEY: 'switchboard-test-provider-key',
 } as const;
 
 /**

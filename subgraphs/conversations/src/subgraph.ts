@@ -19,5 +19,5 @@ export const subgraph = defineSubgraph({
     if (!directory) return { seeded: false };
     return seedDemoConversations(app, directory);
   },
-  deploy: { needs: ['postgres', 'redis', 'mongo'], calls: ['models'] },
+  deploy: { needs: ['postgres', 'redis', 'mongo'] },
 });

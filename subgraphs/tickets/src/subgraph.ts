@@ -20,5 +20,5 @@ export const subgraph = defineSubgraph({
   },
   // Tests and benchmarks drive the SLA check themselves.
   testEnv: { SLA_CHECK_INTERVAL_MS: '0' },
-  deploy: { needs: ['postgres', 'redis'], calls: ['models'] },
+  deploy: { needs: ['postgres', 'redis'] },
 });

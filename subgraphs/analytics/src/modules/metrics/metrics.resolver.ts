@@ -1,6 +1,7 @@
 import { BadInputError, authorize, type Role } from '@switchboard/kit';
 import { Arg, Ctx, Field, Float, ID, InputType, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { AnalyticsContext } from '../../context';
+import { LiveMetrics, computeLive } from './live';
 import { MEASURES, buckets, queryMetrics, type DimensionName, type IntervalName, type MeasureName } from './query';
 
 export enum Measure {
@@ -97,6 +98,15 @@ export const MAX_BUCKETS = 2_200;
 
 @Resolver()
 export class MetricsResolver {
+  @Query(() => LiveMetrics, {
+    nullable: true,
+    description: 'The service right now — the numbers liveMetrics pushes — asked once, without a subscription (ANALYST, SUPERVISOR and up; analytics:read).',
+  })
+  async liveMetricsNow(@Ctx() ctx: AnalyticsContext): Promise<LiveMetrics> {
+    const caller = authorize(ctx.identity, { roles: READERS, scope: 'analytics:read' });
+    return computeLive(ctx.em as never, ctx.schema, caller.tenantId, new Date());
+  }
+
   @Query(() => [MetricPoint], { description: 'Metrics over time from every domain: one flat row per bucket × measure × group (ANALYST, SUPERVISOR and up; analytics:read).' })
   async metrics(@Arg('input', () => MetricsInput) input: MetricsInput, @Ctx() ctx: AnalyticsContext): Promise<MetricPoint[]> {
     const caller = authorize(ctx.identity, { roles: READERS, scope: 'analytics:read' });

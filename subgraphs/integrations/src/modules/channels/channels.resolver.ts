@@ -10,7 +10,7 @@ export class ChannelConnectorResolver {
     return `${ctx.config.INBOUND_BASE_URL.replace(/\/$/, '')}/webhooks/${connector.channel.toLowerCase()}/${connector.id}`;
   }
 
-  @Query(() => [ChannelConnector], { description: 'OWNER/ADMIN: your tenant’s channel connectors.' })
+  @Query(() => [ChannelConnector], { nullable: true, description: 'OWNER/ADMIN: your tenant’s channel connectors.' })
   channelConnectors(@Ctx() ctx: IntegrationsContext): Promise<ChannelConnector[]> {
     return listConnectors(ctx);
   }

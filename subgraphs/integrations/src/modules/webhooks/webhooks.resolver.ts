@@ -66,7 +66,7 @@ export class WebhookDeliveryResolver {
 
 @Resolver(() => WebhookEndpoint)
 export class WebhookEndpointResolver {
-  @Query(() => [WebhookEndpoint], { description: 'OWNER/ADMIN: your tenant’s webhook endpoints, oldest first.' })
+  @Query(() => [WebhookEndpoint], { nullable: true, description: 'OWNER/ADMIN: your tenant’s webhook endpoints, oldest first.' })
   webhookEndpoints(@Ctx() ctx: IntegrationsContext): Promise<WebhookEndpoint[]> {
     return listEndpoints(ctx);
   }

@@ -88,7 +88,7 @@ export class ArticleResolver {
     return getArticle(ctx, id);
   }
 
-  @Query(() => ArticleConnection, { description: 'Your tenant’s articles, newest first: PUBLISHED only unless you are an author.' })
+  @Query(() => ArticleConnection, { nullable: true, description: 'Your tenant’s articles, newest first: PUBLISHED only unless you are an author.' })
   articles(
     @Ctx() ctx: KnowledgeContext,
     @Arg('filter', () => ArticleFilter, { nullable: true }) filter?: ArticleFilter,

@@ -34,12 +34,12 @@ import {
 
 @Resolver()
 export class ModelsResolver {
-  @Query(() => [Provider], { description: 'Your tenant’s providers, then the platform’s.' })
+  @Query(() => [Provider], { nullable: true, description: 'Your tenant’s providers, then the platform’s.' })
   providers(@Ctx() ctx: ModelsContext) {
     return listProviders(ctx);
   }
 
-  @Query(() => [Model], { description: 'Every model your tenant may route to, with its circuit breaker’s health.' })
+  @Query(() => [Model], { nullable: true, description: 'Every model your tenant may route to, with its circuit breaker’s health.' })
   models(@Ctx() ctx: ModelsContext) {
     return listModels(ctx);
   }
