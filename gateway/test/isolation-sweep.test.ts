@@ -89,11 +89,14 @@ function firstArg(field: GraphQLField<unknown, unknown>): string {
   return field.args.some((a) => a.name === 'first' && getNamedType(a.type).name === 'Int') ? '(first: 5)' : '';
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function collect(value: unknown, into: Ids): void {
   if (Array.isArray(value)) return value.forEach((v) => collect(v, into));
   if (!value || typeof value !== 'object') return;
   const o = value as Record<string, unknown>;
-  if (typeof o.__typename === 'string' && typeof o.id === 'string') {
+  // Rows have UUIDs; other ids are synthetic (a live snapshot's, a typing indicator's) and change by themselves.
+  if (typeof o.__typename === 'string' && typeof o.id === 'string' && UUID.test(o.id)) {
     const list = into.get(o.__typename) ?? [];
     if (!list.includes(o.id)) list.push(o.id);
     into.set(o.__typename, list);
@@ -192,7 +195,8 @@ function scalarValue(name: string, typeName: string): unknown {
       return false;
     case 'DateTime':
     case 'DateTimeISO':
-      return new Date(Date.now() + 86_400_000).toISOString();
+      // A range ends after it starts: `from`/`since`/`start` a month back, anything else tomorrow.
+      return new Date(Date.now() + (/^(from|since|start)/i.test(name) ? -30 : 1) * 86_400_000).toISOString();
     case 'JSON':
     case 'JSONObject':
       return {};
