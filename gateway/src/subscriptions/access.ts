@@ -21,6 +21,16 @@ export interface AccessRule {
  * fields, by field name: the rules the owning subgraphs declared in their SDL.
  */
 export function liveAccessRules(supergraphSdl: string | DocumentNode): Map<string, AccessRule> {
+  const rules = new Map<string, AccessRule>();
+  for (const field of subscriptionFields(supergraphSdl)) {
+    const rule = ruleOf(field);
+    if (rule) rules.set(field.name.value, rule);
+  }
+  return rules;
+}
+
+/** The field definitions of the supergraph's Subscription type (whatever the schema names it), extensions included. */
+export function subscriptionFields(supergraphSdl: string | DocumentNode): FieldDefinitionNode[] {
   const document = typeof supergraphSdl === 'string' ? parse(supergraphSdl) : supergraphSdl;
   let subscriptionType = 'Subscription';
   for (const d of document.definitions) {
@@ -28,15 +38,9 @@ export function liveAccessRules(supergraphSdl: string | DocumentNode): Map<strin
     const op = d.operationTypes?.find((o) => o.operation === 'subscription');
     if (op) subscriptionType = op.type.name.value;
   }
-  const rules = new Map<string, AccessRule>();
-  for (const d of document.definitions) {
-    if ((d.kind !== Kind.OBJECT_TYPE_DEFINITION && d.kind !== Kind.OBJECT_TYPE_EXTENSION) || d.name.value !== subscriptionType) continue;
-    for (const field of d.fields ?? []) {
-      const rule = ruleOf(field);
-      if (rule) rules.set(field.name.value, rule);
-    }
-  }
-  return rules;
+  return document.definitions.flatMap((d) =>
+    (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === subscriptionType ? [...(d.fields ?? [])] : [],
+  );
 }
 
 function ruleOf(field: FieldDefinitionNode): AccessRule | undefined {

@@ -1,4 +1,5 @@
-import { Kind, parse, valueFromASTUntyped, type DocumentNode } from 'graphql';
+import { valueFromASTUntyped, type DocumentNode } from 'graphql';
+import { subscriptionFields } from './access';
 
 /** The composed directive a subgraph puts on a Subscription field that has a first value (kit: LIVE_INITIAL_SDL). */
 export const LIVE_INITIAL_DIRECTIVE = 'liveInitial';
@@ -8,24 +9,14 @@ export const LIVE_INITIAL_DIRECTIVE = 'liveInitial';
  * the representation the gateway resolves, once per new subscriber, for its first value.
  */
 export function liveInitialIds(supergraphSdl: string | DocumentNode): Map<string, string> {
-  const document = typeof supergraphSdl === 'string' ? parse(supergraphSdl) : supergraphSdl;
-  let subscriptionType = 'Subscription';
-  for (const d of document.definitions) {
-    if (d.kind !== Kind.SCHEMA_DEFINITION && d.kind !== Kind.SCHEMA_EXTENSION) continue;
-    const op = d.operationTypes?.find((o) => o.operation === 'subscription');
-    if (op) subscriptionType = op.type.name.value;
-  }
   const ids = new Map<string, string>();
-  for (const d of document.definitions) {
-    if ((d.kind !== Kind.OBJECT_TYPE_DEFINITION && d.kind !== Kind.OBJECT_TYPE_EXTENSION) || d.name.value !== subscriptionType) continue;
-    for (const field of d.fields ?? []) {
-      const directive = field.directives?.find((x) => x.name.value === LIVE_INITIAL_DIRECTIVE);
-      if (!directive) continue;
-      const id = directive.arguments?.find((a) => a.name.value === 'id');
-      const value = id ? valueFromASTUntyped(id.value) : undefined;
-      if (typeof value !== 'string') throw new Error(`@${LIVE_INITIAL_DIRECTIVE} on Subscription.${field.name.value}: id must be a string`);
-      ids.set(field.name.value, value);
-    }
+  for (const field of subscriptionFields(supergraphSdl)) {
+    const directive = field.directives?.find((x) => x.name.value === LIVE_INITIAL_DIRECTIVE);
+    if (!directive) continue;
+    const id = directive.arguments?.find((a) => a.name.value === 'id');
+    const value = id ? valueFromASTUntyped(id.value) : undefined;
+    if (typeof value !== 'string') throw new Error(`@${LIVE_INITIAL_DIRECTIVE} on Subscription.${field.name.value}: id must be a string`);
+    ids.set(field.name.value, value);
   }
   return ids;
 }
