@@ -1,7 +1,7 @@
 import { BadInputError, ConflictError, NotFoundError, type DomainEvent, type OutboxSource } from '@switchboard/kit';
 import { MongoClient, type ClientSession, type Collection, type Db, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, messageOf, nextMessageAt, uuidv7 } from './shared';
+import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, messageOf, newMessage } from './shared';
 import type {
   AppendResult,
   Attachment,
@@ -440,19 +440,10 @@ export class MongoConversationStore implements OwnedConversationStore {
       const existing = await this.messages.findOne({ tenantId, conversationId, authorKind: input.authorKind, authorId, idempotencyKey: key }, { session });
       if (existing) return { message: toMessage(existing), created: false };
     }
-    const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
-    const doc: MessageDoc = {
-      _id: uuidv7(),
-      tenantId,
-      conversationId,
-      authorKind: input.authorKind,
-      authorId,
-      text: input.text,
-      attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
-      metadata: { ...(input.metadata ?? {}) },
-      createdAt,
-      ...(key !== null ? { idempotencyKey: key } : {}),
-    };
+    const { id, idempotencyKey, ...fields } = newMessage(tenantId, conversationId, input, conversation.lastMessageAt);
+    const createdAt = fields.createdAt;
+    // The unique partial index covers documents that have a key: none is stored without one.
+    const doc: MessageDoc = { _id: id, ...fields, ...(idempotencyKey !== null ? { idempotencyKey } : {}) };
     await this.messages.insertOne(doc, { session });
     await this.conversations.updateOne(
       { _id: conversationId, tenantId },

@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, kitFeatures, type EntityManager, type Metrics } from '@switchboard/kit';
 import { migrations } from '../migrations';
 import { ContactEntity, ConversationEntity, MessageEntity, conversationEntities } from './postgres/entities';
-import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, nextMessageAt, uuidv7 } from './shared';
+import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, newMessage } from './shared';
 import type {
   AppendResult,
   BidirectionalPage,
@@ -261,19 +261,8 @@ export class PostgresConversationStore implements OwnedConversationStore {
       const existing = await em.findOne(MessageEntity, { tenantId, conversationId, authorKind: input.authorKind, authorId, idempotencyKey: key });
       if (existing) return { message: toMessage(existing), created: false };
     }
-    const createdAt = nextMessageAt(input.createdAt ?? new Date(), conversation.lastMessageAt);
-    const message: Message = {
-      id: uuidv7(),
-      tenantId,
-      conversationId,
-      authorKind: input.authorKind,
-      authorId,
-      text: input.text,
-      attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
-      metadata: { ...(input.metadata ?? {}) },
-      idempotencyKey: key,
-      createdAt,
-    };
+    const message = newMessage(tenantId, conversationId, input, conversation.lastMessageAt);
+    const createdAt = message.createdAt;
     const connection = em.getConnection();
     const ctx = em.getTransactionContext();
     const inserted = await connection.execute<{ id: string }[]>(

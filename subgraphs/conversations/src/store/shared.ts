@@ -1,6 +1,6 @@
 import { BadInputError } from '@switchboard/kit';
 import { randomBytes } from 'node:crypto';
-import { CONVERSATION_STATUSES, type BidirectionalPage, type Connection, type Contact, type Conversation, type ConversationStatus, type ForwardPage, type Message } from './types';
+import { CONVERSATION_STATUSES, type BidirectionalPage, type Connection, type Contact, type Conversation, type ConversationStatus, type ForwardPage, type Message, type NewMessage } from './types';
 
 /** What both stores share: ids, cursors, page arguments. */
 
@@ -173,5 +173,25 @@ export function messageOf(m: Omit<Message, 'idempotencyKey'> & { idempotencyKey?
     metadata: { ...m.metadata },
     idempotencyKey: m.idempotencyKey ?? null,
     createdAt: m.createdAt,
+  };
+}
+
+/**
+ * The message a store appends, as both stores build it: a new time-ordered id, the sender's
+ * key (null when none), attachments and metadata copied, and `createdAt` never before the
+ * conversation's last message (`nextMessageAt`).
+ */
+export function newMessage(tenantId: string, conversationId: string, input: NewMessage, lastMessageAt: Date): Message {
+  return {
+    id: uuidv7(),
+    tenantId,
+    conversationId,
+    authorKind: input.authorKind,
+    authorId: input.authorId ?? null,
+    text: input.text,
+    attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
+    metadata: { ...(input.metadata ?? {}) },
+    idempotencyKey: input.idempotencyKey ?? null,
+    createdAt: nextMessageAt(input.createdAt ?? new Date(), lastMessageAt),
   };
 }
