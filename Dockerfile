@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 COPY packages/kit/package.json packages/kit/
 COPY packages/launcher/package.json packages/launcher/
 COPY subgraphs/analytics/package.json subgraphs/analytics/
+COPY subgraphs/assistants/package.json subgraphs/assistants/
 COPY subgraphs/conversations/package.json subgraphs/conversations/
 COPY subgraphs/integrations/package.json subgraphs/integrations/
 COPY subgraphs/knowledge/package.json subgraphs/knowledge/
@@ -40,6 +41,6 @@ COPY gateway ./gateway
 # Health checks are per service (docker-compose.yml, the Kubernetes probes): /healthz and /readyz on its port.
 USER node
 # >>> generated: ports (npm run compose; do not edit)
-EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007
+EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007 4008
 # <<< generated: ports
 CMD ["sh", "-c", "exec node -r ./scripts/register.cjs \"$SERVICE_MAIN\""]

@@ -18,12 +18,12 @@ if (process.env.FUZZ_SEED) console.log(`fuzz seed ${SEED}, ${COUNT} mutations (r
 /**
  * Tables a refused request may still see written, by design: the security and rate-limit
  * records, consumer bookkeeping, and the projections event consumers keep in the background
- * from earlier events (analytics' rollups, knowledge's embedded chunks, integrations'
+ * from earlier events (analytics' rollups, knowledge's embedded chunks, the assistant's answers, triage and label counts, integrations'
  * delivery log, which only follow events of mutations that happened). Every entity table is
  * compared.
  */
 const WRITTEN_WHATEVER_THE_OUTCOME =
-  /(^analytics\.)|(^|\.)(security_event|auth_failure|login_attempt|processed_event|outbox|dead_letter|agent|directory_user|user_directory|mikro_orm_migrations|article_chunk|webhook_delivery)$/;
+  /(^analytics\.)|(^|\.)(security_event|auth_failure|login_attempt|processed_event|outbox|dead_letter|agent|directory_user|user_directory|mikro_orm_migrations|article_chunk|webhook_delivery|triage_model|ticket_triage|assistant_conversation|ai_turn)$/;
 
 let stack: Stack;
 let owner: Record<string, string>;

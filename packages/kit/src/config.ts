@@ -93,6 +93,16 @@ export const env = {
       return { value };
     });
   },
+  /** A finite decimal number (e.g. a 0–1 threshold). */
+  number(options: { default: number; min?: number; max?: number }): Parser<number> {
+    return parser('number', (raw, name) => {
+      const value = raw === undefined || raw === '' ? options.default : Number(raw);
+      if (!Number.isFinite(value)) return { error: `${name} must be a number, got "${raw}"` };
+      if (options.min !== undefined && value < options.min) return { error: `${name} must be ≥ ${options.min}` };
+      if (options.max !== undefined && value > options.max) return { error: `${name} must be ≤ ${options.max}` };
+      return { value };
+    });
+  },
   /** `production`: the only value accepted when NODE_ENV=production (a safety that must stay on). */
   bool(defaultValue: boolean, options: { production?: boolean } = {}): Parser<boolean> {
     return parser('bool', (raw, name, source) => {

@@ -21,6 +21,8 @@ export interface ModelsCompleteInput {
   priority?: ModelsPriority;
   /** Use the response cache (default true). */
   cache?: boolean;
+  /** Overrides the tenant's routing strategy for this call (an assistant's own routing). */
+  strategy?: 'CHEAPEST' | 'FASTEST' | 'BEST_QUALITY' | 'ORDERED';
 }
 
 export interface ModelsCompletion {
@@ -51,12 +53,13 @@ export interface ModelsClientOptions {
 }
 
 export interface ModelsClient {
-  complete(tenantId: string, input: ModelsCompleteInput): Promise<ModelsCompletion>;
+  /** `assistant` overrides the client's for this call (usage is grouped by it). */
+  complete(tenantId: string, input: ModelsCompleteInput, assistant?: string): Promise<ModelsCompletion>;
   embed(tenantId: string, texts: string[]): Promise<ModelsEmbeddings>;
 }
 
 export function modelsClient(options: ModelsClientOptions): ModelsClient {
-  async function call<T>(path: string, body: Record<string, unknown>): Promise<T> {
+  async function call<T>(path: string, body: Record<string, unknown>, assistant = options.assistant): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(path, options.url), {
@@ -65,7 +68,7 @@ export function modelsClient(options: ModelsClientOptions): ModelsClient {
           'content-type': 'application/json',
           [IDENTITY_HEADER]: signIdentity({ kind: 'service', roles: [], scopes: [], audience: 'models', requestId: currentScope()?.requestId }, options.secret),
         },
-        body: JSON.stringify({ ...body, assistant: options.assistant }),
+        body: JSON.stringify({ ...body, assistant }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
       });
     } catch {
@@ -80,7 +83,7 @@ export function modelsClient(options: ModelsClientOptions): ModelsClient {
     return json;
   }
   return {
-    complete: (tenantId, input) => call<ModelsCompletion>('/internal/complete', { tenantId, input }),
+    complete: (tenantId, input, assistant) => call<ModelsCompletion>('/internal/complete', { tenantId, input }, assistant),
     embed: (tenantId, texts) => call<ModelsEmbeddings>('/internal/embed', { tenantId, texts }),
   };
 }

@@ -51,6 +51,7 @@ export interface Policy {
   monthlyBudgetUsd: number | null;
 }
 
+const STRATEGIES: readonly Strategy[] = ['CHEAPEST', 'FASTEST', 'BEST_QUALITY', 'ORDERED'];
 export const DEFAULT_POLICY: Policy = { strategy: 'CHEAPEST', chain: [], maxCostPerRequestUsd: null, cacheTtlSeconds: 3600, monthlyBudgetUsd: null };
 
 export interface ChatMessage {
@@ -64,6 +65,8 @@ export interface CompleteInput {
   temperature?: number | null;
   priority?: Priority | null;
   cache?: boolean | null;
+  /** Overrides the tenant policy's strategy for this call (an assistant's own routing); the policy's chain, budget and cache still apply. */
+  strategy?: Strategy | null;
 }
 
 export interface Attempt {
@@ -307,11 +310,11 @@ export class LlmGateway {
     this.memo.delete(tenantId);
   }
 
-  private async route(tenantId: string, purpose: Purpose, priority: Priority) {
+  private async route(tenantId: string, purpose: Purpose, priority: Priority, strategy?: Strategy | null) {
     const [catalog, policy] = await this.routingInputs(tenantId);
     const candidates = this.candidates(catalog, policy, purpose).map((m) => ({ ...m, latencyMs: this.latency.get(m.id) }));
     const chain = policy.chain.filter((id) => candidates.some((c) => c.id === id));
-    return { policy, order: routeOrder(candidates, { strategy: policy.strategy, chain }, priority) };
+    return { policy, order: routeOrder(candidates, { strategy: strategy ?? policy.strategy, chain }, priority) };
   }
 
   // ------------------------------------------------------------------ complete
@@ -330,6 +333,7 @@ export class LlmGateway {
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 32_768) throw new BadInputError('maxTokens', 'maxTokens must be 1–32768');
     const temperature = input.temperature ?? null;
     if (temperature !== null && (!(temperature >= 0) || temperature > 2)) throw new BadInputError('temperature', 'temperature must be 0–2');
+    if (input.strategy != null && !STRATEGIES.includes(input.strategy)) throw new BadInputError('strategy', `strategy must be one of ${STRATEGIES.join(', ')}`);
     return { maxTokens, temperature };
   }
 
@@ -337,7 +341,7 @@ export class LlmGateway {
     const { maxTokens } = this.validate(input);
     const masker = new PiiMasker();
     const masked = input.messages.map((m) => ({ role: m.role, content: masker.mask(m.content) }));
-    const { order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL');
+    const { order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL', input.strategy);
     const available = order.filter((m) => this.breakers.isAvailable(m.id));
     const first = available[0] ?? null;
     const inputTokens = countChatTokens(masked, first?.name);
@@ -348,7 +352,7 @@ export class LlmGateway {
     const { maxTokens, temperature } = this.validate(input);
     const masker = new PiiMasker();
     const masked = input.messages.map((m) => ({ role: m.role, content: masker.mask(m.content) }));
-    const { policy, order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL');
+    const { policy, order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL', input.strategy);
     if (!order.length) throw new AppError('UPSTREAM_UNAVAILABLE', 'No chat model is configured for this tenant', { service: 'models' });
 
     const useCache = input.cache !== false && policy.cacheTtlSeconds > 0;

@@ -29,6 +29,8 @@ export const API_KEY_SCOPES = [
   'integrations:write',
   'models:read',
   'models:complete',
+  'assistants:read',
+  'assistants:write',
 ] as const;
 
 @Entity({ tableName: 'api_key' })

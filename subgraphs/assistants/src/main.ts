@@ -1,0 +1,3 @@
+import { runSubgraph } from '@switchboard/kit';
+import { subgraph } from './subgraph';
+runSubgraph(subgraph);
