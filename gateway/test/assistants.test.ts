@@ -140,11 +140,10 @@ describe('the assistant through the gateway', () => {
     const event: DomainEvent = { id: r.id, type: r.type, tenantId: r.tenant_id, occurredAt: new Date(r.occurred_at).toISOString(), data: r.data };
     await stack.bus.publish([event, event]);
     // A message sent after the redelivery is answered: everything before it has been handled.
-    await ok(SEND, { id, text: 'And where do I choose a new password?' }, customer);
+    await ok(SEND, { id, text: 'How do I reset my password?' }, customer);
     await until(async () => (await botMessages(id)).length >= 2 || (await conversation(id)).status !== 'BOT', 'the next answer');
-    const bots = await botMessages(id);
-    expect(bots).toHaveLength(2);
-    expect(new Set(bots.map((b: any) => b.text)).size).toBe(2);
+    // One answer per customer message: the redelivered event added none.
+    expect((await conversation(id)).messages.nodes.map((m: any) => m.authorKind)).toEqual(['CUSTOMER', 'BOT', 'CUSTOMER', 'BOT']);
   });
 
   it('hands off when the customer asks for a human, with a summary and a system message saying why', async () => {

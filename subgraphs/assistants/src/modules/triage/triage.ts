@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AppError, idempotent, type DomainEvent, type EntityManager, type EventConsumer, type Logger } from '@switchboard/kit';
+import { AppError, idempotent, TENANT_FILTER, type DomainEvent, type EntityManager, type EventConsumer, type Logger } from '@switchboard/kit';
 import type { Platform } from '../../clients';
 import type { AssistantsConfig } from '../../env';
 import { TicketTriage, TriageModelRow } from '../assistants/entities';
@@ -67,31 +67,38 @@ async function askModel(deps: TriageDeps, tenantId: string, ticket: { subject: s
   return categories.find((c) => answer.includes(c.toLowerCase())) ?? null;
 }
 
+/** A labelled ticket (created with a category, or a person setting one) counts toward retraining; the triage's own update does not. */
+async function countLabel(deps: TriageDeps, em: EntityManager, event: DomainEvent): Promise<void> {
+  const d = event.data as { id?: string };
+  if (event.type === 'ticket.updated' && d.id && (await em.count(TicketTriage, { ticketId: d.id }))) return;
+  await em.getConnection().execute(
+    `insert into "${deps.orm.config.get('schema')}"."triage_model" ("tenant_id", "model", "trained_on", "labelled_since", "trained_at")
+     values (?, '{}'::jsonb, 0, ${deps.config.TRIAGE_RETRAIN_EVERY}, now()) on conflict ("tenant_id") do update set "labelled_since" = "triage_model"."labelled_since" + 1`,
+    [event.tenantId],
+    'run',
+    em.getTransactionContext(),
+  );
+}
+
 /**
  * Triage of a new ticket without a category: the tenant's classifier decides when it is
  * confident (TRIAGE_MIN_CONFIDENCE), else the routed model is asked; the ticket is then
  * updated through the tickets subgraph's own `updateTicket` (history, audit, events) and the
- * decision recorded as `Ticket.triage`. Labelled tickets count toward the next retraining.
+ * decision recorded as `Ticket.triage`. No transaction is held across the calls to other
+ * services (a single-connection embedded database would wait on itself); the decision is
+ * recorded once per ticket (a redelivered event finds it and stops; the ticket then has its
+ * category, too).
  */
-export async function onTicketEvent(deps: TriageDeps, em: EntityManager, event: DomainEvent): Promise<void> {
+export async function triageTicket(deps: TriageDeps, event: DomainEvent): Promise<void> {
   const tenantId = event.tenantId;
-  const d = event.data as { id?: string; category?: string | null; fields?: string[] };
-  const labelled = (event.type === 'ticket.created' && d.category) || (event.type === 'ticket.updated' && d.fields?.includes('category'));
-  // A person's label counts toward retraining; the triage's own update does not.
-  if (labelled && !(event.type === 'ticket.updated' && d.id && (await em.count(TicketTriage, { ticketId: d.id })))) {
-    await em.getConnection().execute(
-      `insert into "${deps.orm.config.get('schema')}"."triage_model" ("tenant_id", "model", "trained_on", "labelled_since", "trained_at")
-       values (?, '{}'::jsonb, 0, ${deps.config.TRIAGE_RETRAIN_EVERY}, now()) on conflict ("tenant_id") do update set "labelled_since" = "triage_model"."labelled_since" + 1`,
-      [tenantId],
-      'run',
-      em.getTransactionContext(),
-    );
-  }
-  if (labelled) return;
-  if (event.type !== 'ticket.created' || !d.id || d.category) return;
+  const d = event.data as { id?: string; category?: string | null };
+  if (!d.id || d.category) return;
+  const em = deps.orm.em.fork();
+  em.setFilterParams(TENANT_FILTER, { tenantId });
+  if (await em.count(TicketTriage, { ticketId: d.id, tenantId, applied: true })) return;
   const { ticket } = await deps.platform.tickets<{ ticket: { id: string; subject: string; description: string; category: string | null; priority: string; version: number } }>(tenantId, TICKET, { id: d.id });
   if (ticket.category) return;
-  const model = await modelFor(deps, em, tenantId);
+  const model = await modelFor(deps, em as unknown as EntityManager, tenantId);
   const guess = model ? classify(model, ticket) : { category: null, priority: null };
   let category = guess.category?.label ?? null;
   let confidence = guess.category?.confidence ?? 0;
@@ -109,25 +116,28 @@ export async function onTicketEvent(deps: TriageDeps, em: EntityManager, event: 
   const input: Record<string, string> = {};
   if (category) input.category = category;
   if (priority && priority !== ticket.priority) input.priority = priority;
-  let applied = false;
-  if (Object.keys(input).length) {
-    try {
-      await deps.platform.tickets(tenantId, UPDATE, { id: ticket.id, v: ticket.version, input });
-      applied = true;
-    } catch (error) {
-      // Someone changed the ticket meanwhile: their edit wins; the suggestion is still recorded.
-      if (!(error instanceof AppError && error.extensions.code === 'CONFLICT')) throw error;
-    }
+  // Recorded first, so the ticket.updated our own update causes is known as ours (not a person's label).
+  await em.upsert(TicketTriage, { ticketId: ticket.id, tenantId, category, priority: priority ?? ticket.priority, confidence: Math.round(confidence * 1000) / 1000, decidedBy, applied: false, createdAt: new Date() });
+  if (!Object.keys(input).length) return;
+  try {
+    await deps.platform.tickets(tenantId, UPDATE, { id: ticket.id, v: ticket.version, input });
+    await em.nativeUpdate(TicketTriage, { ticketId: ticket.id, tenantId }, { applied: true });
+  } catch (error) {
+    // Someone changed the ticket meanwhile: their edit wins; the suggestion stays recorded (applied: false).
+    if (!(error instanceof AppError && error.extensions.code === 'CONFLICT')) throw error;
   }
-  em.persist(em.create(TicketTriage, { ticketId: ticket.id, tenantId, category, priority: priority ?? ticket.priority, confidence: Math.round(confidence * 1000) / 1000, decidedBy, applied }));
 }
 
 export function consumeTriage(deps: TriageDeps, events: EventConsumer): () => Promise<void> {
+  const count = idempotent(deps.orm, TRIAGE_GROUP, (em, event) => countLabel(deps, em, event));
   return events.consume(
     TRIAGE_GROUP,
     ['ticket.created', 'ticket.updated'],
-    idempotent(deps.orm, TRIAGE_GROUP, (em, event) => onTicketEvent(deps, em, event)),
+    async (event) => {
+      const d = event.data as { category?: string | null; fields?: string[] };
+      if ((event.type === 'ticket.created' && d.category) || (event.type === 'ticket.updated' && d.fields?.includes('category'))) return count(event);
+      if (event.type === 'ticket.created') return triageTicket(deps, event);
+    },
     { maxAttempts: 5 },
   );
 }
-
