@@ -126,7 +126,9 @@ async function answer(deps: AnswerDeps, em: EntityManager, event: DomainEvent, c
     if (code === 'UPSTREAM_UNAVAILABLE' || code === 'BAD_USER_INPUT') return handoff('no model could answer');
     throw error;
   }
-  const citations = citationsOf(completion.text, hits);
+  // The prompt's source headers ("[1] Title (version 3)") are for the model, not the customer.
+  const text = completion.text.replace(/\[\d+\] [^\n]*?\(version \d+\)\s*/g, '').trim() || completion.text;
+  const citations = citationsOf(text, hits);
   const key = answerKey(event.id);
   // The turn is written before the message is posted, keyed by the message's idempotency key,
   // so `Message.aiTurn` resolves as soon as subscribers see the message.
@@ -147,7 +149,7 @@ async function answer(deps: AnswerDeps, em: EntityManager, event: DomainEvent, c
   });
   await em.upsert(turn);
   const sent = await platform.conversations<{ sendMessage: { created: boolean; message: { id: string } } }>(tenantId, SEND_BOT, {
-    input: { conversationId: conversation.id, text: completion.text, as: 'BOT', idempotencyKey: key, metadata: { assistantId: state.assistantId, assistantVersion: state.version } },
+    input: { conversationId: conversation.id, text, as: 'BOT', idempotencyKey: key, metadata: { assistantId: state.assistantId, assistantVersion: state.version } },
   });
   if (!sent.sendMessage.created) {
     await em.nativeUpdate(AiTurn, { key }, { posted: true }); // posted by an earlier delivery of this event
