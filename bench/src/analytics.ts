@@ -39,9 +39,11 @@ function* events(tenants: string[], total: number, end: Date): Generator<DomainE
     if (rand() < 0.75) {
       const id = randomUUID();
       const channel = CHANNELS[Math.floor(rand() * CHANNELS.length)]!;
+      const firstResponse = Math.round(1000 * (5 + Math.exp(rand() * 6)));
       const batch = [
         e(tenantId, 'conversation.started', at, { id, channel, status: 'BOT', priority: 'NORMAL', assigneeId: null }),
-        e(tenantId, 'message.sent', at + 20_000, { conversationId: id, authorKind: 'BOT', createdAt: new Date(at + 20_000).toISOString() }),
+        // First responses from 6 s to about 7 minutes, skewed to the fast end (log-uniform).
+        e(tenantId, 'message.sent', at + firstResponse, { conversationId: id, authorKind: 'BOT', createdAt: new Date(at + firstResponse).toISOString() }),
         e(tenantId, 'ai.usage', at + 21_000, { conversationId: id, model: 'local-small', inputTokens: 300, outputTokens: 80, costUsd: 0.0004 }),
         e(tenantId, 'conversation.updated', at + 600_000, { id, changes: { status: { from: 'BOT', to: 'RESOLVED' } } }),
         e(tenantId, 'conversation.resolved', at + 600_000, { id }),
@@ -131,10 +133,15 @@ async function main() {
       if (!json.data) throw new Error(`metrics failed: ${JSON.stringify(json.errors)}`);
       return json.data.metrics;
     };
+    /** Statements one query ran: the fewest over five (the outbox relay's and redrive's timers count in the same counter). */
     const perQuery = async (days: number) => {
-      const before = await statements();
-      await ask(tenants[0]!, days);
-      return (await statements()) - before;
+      let fewest = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const before = await statements();
+        await ask(tenants[0]!, days);
+        fewest = Math.min(fewest, (await statements()) - before);
+      }
+      return fewest;
     };
     const series = async (days: number) => {
       const times: number[] = [];
