@@ -1,5 +1,5 @@
 import type { DomainEvent } from '@switchboard/kit';
-import { rebuildRollups, type AnalyticsApp } from '@switchboard/analytics';
+import { applyEvent, applyEvents, digestOf, mergeDigests, quantile, rebuildRollups, type AnalyticsApp } from '@switchboard/analytics';
 import { demoDirectory } from '@switchboard/tenants';
 import { randomUUID } from 'node:crypto';
 import { codes, startStack, type Stack } from './stack';
@@ -106,7 +106,8 @@ describe('analytics through the gateway', () => {
   const byMeasure = (points: { measure: string; value: number }[]) => Object.fromEntries(points.map((p) => [p.measure, p.value]));
 
   beforeAll(async () => {
-    stack = await startStack({ subgraphs: ['analytics', 'tickets', 'conversations'] });
+    // Percentiles from t-digests above 200 samples: the fixture days stay exact, the large tenant below does not.
+    stack = await startStack({ subgraphs: ['analytics', 'tickets', 'conversations'], subgraphEnv: { analytics: { ANALYTICS_EXACT_PERCENTILE_MAX_SAMPLES: '200' } } });
     analytics = stack.subgraphs.analytics as AnalyticsApp;
     const dir = await demoDirectory(stack.tenants.orm);
     acme = dir.find((u) => u.email === 'admin@acme.test')!.tenantId;
@@ -178,6 +179,49 @@ describe('analytics through the gateway', () => {
     expect(await all()).toEqual(before);
   });
 
+  it('a batch gives the numbers one event at a time gives, and a redelivered batch changes nothing', async () => {
+    const schema = analytics.orm.config.get('schema') as string;
+    const conn = () => analytics.orm.em.fork().getConnection();
+    // Two tenants analytics alone knows: one fed event by event, the other the same events as one batch.
+    const [single, batched] = [randomUUID(), randomUUID()];
+    const events = fixtureDay(single);
+    const copy = events.map((e) => ({ ...e, id: randomUUID(), tenantId: batched }));
+    for (const e of events) expect(await analytics.orm.em.fork().transactional((em) => applyEvent(em as never, schema, e))).toBe(true);
+    const applied = await analytics.orm.em.fork().transactional((em) => applyEvents(em as never, schema, copy));
+    expect(applied.map((e) => e.id)).toEqual(copy.map((e) => e.id));
+    const snapshot = async (tenantId: string) => {
+      const rows: Record<string, unknown[]> = {};
+      for (const [table, columns] of [
+        ['rollup', '"bucket", "measure", "channel", "agent", "assistant", "model", "priority", "n", "total"'],
+        ['sample', '"bucket", "measure", "entity_id", "channel", "agent", "assistant", "model", "priority", "value"'],
+        ['sketch', '"bucket", "measure", "channel", "agent", "assistant", "model", "priority", "n", "digest"'],
+        // (The state names the events by id, which differ; what a fact contributes does not.)
+        ['fact', '"kind", "entity_id", "contributions", "open", "waiting", "at_risk"'],
+      ]) {
+        // One event at a time leaves rows a later event emptied (n = 0, total = 0; no query sees them); a batch nets them out.
+        const nonEmpty = table === 'rollup' ? ` and ("n" <> 0 or "total" <> 0)` : '';
+        rows[table!] = await conn().execute(`select ${columns} from "${schema}"."${table}" where "tenant_id" = ?${nonEmpty} order by ${columns.split(', ').slice(0, 7).join(', ')}`, [tenantId]);
+      }
+      return rows;
+    };
+    const once = await snapshot(batched);
+    expect(once.rollup!.length).toBeGreaterThan(20);
+    expect(once.sketch!.length).toBe(5); // three first responses, two resolutions, each alone in its cell
+    expect(once).toEqual(await snapshot(single));
+    // Redelivered: the whole batch, then a batch of some of it twice over, in another order.
+    expect(await analytics.orm.em.fork().transactional((em) => applyEvents(em as never, schema, copy))).toEqual([]);
+    const some = copy.slice(2, 12).reverse();
+    expect(await analytics.orm.em.fork().transactional((em) => applyEvents(em as never, schema, [...some, ...some]))).toEqual([]);
+    expect(await snapshot(batched)).toEqual(once);
+    // A batch mixing new and seen events applies the new ones once.
+    const fresh = fixtureDay(batched).slice(0, 6);
+    const mixed = await analytics.orm.em.fork().transactional((em) => applyEvents(em as never, schema, [...copy.slice(0, 6), ...fresh, ...fresh]));
+    expect(mixed.map((e) => e.id)).toEqual(fresh.map((e) => e.id));
+    const [started] = await conn().execute(`select sum("n")::int as n from "${schema}"."rollup" where "tenant_id" = ? and "measure" = 'CONVERSATIONS_STARTED'`, [batched]);
+    expect(started.n).toBe(4);
+    consumed += events.length + copy.length + fresh.length; // recorded without the bus
+  });
+
   it('counts what the services emit: a ticket created through the gateway', async () => {
     const admin = await stack.as('admin@acme.test');
     const today = new Date();
@@ -223,5 +267,59 @@ describe('analytics through the gateway', () => {
     expect((await stack.gql(METRICS, { input }, { 'x-api-key': await key(['analytics:read']) })).data.metrics[0].value).toBe(6);
     expect(codes(await stack.gql(METRICS, { input }, { 'x-api-key': await key(['tickets:read', 'users:read']) }))).toEqual(['FORBIDDEN']);
     expect(codes(await stack.gql(METRICS, { input: { ...input, to: input.from } }, analyst))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('a large tenant’s percentiles come from the merged hourly t-digests, within 1 % of the exact rank', async () => {
+    // 1,500 conversations over one day for globex: above the stack's 200-sample threshold.
+    const LARGE_DAY = '2026-03-10';
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const channels = ['WEB', 'SMS', 'EMAIL'];
+    const cells = new Map<string, number[]>(); // hour|channel → first-response seconds
+    const byChannel = new Map<string, number[]>();
+    const events: DomainEvent[] = [];
+    for (let i = 0; i < 1_500; i++) {
+      const id = randomUUID();
+      const channel = channels[i % 3]!;
+      const start = Date.parse(`${LARGE_DAY}T00:00:00Z`) + Math.floor(rand() * 86_000) * 1000;
+      const seconds = Math.round(Math.exp(2 + 2 * rand()) + (rand() < 0.2 ? 600 * rand() : 0));
+      const hour = new Date(start - (start % 3_600_000)).toISOString();
+      cells.set(`${hour}|${channel}`, [...(cells.get(`${hour}|${channel}`) ?? []), seconds]);
+      byChannel.set(channel, [...(byChannel.get(channel) ?? []), seconds]);
+      events.push(
+        { id: randomUUID(), type: 'conversation.started', tenantId: globex, occurredAt: new Date(start).toISOString(), data: { id, channel, status: 'BOT', priority: 'NORMAL', assigneeId: null } },
+        { id: randomUUID(), type: 'message.sent', tenantId: globex, occurredAt: new Date(start + seconds * 1000).toISOString(), data: { conversationId: id, authorKind: 'BOT', createdAt: new Date(start + seconds * 1000).toISOString() } },
+      );
+    }
+    await publish(events);
+    const globexAdmin = await stack.as('admin@globex.test');
+    const res = await stack.gql(
+      METRICS,
+      { input: { from: `${LARGE_DAY}T00:00:00Z`, to: `${LARGE_DAY}T23:59:59Z`, interval: 'DAY', measures: ['FIRST_RESPONSE_P50_SECONDS', 'FIRST_RESPONSE_P90_SECONDS'], groupBy: ['CHANNEL'] } },
+      globexAdmin,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.metrics).toHaveLength(6);
+    for (const p of res.data.metrics as { measure: string; value: number; channel: string }[]) {
+      const q = p.measure === 'FIRST_RESPONSE_P50_SECONDS' ? 0.5 : 0.9;
+      // What merging the channel's hourly digests answers: the query used the sketches …
+      const digests = [...cells.entries()].filter(([k]) => k.endsWith(`|${p.channel}`)).map(([, v]) => digestOf(v));
+      expect(p.value).toBeCloseTo(quantile(mergeDigests(digests), q), 6);
+      // … and that is within 1 % of the exact rank.
+      const sorted = [...byChannel.get(p.channel)!].sort((a, b) => a - b);
+      const rank = (sorted.filter((v) => v < p.value).length + sorted.filter((v) => v <= p.value).length) / 2 / sorted.length;
+      expect(Math.abs(rank - q)).toBeLessThan(0.01);
+    }
+    // The same day by the hour: each hour holds fewer than 200 samples, so those are exact.
+    const hourly = await stack.gql(
+      METRICS,
+      { input: { from: `${LARGE_DAY}T05:00:00Z`, to: `${LARGE_DAY}T06:00:00Z`, interval: 'HOUR', measures: ['FIRST_RESPONSE_P50_SECONDS'], groupBy: ['CHANNEL'] } },
+      globexAdmin,
+    );
+    for (const p of hourly.data.metrics as { value: number; channel: string }[]) {
+      const sorted = [...cells.get(`${LARGE_DAY}T05:00:00.000Z|${p.channel}`)!].sort((a, b) => a - b);
+      const at = 0.5 * (sorted.length - 1);
+      expect(p.value).toBeCloseTo(sorted[Math.floor(at)]! + (sorted[Math.ceil(at)]! - sorted[Math.floor(at)]!) * (at - Math.floor(at)), 9);
+    }
   });
 });

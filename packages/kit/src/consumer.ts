@@ -2,10 +2,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { runDetached } from './context';
 import { DeadLetterStore, type DeadLetter } from './dead-letters';
-import { Deliverer, type ConsumeOptions, type DeliveryPolicy, type EventBus, type EventHandler } from './events';
+import { Deliverer, type BatchHandler, type ConsumeOptions, type DeliveryPolicy, type EventBus, type EventHandler } from './events';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { withEventSpan } from './telemetry';
+import { withEventBatchSpan, withEventSpan } from './telemetry';
 
 /** How a service consumes events: the one delivery policy, with its dead letters. */
 export interface EventConsumer {
@@ -18,6 +18,14 @@ export interface EventConsumer {
    * same policy. Returns a function that stops consuming.
    */
   consume(group: string, types: readonly string[], handler: EventHandler, options?: ConsumeOptions): () => Promise<void>;
+  /**
+   * Like `consume`, but `handler` gets what the bus read at once (up to `options.batchSize`
+   * events, default 100) in one call, e.g. to apply them in one transaction. It must be
+   * all-or-nothing: when it throws, the batch's events are delivered again one at a time
+   * (`handler([event])`), with the retries and dead letters of `consume`, so a poison event
+   * is set aside alone. Redriven dead letters come one at a time too.
+   */
+  consumeBatch(group: string, types: readonly string[], handler: BatchHandler, options?: ConsumeOptions): () => Promise<void>;
   /** Dead letters of a group, oldest first. */
   deadLetters(group: string): Promise<DeadLetter[]>;
   /** Requests a redrive of the group's dead letters (all, or the given event ids) and wakes its consumers here; answers how many. */
@@ -77,12 +85,13 @@ export function eventConsumer(options: EventConsumerOptions): EventConsumer {
   const observed = consumerMetrics(options.metrics);
   const wakers = new Map<string, Set<() => void>>();
   const pollMs = options.redrivePollMs ?? 5_000;
-  return {
-    consume(group, types, rawHandler, consumeOptions = {}) {
+  const start = (group: string, types: readonly string[], rawHandler: EventHandler, rawBatch: BatchHandler | undefined, consumeOptions: ConsumeOptions) => {
       // Every attempt in a consumer span continuing the emitting request's trace.
       const handler: EventHandler = (event) => withEventSpan(group, event, () => rawHandler(event));
+      const batchHandler: BatchHandler | undefined = rawBatch && ((events) => withEventBatchSpan(group, events, () => rawBatch(events)));
       const policy: DeliveryPolicy = {
         ...consumeOptions,
+        batchHandler,
         logger: options.logger,
         onLag: (lag) => observed?.lag.set({ group }, lag),
         onGroupRecreated: () => observed?.recreated.inc({ group }),
@@ -138,7 +147,10 @@ export function eventConsumer(options: EventConsumerOptions): EventConsumer {
         await loop;
         redriven.clear();
       };
-    },
+  };
+  return {
+    consume: (group, types, handler, consumeOptions = {}) => start(group, types, handler, undefined, consumeOptions),
+    consumeBatch: (group, types, handler, consumeOptions = {}) => start(group, types, (event) => handler([event]), handler, consumeOptions),
     deadLetters: (group) => store.list(group),
     async redrive(group, eventIds) {
       const n = await store.requestRedrive(group, eventIds);

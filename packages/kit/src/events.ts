@@ -113,16 +113,33 @@ export class Migration00000000000001Events extends Migration {
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 
+/**
+ * Handles several events at once (typically in one transaction). It must be all-or-nothing:
+ * when it throws, each event of the batch is delivered again on its own (as a batch of one),
+ * under the usual retries and dead letters, so one poison event never holds back the others.
+ */
+export type BatchHandler = (events: DomainEvent[]) => Promise<void>;
+
 /** How hard a consumer group tries one event before giving up on it. */
 export interface ConsumeOptions {
   /** Attempts in all, the first included (default 5). */
   maxAttempts?: number;
   /** Milliseconds to wait after failed attempt `n` (1-based) before the next one (default 100 ms · 2^(n-1), at most 30 s). */
   backoff?: (attempt: number) => number;
+  /** Events read from the bus at a time (default 100): the largest batch a `BatchHandler` is given. */
+  batchSize?: number;
 }
+
+export const DEFAULT_BATCH_SIZE = 100;
 
 /** The delivery policy a bus applies: retries with backoff, then `deadLetter`, then the event is settled and the group moves on. */
 export interface DeliveryPolicy extends ConsumeOptions {
+  /**
+   * With it, what the bus read at once (up to `batchSize` events) is first handed over in
+   * one call; a failed batch falls back to `handler`, one event at a time. Retries are
+   * always of one event.
+   */
+  batchHandler?: BatchHandler;
   /** Where an event goes after its last failed attempt (without one: logged and dropped). Throwing keeps the event for another try. */
   deadLetter?: (event: DomainEvent, error: unknown, attempts: number) => Promise<void>;
   logger?: Logger;
@@ -165,6 +182,29 @@ export class Deliverer {
   /** First attempt at a new event; `settle` runs once it succeeded or was dead-lettered. */
   offer(event: DomainEvent, settle: (outcome: 'handled' | 'dead-lettered') => Promise<void> = async () => {}): Promise<void> {
     return this.attempt({ event, attempt: 1, due: 0, settle });
+  }
+
+  /**
+   * First attempt at several new events: one call of the policy's `batchHandler` when it has
+   * one (then every event is settled as handled), else — or when the batch failed — `offer`
+   * for each in turn.
+   */
+  async offerBatch(items: { event: DomainEvent; settle?: (outcome: 'handled' | 'dead-lettered') => Promise<void> }[]): Promise<void> {
+    const batch = this.policy.batchHandler;
+    if (batch && items.length > 1) {
+      let ok = false;
+      try {
+        await batch(items.map((i) => i.event));
+        ok = true;
+      } catch (error) {
+        this.policy.logger?.warn('event batch failed; delivering its events one at a time', { group: this.group, events: items.length, error });
+      }
+      if (ok) {
+        await Promise.all(items.map((i) => i.settle?.('handled')));
+        return;
+      }
+    }
+    for (const i of items) await this.offer(i.event, i.settle);
   }
 
   /** Events waiting for another attempt. */
@@ -280,6 +320,7 @@ export function inProcessBus(logger?: Logger): EventBus {
     },
     consume(group, types, handler, policy = {}) {
       const deliverer = new Deliverer(group, handler, { logger, ...policy });
+      const batchSize = Math.max(1, policy.batchSize ?? DEFAULT_BATCH_SIZE);
       const queue: DomainEvent[] = [];
       const idle = sleeper();
       let stopped = false;
@@ -290,7 +331,7 @@ export function inProcessBus(logger?: Logger): EventBus {
         await new Promise((r) => setImmediate(r));
         while (!stopped && (queue.length || deliverer.waiting)) {
           reportLag();
-          for (const e of queue.splice(0, 100)) await deliverer.offer(e);
+          await deliverer.offerBatch(queue.splice(0, batchSize).map((event) => ({ event })));
           await deliverer.runDue();
           reportLag();
           const next = deliverer.nextDue();
@@ -411,27 +452,35 @@ export function redisStreamBus(
       /** A Redis call that gives up as soon as the consumer stops (an unreachable Redis never answers). */
       const guard = <T>(call: Promise<T>): Promise<T> => Promise.race([call, halted]);
       const pause = (ms: number) => guard(new Promise<void>((r) => setTimeout(r, ms).unref?.()));
+      const batchSize = Math.max(1, policy.batchSize ?? DEFAULT_BATCH_SIZE);
       const inFlight = new Set<string>(); // entries taken and not yet acknowledged
       const take = async (entries: StreamEntry[]) => {
+        const items: { event: DomainEvent; settle: () => Promise<void> }[] = [];
+        const skipped: string[] = [];
         for (const [streamId, fields] of entries) {
-          if (stopped) return;
           if (inFlight.has(streamId)) continue;
           const event = fields ? eventOf(fields) : null;
           if (!event || !types.includes(event.type)) {
-            await guard(reader.xack(stream, group, streamId));
+            skipped.push(streamId);
             continue;
           }
           inFlight.add(streamId);
-          await deliverer.offer(event, async () => {
-            await guard(reader.xack(stream, group, streamId));
-            inFlight.delete(streamId);
+          items.push({
+            event,
+            settle: async () => {
+              await guard(reader.xack(stream, group, streamId));
+              inFlight.delete(streamId);
+            },
           });
         }
+        if (stopped) return;
+        if (skipped.length) await guard(reader.xack(stream, group, ...skipped));
+        await deliverer.offerBatch(items);
       };
       const claimAbandoned = async () => {
         let start = '0-0';
         do {
-          const [next, entries] = (await guard(reader.xautoclaim(stream, group, consumerName, claimIdleMs, start, 'COUNT', 100))) as unknown as [string, StreamEntry[]];
+          const [next, entries] = (await guard(reader.xautoclaim(stream, group, consumerName, claimIdleMs, start, 'COUNT', batchSize))) as unknown as [string, StreamEntry[]];
           await take(entries.filter((e) => e && e[1]));
           start = next;
         } while (start !== '0-0' && !stopped);
@@ -474,7 +523,7 @@ export function redisStreamBus(
             const wait = next === undefined ? blockMs : Math.max(0, Math.min(blockMs, next - Date.now()));
             const block = cursor === '0' || wait === 0 ? [] : ['BLOCK', Math.max(1, wait)];
             type Reply = [string, StreamEntry[]][] | null;
-            const reply = (await guard(reader.xreadgroup('GROUP', group, consumerName, 'COUNT', 100, ...(block as ['BLOCK', number]), 'STREAMS', stream, cursor))) as unknown as Reply;
+            const reply = (await guard(reader.xreadgroup('GROUP', group, consumerName, 'COUNT', batchSize, ...(block as ['BLOCK', number]), 'STREAMS', stream, cursor))) as unknown as Reply;
             const entries = reply?.[0]?.[1] ?? [];
             if (cursor !== '>') cursor = entries.length ? entries[entries.length - 1]![0] : '>';
             await take(entries);

@@ -1,4 +1,4 @@
-import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
+import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { currentScope } from './context';
 import { parseTraceparent, type TraceContext } from './identity';
@@ -74,12 +74,32 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: (spa
  * emitted the event (its `traceparent`), or starts a trace of its own.
  */
 export async function withEventSpan<T>(group: string, event: { id: string; type: string; tenantId: string; traceparent?: string }, fn: () => Promise<T>): Promise<T> {
-  const parent = event.traceparent ? parseTraceparent(event.traceparent) : null;
-  const ctx = parent
-    ? trace.setSpanContext(context.active(), { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags === '01' ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true })
-    : context.active();
+  const parent = remoteContext(event.traceparent);
+  const ctx = parent ? trace.setSpanContext(context.active(), parent) : context.active();
   const attributes = { 'messaging.consumer.group.name': group, 'messaging.message.id': event.id, 'switchboard.event.type': event.type, 'switchboard.tenant_id': event.tenantId };
-  return tracer().startActiveSpan(`event ${group} ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, ctx, async (span) => {
+  return consumerSpan(`event ${group} ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, ctx, fn);
+}
+
+/**
+ * A consumer span around one batch of events (`EventConsumer.consumeBatch`): a trace of its
+ * own, linked to the trace of each event that carried one.
+ */
+export async function withEventBatchSpan<T>(group: string, events: { traceparent?: string }[], fn: () => Promise<T>): Promise<T> {
+  const links = events.flatMap((e) => {
+    const parent = remoteContext(e.traceparent);
+    return parent ? [{ context: parent }] : [];
+  });
+  const attributes = { 'messaging.consumer.group.name': group, 'messaging.batch.message_count': events.length };
+  return consumerSpan(`event ${group} batch`, { kind: SpanKind.CONSUMER, attributes, links }, context.active(), fn);
+}
+
+function remoteContext(traceparent: string | undefined) {
+  const parent = traceparent ? parseTraceparent(traceparent) : null;
+  return parent ? { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags === '01' ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true } : undefined;
+}
+
+function consumerSpan<T>(name: string, options: SpanOptions, ctx: Context, fn: () => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, options, ctx, async (span) => {
     try {
       return await fn();
     } catch (error) {

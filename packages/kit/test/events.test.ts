@@ -367,6 +367,62 @@ describe.each(buses)('the delivery policy on the %s bus', (busName, make) => {
     }
   });
 
+  it('consumeBatch hands over what was read at once in one call, skips other types, and splits a failed batch so only the poison event is retried and dead-lettered', async () => {
+    const { bus, publishBeforeConsume, cleanup } = await make();
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });
+    const group = `test.batch-${randomUUID().slice(0, 8)}`;
+    const poison = event('thing.done', { name: 'poison' });
+    const events = [event('thing.done', { name: 'a' }), event('other.thing', { name: 'skip' }), poison, event('thing.done', { name: 'b' })];
+    const calls: string[][] = [];
+    const handled: string[] = [];
+    const handler = async (batch: DomainEvent[]) => {
+      calls.push(batch.map((e) => e.data.name as string));
+      if (batch.some((e) => e.id === poison.id)) throw new Error('cannot parse the payload');
+      handled.push(...batch.map((e) => e.data.name as string));
+    };
+    if (publishBeforeConsume) await bus.publish(events);
+    const stop = consumer.consumeBatch(group, ['thing.done'], handler, { maxAttempts: 2, backoff: () => 1, batchSize: 10 });
+    try {
+      if (!publishBeforeConsume) await bus.publish(events);
+      await until(() => consumer.deadLetters(group), (d) => d.length === 1);
+      // The batch failed as a whole, then each event went alone: a and b once, the poison event twice.
+      expect(calls).toEqual([['a', 'poison', 'b'], ['a'], ['poison'], ['b'], ['poison']]);
+      expect(handled).toEqual(['a', 'b']);
+      expect((await consumer.deadLetters(group))[0]).toMatchObject({ event: { id: poison.id }, attempts: 2 });
+      // The group moved on: later events come as a batch again.
+      const later = [event('thing.done', { name: 'c' })];
+      await bus.publish(later);
+      await until(() => handled, (h) => h.includes('c'));
+    } finally {
+      await stop();
+      await bus.close();
+      await cleanup();
+    }
+  });
+
+  it('reads at most batchSize events per batch', async () => {
+    const { bus, publishBeforeConsume, cleanup } = await make();
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });
+    const group = `test.size-${randomUUID().slice(0, 8)}`;
+    const events = Array.from({ length: 7 }, (_, i) => event('thing.done', { i }));
+    const sizes: number[] = [];
+    const seen = new Set<string>();
+    if (publishBeforeConsume) await bus.publish(events);
+    const stop = consumer.consumeBatch(group, ['thing.done'], async (batch) => {
+      sizes.push(batch.length);
+      for (const e of batch) seen.add(e.id);
+    }, { batchSize: 3 });
+    try {
+      if (!publishBeforeConsume) await bus.publish(events);
+      await until(() => seen.size, (n) => n === 7);
+      expect(sizes).toEqual([3, 3, 1]);
+    } finally {
+      await stop();
+      await bus.close();
+      await cleanup();
+    }
+  });
+
   it('dead-letters a redriven event again when it still fails, with the new error and the attempts added up', async () => {
     const { bus, publishBeforeConsume, cleanup } = await make();
     const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });

@@ -36,4 +36,5 @@ export async function bootstrap(config: AnalyticsConfig & { DATABASE_URL: string
 
 export { analyticsEnv, readAnalyticsConfig, type AnalyticsConfig } from './env';
 export { analyticsSchema } from './schema';
-export { applyEvent, rebuildRollups, ROLLUPS_GROUP } from './modules/metrics/ingest';
+export { applyEvent, applyEvents, rebuildRollups, ROLLUPS_GROUP } from './modules/metrics/ingest';
+export { digestOf, mergeDigests, quantile } from './modules/metrics/tdigest';

@@ -10,6 +10,11 @@ export const analyticsEnv = {
   SEED_DEMO: env.bool(false),
   /** How often liveMetrics looks for tenants whose numbers changed (ms): at most one push per tenant per interval. */
   ANALYTICS_LIVE_INTERVAL_MS: env.int({ default: 1_000, min: 50 }),
+  /**
+   * Percentiles of a metrics query are exact while its range holds at most this many samples
+   * of the measure (the tenant's, after the filter); above, they merge hourly t-digests.
+   */
+  ANALYTICS_EXACT_PERCENTILE_MAX_SAMPLES: env.int({ default: 20_000, min: 0 }),
 };
 
 export type AnalyticsConfig = Config<typeof analyticsEnv>;

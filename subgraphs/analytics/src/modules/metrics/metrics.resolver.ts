@@ -137,6 +137,7 @@ export class MetricsResolver {
       measures,
       groupBy: [...new Set(input.groupBy ?? [])] as DimensionName[],
       filter,
+      exactMaxSamples: ctx.config.ANALYTICS_EXACT_PERCENTILE_MAX_SAMPLES,
     });
     return points as MetricPoint[];
   }

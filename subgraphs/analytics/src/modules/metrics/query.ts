@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DIMENSIONS, type StoredMeasure } from './facts';
+import { mergeDigests, quantile, type Digest } from './tdigest';
 
 export const MEASURES = [
   'CONVERSATIONS_STARTED',
@@ -61,6 +62,12 @@ export interface MetricsQuery {
   measures: MeasureName[];
   groupBy: DimensionName[];
   filter: Partial<Record<DimensionName, string[]>>;
+  /**
+   * Percentiles of a measure are exact (`percentile_cont` over the samples) while the range,
+   * after the filter, holds at most this many of its samples; above, they come from merging
+   * the hourly t-digests (ANALYTICS_EXACT_PERCENTILE_MAX_SAMPLES; default: always exact).
+   */
+  exactMaxSamples?: number;
 }
 
 export interface Point {
@@ -115,9 +122,10 @@ export function buckets(from: Date, to: Date, interval: IntervalName, max = Infi
 }
 
 /**
- * Answers a metrics query with at most three statements whatever the range: one over the
- * counters, one over the percentile samples, one for the backlog (its level before the range
- * and its changes inside it). Points are flat rows: bucket × measure × group.
+ * Answers a metrics query with at most four statements whatever the range: one over the
+ * counters, one over the hourly t-digests of the percentile samples and, for the measures
+ * small enough to be exact, one over the samples themselves; one for the backlog (its level
+ * before the range and its changes inside it). Points are flat rows: bucket × measure × group.
  */
 export async function queryMetrics(em: EntityManager, schema: string, q: MetricsQuery): Promise<Point[]> {
   const conn = em.getConnection();
@@ -172,19 +180,47 @@ export async function queryMetrics(em: EntityManager, schema: string, q: Metrics
   }
   if (sampleMeasures.length) {
     statements.push(
-      run(
-        `select ${trunc} as "at", "measure"${colSql},
-           percentile_cont(0.5) within group (order by "value") as "p50", percentile_cont(0.9) within group (order by "value") as "p90"
-         from "${schema}"."sample" where "tenant_id" = ? and "measure" in (${list(sampleMeasures)}) and "bucket" >= ? and "bucket" < ?${filters}
-         group by 1, 2${cols.map((_, i) => `, ${i + 3}`).join('')}`,
-        [q.tenantId, ...sampleMeasures, start.toISOString(), q.to.toISOString(), ...filterParams],
-      ).then((rows) => {
+      (async () => {
+        // The cells' digests first: their counts say which measures are small enough to be exact.
+        const sketches = await run(
+          `select ${trunc} as "at", "measure"${colSql}, "n"::float8 as "n", "digest"
+           from "${schema}"."sketch" where "tenant_id" = ? and "measure" in (${list(sampleMeasures)}) and "bucket" >= ? and "bucket" < ?${filters}`,
+          [q.tenantId, ...sampleMeasures, start.toISOString(), q.to.toISOString(), ...filterParams],
+        );
+        const totals = new Map<string, number>();
+        for (const r of sketches) totals.set(r.measure, (totals.get(r.measure) ?? 0) + Number(r.n));
+        const limit = q.exactMaxSamples ?? Infinity;
+        const exact = sampleMeasures.filter((m) => (totals.get(m) ?? 0) > 0 && (totals.get(m) ?? 0) <= limit);
+        const merged = new Map<string, { at: Date; group: string[]; measure: string; digests: Digest[] }>();
+        for (const r of sketches) {
+          if ((totals.get(r.measure) ?? 0) <= limit) continue;
+          const group = groupOf(r);
+          const at = new Date(r.at);
+          const key = `${at.toISOString()}|${r.measure}|${group.join('|')}`;
+          const m = merged.get(key) ?? { at, group, measure: r.measure, digests: [] as Digest[] };
+          m.digests.push(typeof r.digest === 'string' ? JSON.parse(r.digest) : r.digest);
+          merged.set(key, m);
+        }
+        for (const m of merged.values()) {
+          const digest = mergeDigests(m.digests);
+          const values = cell(m.at, m.group).values;
+          values.set(`${m.measure}.p50`, quantile(digest, 0.5));
+          values.set(`${m.measure}.p90`, quantile(digest, 0.9));
+        }
+        if (!exact.length) return;
+        const rows = await run(
+          `select ${trunc} as "at", "measure"${colSql},
+             percentile_cont(0.5) within group (order by "value") as "p50", percentile_cont(0.9) within group (order by "value") as "p90"
+           from "${schema}"."sample" where "tenant_id" = ? and "measure" in (${list(exact)}) and "bucket" >= ? and "bucket" < ?${filters}
+           group by 1, 2${cols.map((_, i) => `, ${i + 3}`).join('')}`,
+          [q.tenantId, ...exact, start.toISOString(), q.to.toISOString(), ...filterParams],
+        );
         for (const r of rows) {
           const values = cell(new Date(r.at), groupOf(r)).values;
           values.set(`${r.measure}.p50`, Number(r.p50));
           values.set(`${r.measure}.p90`, Number(r.p90));
         }
-      }),
+      })(),
     );
   }
   if (wantBacklog) {
