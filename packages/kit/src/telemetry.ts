@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { currentScope } from './context';
 import { parseTraceparent, type TraceContext } from './identity';
 
+/** Span kinds, for workspaces that do not depend on @opentelemetry/api themselves. */
+export { SpanKind };
+
 let sdkStarted: Promise<() => Promise<void>> | undefined;
 
 /**
@@ -41,6 +44,21 @@ export function startRequestSpan(name: string, parent: TraceContext | null, attr
   return tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, ctx);
 }
 
+/** `fn` in an active span under `parent`: a throw is recorded on the span (ERROR) and rethrown; the span always ends. */
+function inSpan<T>(name: string, options: { kind?: SpanKind; attributes: Attributes }, parent: ReturnType<typeof context.active>, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, options, parent, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 /**
  * Runs `fn` in a span whose parent is the active span, or else the request's incoming
  * trace context, so traces continue across the gateway → subgraph hop.
@@ -56,40 +74,33 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: (spa
       isRemote: true,
     });
   }
-  return tracer().startActiveSpan(name, { attributes }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return inSpan(name, { attributes }, parent, fn);
+}
+
+/** The context whose parent span is the one a W3C `traceparent` names (or the active context without one). */
+function remoteParent(traceparent: string | undefined) {
+  const parent = traceparent ? parseTraceparent(traceparent) : null;
+  return parent
+    ? trace.setSpanContext(context.active(), { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags === '01' ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true })
+    : context.active();
+}
+
+/**
+ * Runs `fn` in a span that continues the trace a stored `traceparent` names — an event's,
+ * for work done later from it (a consumer's handler, a webhook delivery) — or starts a trace
+ * of its own without one.
+ */
+export async function withSpanFrom<T>(traceparent: string | undefined, name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  return inSpan(name, { kind, attributes }, remoteParent(traceparent), fn);
 }
 
 /**
  * Runs an event handler in a consumer span that continues the trace of the request that
  * emitted the event (its `traceparent`), or starts a trace of its own.
  */
-export async function withEventSpan<T>(group: string, event: { id: string; type: string; tenantId: string; traceparent?: string }, fn: () => Promise<T>): Promise<T> {
-  const parent = event.traceparent ? parseTraceparent(event.traceparent) : null;
-  const ctx = parent
-    ? trace.setSpanContext(context.active(), { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.flags === '01' ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true })
-    : context.active();
+export function withEventSpan<T>(group: string, event: { id: string; type: string; tenantId: string; traceparent?: string }, fn: () => Promise<T>): Promise<T> {
   const attributes = { 'messaging.consumer.group.name': group, 'messaging.message.id': event.id, 'switchboard.event.type': event.type, 'switchboard.tenant_id': event.tenantId };
-  return tracer().startActiveSpan(`event ${group} ${event.type}`, { kind: SpanKind.CONSUMER, attributes }, ctx, async (span) => {
-    try {
-      return await fn();
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return withSpanFrom(event.traceparent, `event ${group} ${event.type}`, attributes, fn, SpanKind.CONSUMER);
 }
 
 /** The trace context to send downstream: the active recording span's, or a fresh child id. */
