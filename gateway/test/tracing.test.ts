@@ -55,6 +55,11 @@ describe('tracing', () => {
     }
     const root = spans.find((s) => s.name === 'gateway POST /graphql')!;
     expect(parentOf(root)).toBe('00f067aa0ba902b7'); // the client's span
+    // On to SQL (every statement a `db <operation>` span) and, with Redis, the L2 cache reads.
+    const sql = spans.filter((s) => s.name.startsWith('db '));
+    expect(sql.length).toBeGreaterThan(0);
+    for (const s of sql) expect({ name: s.name, system: s.attributes['db.system'], parentInTrace: ids.has(parentOf(s)!) }).toEqual({ name: s.name, system: 'postgresql', parentInTrace: true });
+    if (process.env.REDIS_URL) expect(names).toContain('redis MGET');
   });
 
   it('continues the trace through a domain event into its consumers', async () => {

@@ -59,11 +59,8 @@ function inSpan<T>(name: string, options: { kind?: SpanKind; attributes: Attribu
   });
 }
 
-/**
- * Runs `fn` in a span whose parent is the active span, or else the request's incoming
- * trace context, so traces continue across the gateway → subgraph hop.
- */
-export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+/** The active context, or else one whose parent is the request's incoming trace context. */
+function activeOrRequestParent() {
   let parent = context.active();
   const scope = currentScope();
   if (!trace.getSpan(parent) && scope) {
@@ -74,7 +71,27 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: (spa
       isRemote: true,
     });
   }
-  return inSpan(name, { attributes }, parent, fn);
+  return parent;
+}
+
+/**
+ * Records a client span that has already finished (it took `tookMs`, ending now), under the
+ * active span or the request's trace: for calls a library reports only afterwards (MikroORM's
+ * query log gives each statement's duration).
+ */
+export function recordFinishedSpan(name: string, attributes: Attributes, tookMs: number, failed = false): void {
+  const end = Date.now();
+  const span = tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: end - Math.max(0, tookMs) }, activeOrRequestParent());
+  if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end(end);
+}
+
+/**
+ * Runs `fn` in a span whose parent is the active span, or else the request's incoming
+ * trace context, so traces continue across the gateway → subgraph hop.
+ */
+export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return inSpan(name, { attributes }, activeOrRequestParent(), fn);
 }
 
 /** The context whose parent span is the one a W3C `traceparent` names (or the active context without one). */
