@@ -39,6 +39,15 @@ COPY subgraphs ./subgraphs
 COPY gateway ./gateway
 # The install linked each workspace into node_modules (relative links): the sources above are what they point at.
 # Health checks are per service (docker-compose.yml, the Kubernetes probes): /healthz and /readyz on its port.
+# @swc/core's platform package ships a compressed carrier that unpacks the real addon into a
+# user cache on first load; on a read-only root filesystem with a noexec /tmp (docker's tmpfs
+# default) that fails and no service starts. Unpack it here and put the real addon where
+# @swc/core looks first (its own folder), so at run time nothing is written.
+RUN SWC_NATIVE_BINDING_CACHE=/tmp/swc-unpack node -e "require('@swc/core')" \
+ && pkg=$(ls -d node_modules/@swc/core-*-* | head -1) \
+ && addon="node_modules/@swc/core/$(node -p "require('./$pkg/package.json').main")" \
+ && cp "$(find /tmp/swc-unpack -name '*.node' | head -1)" "$addon" && chmod 0644 "$addon" \
+ && rm -rf /tmp/swc-unpack
 USER node
 # >>> generated: ports (npm run compose; do not edit)
 EXPOSE 4000 4001 4002 4003 4004 4005 4006 4007 4008

@@ -100,6 +100,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const safelist = loadManifest(config.PERSISTED_DOCUMENTS_PATH);
 
   const metrics = createMetrics('gateway');
+  const liveLag = metricHistogram(metrics, 'live_delivery_lag_seconds', 'Live events: from publication by the subgraph to the result handed to the subscribers’ sockets (per subscription group and event)', []);
   const fetchDuration = metricHistogram(metrics, 'subgraph_fetch_duration_seconds', 'Subgraph fetches by subgraph (queries, mutations, subscription fetches), errors included', ['subgraph']);
   const onFetch = (subgraph: string, seconds: number) => fetchDuration.observe({ subgraph }, seconds);
   const gateway = new ApolloGateway({
@@ -374,6 +375,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         },
         authenticate: (credentials) => authenticator.authenticate(credentials),
         redis,
+        onDelivered: (seconds) => liveLag.observe({}, seconds),
         safelist,
         notifier: createNotifier(redis),
         onPrincipalChange: (change) => principals.invalidate(change),

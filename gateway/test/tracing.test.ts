@@ -1,4 +1,6 @@
 import { trace } from '@opentelemetry/api';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { startStack, type Stack } from './stack';
 
@@ -14,7 +16,7 @@ provider.register();
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ subgraphs: ['tickets'], seed: ['tenants', 'tickets'] });
+  stack = await startStack({ subgraphs: ['tickets', 'integrations'], seed: ['tenants', 'tickets'] });
 }, 60_000);
 afterAll(async () => {
   await stack?.close();
@@ -53,6 +55,11 @@ describe('tracing', () => {
     }
     const root = spans.find((s) => s.name === 'gateway POST /graphql')!;
     expect(parentOf(root)).toBe('00f067aa0ba902b7'); // the client's span
+    // On to SQL (every statement a `db <operation>` span) and, with Redis, the L2 cache reads.
+    const sql = spans.filter((s) => s.name.startsWith('db '));
+    expect(sql.length).toBeGreaterThan(0);
+    for (const s of sql) expect({ name: s.name, system: s.attributes['db.system'], parentInTrace: ids.has(parentOf(s)!) }).toEqual({ name: s.name, system: 'postgresql', parentInTrace: true });
+    if (process.env.REDIS_URL) expect(names).toContain('redis MGET');
   });
 
   it('continues the trace through a domain event into its consumers', async () => {
@@ -72,5 +79,38 @@ describe('tracing', () => {
     // Its parent is the tenants request that wrote the event (or a span under it).
     expect(inTrace(traceId).some((s) => s.spanContext().spanId === parentOf(consumer))).toBe(true);
     expect(tenantsSpans.size).toBeGreaterThan(0);
+  });
+
+  it('continues the trace into the webhook deliveries of the event (one span per attempt)', async () => {
+    const received: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(String(req.headers['switchboard-event-type']));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const admin = await stack.as('admin@acme.test');
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const endpoint = await stack.gql('mutation($input: WebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }', { input: { url, events: ['ticket.created'] } }, admin);
+      expect(endpoint.errors).toBeUndefined();
+      const traceId = 'b2f92f3577b34da6a3ce929d0e0e47bb';
+      const res = await stack.gql(
+        'mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }',
+        { input: { subject: 'Traced webhook', requester: { name: 'Tracy', email: 'tracy@example.com' } } },
+        { ...admin, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      );
+      expect(res.errors).toBeUndefined();
+      await until(() => inTrace(traceId).some((s) => s.name === 'webhook.deliver'), 'the delivery span in the request’s trace');
+      const delivery = inTrace(traceId).find((s) => s.name === 'webhook.deliver')!;
+      expect(delivery.attributes).toMatchObject({ 'webhook.event_type': 'ticket.created', 'webhook.endpoint_id': endpoint.data.createWebhookEndpoint.endpoint.id, 'http.response.status_code': 204 });
+      // Its parent is a span of the request that created the ticket (the event's traceparent).
+      expect(inTrace(traceId).some((s) => s.spanContext().spanId === parentOf(delivery))).toBe(true);
+      expect(received).toContain('ticket.created');
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 });

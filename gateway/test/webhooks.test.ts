@@ -159,6 +159,8 @@ describe('outbound webhooks through the gateway', () => {
       const metrics = await (await fetch(stack.subgraphs.integrations!.url.replace(/\/graphql$/, '/metrics'))).text();
       expect(metrics).toMatch(/webhook_deliveries_total\{[^}]*result="succeeded"[^}]*\} [1-9]/);
       expect(metrics).toContain('webhook_delivery_duration_seconds_count');
+      // Event → accepted delivery: observed once per success (the first delivery and the redelivery).
+      expect(Number(/^webhook_delivery_lag_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThanOrEqual(2);
       expect(await stack.gql(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id: endpoint.id }, acme)).toMatchObject({ data: { deleteWebhookEndpoint: true } });
     } finally {
       await r.close();
@@ -210,6 +212,11 @@ describe('outbound webhooks through the gateway', () => {
       expect(paused.json.data).toMatchObject({ id: endpoint.id, consecutiveFailures: 5 });
       const hitsWhenPaused = r.hits;
       expect(hitsWhenPaused).toBe(5);
+      const pausedGauge = async () => {
+        const text = await (await fetch(stack.subgraphs.integrations!.url.replace(/\/graphql$/, '/metrics'))).text();
+        return Number(/^webhook_endpoints_paused(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? -1);
+      };
+      expect(await pausedGauge()).toBeGreaterThanOrEqual(1);
 
       // While paused, events queue and nothing is sent.
       await updateTicket(acme, ticket, 'queued while paused');
@@ -224,6 +231,7 @@ describe('outbound webhooks through the gateway', () => {
       expect(resumed.data.resumeWebhookEndpoint).toEqual({ status: 'ACTIVE', consecutiveFailures: 0 });
       await until('the queue drained', () => r.received.length >= 2);
       expect(r.received.map((x) => x.json.type)).toEqual(['ticket.created', 'ticket.updated']);
+      expect(await pausedGauge()).toBe(0);
 
       // Pausing by hand, too.
       expect((await stack.gql(`mutation($id: ID!) { pauseWebhookEndpoint(id: $id) { status } }`, { id: endpoint.id }, acme)).data.pauseWebhookEndpoint.status).toBe('PAUSED');

@@ -38,6 +38,8 @@ export class FanOut {
     private readonly executor: Executor,
     redis: Redis | undefined,
     private readonly log: Logger,
+    /** Seconds from an event's publication to its result being handed to the group's sockets (once per group and event). */
+    private readonly onDelivered: (lagSeconds: number) => void = () => {},
   ) {
     this.live = new LiveEvents(redis, (error) => log.warn('live events', { error: (error as Error)?.message }));
   }
@@ -127,7 +129,9 @@ export class FanOut {
     const delivered = (group.tail = group.tail
       .then(() => result)
       .then((value) => {
-        if (value) push(value);
+        if (!value) return;
+        push(value);
+        if (typeof event.publishedAt === 'number') this.onDelivered(Math.max(0, Date.now() - event.publishedAt) / 1000);
       }));
     this.inflight.add(delivered);
     void delivered.finally(() => this.inflight.delete(delivered));

@@ -44,6 +44,8 @@ export interface SubscriptionServerOptions {
   authenticate: (credentials: Credentials) => Promise<Authenticated>;
   /** Live events come through Redis pub/sub when given; else in-process. */
   redis?: Redis;
+  /** Told, per group and event, the seconds from the event's publication to its delivery to the sockets (`live_delivery_lag_seconds`). */
+  onDelivered?: (lagSeconds: number) => void;
   /** The persisted-operation manifest PARTNER keys are held to (as over HTTP). */
   safelist?: OperationSafelist;
   /** Where the tenants subgraph announces principal changes: affected sockets re-authorize at once. */
@@ -113,7 +115,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
   const preparer = new Preparer(executor, options.validationRules, options.maxTokens);
   const access = new AccessChecks(executor, liveAccessRules(options.supergraphSdl));
   const initialIds = liveInitialIds(options.supergraphSdl);
-  const fanOut = new FanOut(executor, options.redis, log);
+  const fanOut = new FanOut(executor, options.redis, log, options.onDelivered);
   const connections = new Connections(options.authenticate, options.reauthMs ?? 0);
   const perIp = new Counter();
   const ips = new WeakMap<WebSocket, string>();

@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { Counter } from 'prom-client';
 import type { Metrics } from './metrics';
 import type { Redis } from './redis';
+import { withSpan } from './telemetry';
 
 /**
  * How one entity type is cached: its GraphQL/entity name, what goes into Redis (plain
@@ -65,7 +66,7 @@ export class EntityCache {
       return ids.map(() => undefined);
     }
     try {
-      const raw = await redis.mget(...ids.map((id) => this.key(type, tenantId, id)));
+      const raw = await withSpan('redis MGET', { 'db.system': 'redis', 'db.operation.name': 'MGET', 'cache.type': type }, () => redis.mget(...ids.map((id) => this.key(type, tenantId, id))));
       const out = raw.map((r) => (r ? (JSON.parse(r) as Record<string, unknown>) : undefined));
       const hits = out.filter(Boolean).length;
       if (hits) this.hits.inc({ type }, hits);
@@ -84,7 +85,7 @@ export class EntityCache {
     try {
       const pipeline = redis.pipeline();
       for (const [id, value] of entries) pipeline.set(this.key(type, tenantId, id), JSON.stringify(value), 'EX', this.ttl);
-      await pipeline.exec();
+      await withSpan('redis SET', { 'db.system': 'redis', 'db.operation.name': 'SET', 'cache.type': type }, () => pipeline.exec());
     } catch {
       this.errors.inc({ op: 'set' });
     }
@@ -94,7 +95,7 @@ export class EntityCache {
     const redis = this.options.redis;
     if (!redis || keys.length === 0) return;
     try {
-      await redis.del(...keys);
+      await withSpan('redis DEL', { 'db.system': 'redis', 'db.operation.name': 'DEL' }, () => redis.del(...keys));
     } catch {
       this.errors.inc({ op: 'del' });
     }

@@ -9,6 +9,7 @@ import type { EventSubscriber, Logger as OrmLogger } from '@mikro-orm/core';
 import type { Identity } from './identity';
 import { isDatabaseUnavailable, isDriverError } from './errors';
 import type { Logger } from './logger';
+import { recordFinishedSpan } from './telemetry';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -119,7 +120,8 @@ export function requestEntityManager(orm: MikroORM, identity: Identity): EntityM
 
 /**
  * MikroORM calls `logQuery` for every statement when the `query` namespace is enabled; this
- * logger formats nothing and only counts, per service and per request.
+ * logger formats nothing: it counts, per service and per request, and records the statement
+ * as a span `db <operation>` in the request's trace.
  */
 function statementCounter(metrics: Metrics): Pick<Options, 'debug' | 'loggerFactory'> {
   const counter = new Counter({ name: 'db_statements_total', help: 'SQL statements sent', registers: [metrics.registry] });
@@ -129,8 +131,11 @@ function statementCounter(metrics: Metrics): Pick<Options, 'debug' | 'loggerFact
     warn: () => {},
     setDebugMode: () => {},
     isEnabled: (namespace) => namespace === 'query',
-    logQuery: () => {
+    logQuery: (context) => {
       counter.inc();
+      // One client span per statement, in the request's trace: the operation only (no SQL text, no values).
+      const operation = /^\s*(\w+)/.exec(context.query ?? '')?.[1]?.toLowerCase() ?? 'query';
+      recordFinishedSpan(`db ${operation}`, { 'db.system': 'postgresql', 'db.operation.name': operation }, context.took ?? 0, context.level === 'error');
       const scope = currentScope();
       if (scope) scope.sqlStatements = (scope.sqlStatements ?? 0) + 1;
     },

@@ -12,6 +12,8 @@ export interface LiveEvent {
   args?: Record<string, unknown>;
   /** The entity's representation: `{ __typename: 'Message', id }`. */
   representation: { __typename: string; [key: string]: unknown };
+  /** When it was published (ms since the epoch; publishLive stamps it): the gateway's `live_delivery_lag_seconds` starts here. */
+  publishedAt?: number;
 }
 
 /** Redis pub/sub channel of a tenant's live events: a gateway only listens to its subscribers' tenants. */
@@ -31,6 +33,7 @@ localLiveEvents.setMaxListeners(0);
 export async function publishLive(redis: Redis | undefined, tenantId: string, event: LiveEvent): Promise<boolean> {
   if (!tenantId) throw new Error('publishLive needs a tenant');
   const channel = liveChannel(tenantId);
+  event = { ...event, publishedAt: event.publishedAt ?? Date.now() };
   localLiveEvents.emit(channel, structuredClone(event));
   if (!redis) return true;
   return redis.publish(channel, JSON.stringify(event)).then(

@@ -510,6 +510,30 @@ export function storeContract(options: ContractOptions): void {
       });
     });
 
+    describe('contacts written on their own (saveContact)', () => {
+      it('creates, changes only the given fields, and lets the later change win whatever order they arrive in', async () => {
+        const t = tenant();
+        const created = await store.transaction(t, (tx) => tx.saveContact({ name: 'Kim Park', email: 'kim@example.test', modifiedAt: minutes(0) }));
+        expect(created).toMatchObject({ created: true, applied: true, contact: { name: 'Kim Park', email: 'kim@example.test', phone: null, updatedAt: minutes(0) } });
+        const id = created.contact.id;
+        const later = await store.transaction(t, (tx) => tx.saveContact({ id, phone: '+1 555 0100', modifiedAt: minutes(10) }));
+        expect(later).toMatchObject({ created: false, applied: true, contact: { name: 'Kim Park', phone: '+1 555 0100', updatedAt: minutes(10) } });
+        // An older change arriving afterwards is not applied; the stored contact is answered.
+        const older = await store.transaction(t, (tx) => tx.saveContact({ id, phone: '+1 555 0199', name: null, modifiedAt: minutes(5) }));
+        expect(older).toMatchObject({ applied: false, contact: { name: 'Kim Park', phone: '+1 555 0100' } });
+        // Nothing differing is not a change either.
+        expect((await store.transaction(t, (tx) => tx.saveContact({ id, phone: '+1 555 0100', modifiedAt: minutes(20) }))).applied).toBe(false);
+        expect(await store.getContact(t, id)).toMatchObject({ name: 'Kim Park', email: 'kim@example.test', phone: '+1 555 0100', updatedAt: minutes(10) });
+        // By email: the tenant's contact with it; another tenant's id is NOT_FOUND.
+        const matched = await store.transaction(t, (tx) => tx.saveContact({ matchEmail: true, email: 'kim@example.test', name: 'Kim P.', modifiedAt: minutes(30) }));
+        expect(matched).toMatchObject({ created: false, applied: true, contact: { id, name: 'Kim P.' } });
+        const elsewhere = await store.transaction(tenant(), (tx) => tx.saveContact({ matchEmail: true, email: 'kim@example.test', name: 'Other' }));
+        expect(elsewhere.created).toBe(true);
+        await expect(store.transaction(tenant(), (tx) => tx.saveContact({ id, name: 'Mallory' }))).rejects.toBeInstanceOf(NotFoundError);
+        expect((await store.getContact(t, id))!.name).toBe('Kim P.');
+      });
+    });
+
     describe('units of work and their domain events', () => {
       // Each store records a unit of work's events in its outbox (PostgreSQL table, MongoDB collection).
       const withEvents = options.outbox ? it : it.skip;

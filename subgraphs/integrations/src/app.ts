@@ -8,6 +8,8 @@ import { ChannelConnector, ChannelThread } from './modules/channels/connector.en
 import { ConversationsClient } from './modules/channels/conversations-client';
 import { inboundRoutes } from './modules/channels/inbound';
 import { consumeChannelReplies } from './modules/channels/outbound';
+import { CrmConnector, CrmContactLink } from './modules/crm/crm.entity';
+import { consumeContactChanges, startCrmSync, type CrmSync } from './modules/crm/sync';
 import { consumeWebhookEvents } from './modules/webhooks/consumer';
 import { WebhookDelivery } from './modules/webhooks/delivery.entity';
 import { startDispatcher, type Dispatcher } from './modules/webhooks/dispatcher';
@@ -17,7 +19,7 @@ import { SecretBox } from './modules/webhooks/signing';
 import { systemResolver, type Resolver, type UrlPolicy } from './modules/webhooks/url-guard';
 import { integrationsSchema } from './schema';
 
-export const entities = [WebhookEndpoint, WebhookDelivery, ChannelConnector, ChannelThread];
+export const entities = [WebhookEndpoint, WebhookDelivery, ChannelConnector, ChannelThread, CrmConnector, CrmContactLink];
 export { migrations };
 
 export type IntegrationsApp = RunningSubgraph & { dispatcher: Dispatcher };
@@ -45,6 +47,7 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
     config.WEBHOOK_TIMEOUT_MS,
   );
   let dispatcher: Dispatcher | undefined;
+  let crm: CrmSync | undefined;
   const wake = () => dispatcher?.wake();
   const app = await startSubgraph<IntegrationsContext>({
     name: 'integrations',
@@ -71,11 +74,28 @@ export async function bootstrap(config: IntegrationsConfig & { DATABASE_URL: str
         pollMs: config.WEBHOOK_POLL_MS,
       });
       const d = dispatcher;
-      // The consumer stops first (nothing new is queued), then the dispatcher finishes its pass.
-      return [consumeWebhookEvents(orm, events, clock, wake), consumeChannelReplies(orm, events, { secrets, conversations, apis, logger: log }), () => d.stop()];
+      const sync = (crm = startCrmSync({
+        orm,
+        conversations,
+        secrets,
+        clock,
+        logger: log,
+        metrics,
+        hubSpotBaseUrl: config.HUBSPOT_API_BASE_URL.replace(/\/$/, ''),
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        intervalMs: config.CRM_SYNC_INTERVAL_MS,
+      }));
+      // The consumers stop first (nothing new is queued), then the dispatcher finishes its pass.
+      return [
+        consumeWebhookEvents(orm, events, clock, wake),
+        consumeChannelReplies(orm, events, { secrets, conversations, apis, logger: log }),
+        consumeContactChanges(events, sync),
+        () => sync.stop(),
+        () => d.stop(),
+      ];
     },
     routes: (app, { orm, log }) => inboundRoutes(app, { orm, secrets, conversations, clock, logger: log }),
-    context: (identity, em) => ({ identity, em, config, clock, urls, secrets, selections, wake, loaders: createLoaders(em, identity) }),
+    context: (identity, em) => ({ identity, em, config, clock, urls, secrets, selections, wake, crm: () => crm!, loaders: createLoaders(em, identity) }),
   });
   return Object.assign(app, { dispatcher: dispatcher! });
 }

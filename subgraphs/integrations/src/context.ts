@@ -1,6 +1,7 @@
 import type { EntityManager, Identity } from '@switchboard/kit';
 import type { IntegrationsConfig } from './env';
 import type { IntegrationsLoaders } from './loaders';
+import type { CrmSync } from './modules/crm/sync';
 import type { SelectionResolver } from './modules/webhooks/selection';
 import type { SecretBox } from './modules/webhooks/signing';
 import type { UrlPolicy } from './modules/webhooks/url-guard';
@@ -18,4 +19,6 @@ export interface IntegrationsContext {
   selections: SelectionResolver;
   /** Tells the dispatcher there may be something to send now. */
   wake: () => void;
+  /** The CRM contact sync (started with the service's background work). */
+  crm: () => CrmSync;
 }

@@ -40,6 +40,10 @@ export const integrationsEnv = {
   /** Where replies go: the WhatsApp Cloud API (Graph API) and the Slack Web API (tests: local fakes). */
   WHATSAPP_API_BASE_URL: env.url({ default: 'https://graph.facebook.com', protocols: ['http', 'https'] }),
   SLACK_API_BASE_URL: env.url({ default: 'https://slack.com', protocols: ['http', 'https'] }),
+  /** The HubSpot API that CRM connectors sync contacts with (tests: a local fake). The operator's, never a tenant's input. */
+  HUBSPOT_API_BASE_URL: env.url({ default: 'https://api.hubapi.com', protocols: ['http', 'https'] }),
+  /** How often each CRM connector pulls the CRM's contact changes (pushes follow our events at once). */
+  CRM_SYNC_INTERVAL_MS: env.int({ default: 60_000, min: 10 }),
   /** The supergraph that webhook selections are checked against and planned with. */
   SUPERGRAPH_PATH: env.string({ default: 'schema/supergraph.graphql' }),
   /** Where selections are resolved (default: the supergraph's URLs); CONVERSATIONS_URL above too. */

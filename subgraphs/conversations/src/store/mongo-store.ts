@@ -1,7 +1,7 @@
 import { BadInputError, ConflictError, NotFoundError, type DomainEvent, type OutboxSource } from '@switchboard/kit';
 import { MongoClient, type ClientSession, type Collection, type Db, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, messageOf, newMessage } from './shared';
+import { bidirectionalPage, connection, contactChange, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, messageOf, newMessage } from './shared';
 import type {
   AppendResult,
   Attachment,
@@ -21,6 +21,8 @@ import type {
   NewRating,
   Rating,
   OwnedConversationStore,
+  SaveContact,
+  SaveContactResult,
   Priority,
   UnitOfWork,
 } from './types';
@@ -157,6 +159,10 @@ class MongoUnitOfWork implements UnitOfWork {
     return this.store.rateIn(this.session, this.tenantId, conversationId, rating);
   }
 
+  saveContact(input: SaveContact) {
+    return this.store.saveContactIn(this.session, this.tenantId, input);
+  }
+
   emit(type: string, data: Record<string, unknown>): void {
     this.events.push({ _id: randomUUID(), tenantId: this.tenantId, type, data, occurredAt: new Date(), publishedAt: null });
   }
@@ -266,6 +272,29 @@ export class MongoConversationStore implements OwnedConversationStore {
       { upsert: true, session, returnDocument: 'before' },
     );
     return { rating: { conversationId, tenantId, ...input, ratedAt }, replaced: !!before };
+  }
+
+  /** @internal the unit of work's saveContact: the update is conditional on the updatedAt read, so a concurrent writer makes the transaction retry. */
+  async saveContactIn(session: ClientSession, tenantId: string, input: SaveContact): Promise<SaveContactResult> {
+    const now = new Date();
+    let stored: ContactDoc | null = null;
+    if (input.id !== undefined) {
+      stored = await this.contacts.findOne({ _id: input.id, tenantId }, { session });
+      if (!stored) throw new NotFoundError('Contact', input.id);
+    } else if (input.matchEmail && input.email) {
+      stored = await this.contacts.findOne({ tenantId, email: input.email }, { session, sort: { createdAt: 1, _id: 1 } });
+    }
+    if (!stored) {
+      const at = input.modifiedAt ?? now;
+      const doc: ContactDoc = { _id: randomUUID(), tenantId, name: input.name ?? null, email: input.email ?? null, phone: input.phone ?? null, externalIds: {}, createdAt: now, updatedAt: at };
+      await this.contacts.insertOne(doc, { session });
+      return { contact: toContact(doc), created: true, applied: true };
+    }
+    const change = contactChange(stored, input, now);
+    if (!change) return { contact: toContact(stored), created: false, applied: false };
+    const { matchedCount } = await this.contacts.updateOne({ _id: stored._id, tenantId, updatedAt: stored.updatedAt }, { $set: change }, { session });
+    if (!matchedCount) throw new ConflictError('The contact was changed by someone else at the same time; retry');
+    return { contact: toContact({ ...stored, ...change }), created: false, applied: true };
   }
 
   async getRatings(tenantId: string, conversationIds: readonly string[]): Promise<Rating[]> {

@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { BadInputError, ConflictError, NotFoundError, TENANT_FILTER, createOrm, emitEvent, kitFeatures, type EntityManager, type Metrics } from '@switchboard/kit';
 import { migrations } from '../migrations';
 import { ContactEntity, ConversationEntity, MessageEntity, conversationEntities } from './postgres/entities';
-import { bidirectionalPage, connection, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, newMessage } from './shared';
+import { bidirectionalPage, connection, contactChange, contactOf, conversationOf, emptyCounts, encodeCursor, forwardPage, isUuid, messageOf, newMessage } from './shared';
 import type {
   AppendResult,
   BidirectionalPage,
@@ -20,6 +20,8 @@ import type {
   NewRating,
   Rating,
   OwnedConversationStore,
+  SaveContact,
+  SaveContactResult,
   UnitOfWork,
 } from './types';
 
@@ -87,6 +89,10 @@ class PostgresUnitOfWork implements UnitOfWork {
 
   rateConversation(conversationId: string, rating: NewRating) {
     return this.store.rateIn(this.em, this.tenantId, conversationId, rating);
+  }
+
+  saveContact(input: SaveContact) {
+    return this.store.saveContactIn(this.em, this.tenantId, input);
   }
 
   emit(type: string, data: Record<string, unknown>): void {
@@ -407,6 +413,34 @@ export class PostgresConversationStore implements OwnedConversationStore {
     const conversation = await this.getConversation(tenantId, conversationId);
     if (!conversation) throw new NotFoundError('Conversation', conversationId);
     return conversation;
+  }
+
+  /** @internal the unit of work's saveContact: the row is locked, so two writers of one contact go one after the other. */
+  async saveContactIn(em: EntityManager, tenantId: string, input: SaveContact): Promise<SaveContactResult> {
+    const now = new Date();
+    let stored: ContactEntity | null = null;
+    if (input.id !== undefined) {
+      stored = isUuid(input.id) ? await em.findOne(ContactEntity, { id: input.id, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
+      if (!stored) throw new NotFoundError('Contact', input.id);
+    } else if (input.matchEmail && input.email) {
+      stored = await em.findOne(ContactEntity, { tenantId, email: input.email }, { orderBy: { createdAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
+    }
+    if (!stored) {
+      const at = input.modifiedAt ?? now;
+      const created = em.create(ContactEntity, { tenantId, name: input.name ?? null, email: input.email ?? null, phone: input.phone ?? null, externalIds: {}, createdAt: now, updatedAt: at });
+      await em.flush();
+      return { contact: toContact(created), created: true, applied: true };
+    }
+    const change = contactChange(stored, input, now);
+    if (!change) return { contact: toContact(stored), created: false, applied: false };
+    // Plain SQL: the entity's onUpdate would stamp now instead of the change's own time.
+    await em.getConnection().execute(
+      `update "${this.schema}"."contact" set "name" = ?, "email" = ?, "phone" = ?, "updated_at" = ? where "id" = ? and "tenant_id" = ?`,
+      [change.name, change.email, change.phone, change.updatedAt, stored.id, tenantId],
+      'run',
+      em.getTransactionContext(),
+    );
+    return { contact: toContact({ ...toContact(stored), ...change }), created: false, applied: true };
   }
 
   async getContact(tenantId: string, id: string): Promise<Contact | null> {

@@ -1,6 +1,6 @@
 import { BadInputError } from '@switchboard/kit';
 import { randomBytes } from 'node:crypto';
-import { CONVERSATION_STATUSES, type BidirectionalPage, type Connection, type Contact, type Conversation, type ConversationStatus, type ForwardPage, type Message, type NewMessage } from './types';
+import { CONVERSATION_STATUSES, type BidirectionalPage, type Connection, type Contact, type Conversation, type ConversationStatus, type ForwardPage, type Message, type NewMessage, type SaveContact } from './types';
 
 /** What both stores share: ids, cursors, page arguments. */
 
@@ -140,7 +140,7 @@ export function nextMessageAt(requested: Date, lastMessageAt: Date): Date {
 
 /** A stored contact (row or document, with its id as `id`) as the domain type: copies, never the stored object. */
 export function contactOf(c: Contact): Contact {
-  return { id: c.id, tenantId: c.tenantId, name: c.name, email: c.email, phone: c.phone, externalIds: { ...c.externalIds }, createdAt: c.createdAt };
+  return { id: c.id, tenantId: c.tenantId, name: c.name, email: c.email, phone: c.phone, externalIds: { ...c.externalIds }, createdAt: c.createdAt, updatedAt: c.updatedAt };
 }
 
 export function conversationOf(c: Omit<Conversation, 'contact'>, contact: Contact): Conversation {
@@ -194,4 +194,21 @@ export function newMessage(tenantId: string, conversationId: string, input: NewM
     idempotencyKey: input.idempotencyKey ?? null,
     createdAt: nextMessageAt(input.createdAt ?? new Date(), lastMessageAt),
   };
+}
+
+/**
+ * What a SaveContact changes on a stored contact (both stores): null when the stored one
+ * changed at or after `modifiedAt` (the later change wins, whichever arrives last) or when no
+ * field differs. Undefined fields stay; the new updatedAt is the change's own time.
+ */
+export function contactChange(stored: Pick<Contact, 'name' | 'email' | 'phone' | 'updatedAt'>, input: SaveContact, now: Date): { name: string | null; email: string | null; phone: string | null; updatedAt: Date } | null {
+  const at = input.modifiedAt ?? now;
+  if (stored.updatedAt.getTime() >= at.getTime()) return null;
+  const next = {
+    name: input.name !== undefined ? input.name : stored.name,
+    email: input.email !== undefined ? input.email : stored.email,
+    phone: input.phone !== undefined ? input.phone : stored.phone,
+  };
+  if (next.name === stored.name && next.email === stored.email && next.phone === stored.phone) return null;
+  return { ...next, updatedAt: at };
 }

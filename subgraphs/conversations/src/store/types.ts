@@ -33,6 +33,8 @@ export interface Contact {
   /** The contact's id on each channel it has written from (WhatsApp number, Slack user id, …). */
   externalIds: Partial<Record<Channel, string>>;
   createdAt: Date;
+  /** When its name, email or phone last changed (what CRM sync compares, last writer wins). */
+  updatedAt: Date;
 }
 
 export interface Conversation {
@@ -80,6 +82,29 @@ export interface ContactInput {
   email?: string | null;
   phone?: string | null;
   externalIds?: Partial<Record<Channel, string>>;
+}
+
+/**
+ * A contact written on its own (an edit, a CRM import). Fields left undefined stay as they
+ * are; null clears. The change happened at `modifiedAt` (default now): it is applied only
+ * when the stored contact was last changed before that, so of two writers the later change
+ * wins whatever order they arrive in (last-modified time, as CRM sync resolves conflicts).
+ */
+export interface SaveContact {
+  /** The contact to change; without it a new one is created (or, with `matchEmail`, the tenant's contact with that email is changed). */
+  id?: string;
+  matchEmail?: boolean;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  modifiedAt?: Date;
+}
+
+export interface SaveContactResult {
+  contact: Contact;
+  created: boolean;
+  /** false when the stored contact had changed later than `modifiedAt` (nothing written), or nothing differed. */
+  applied: boolean;
 }
 
 export interface NewConversation {
@@ -200,6 +225,8 @@ export interface UnitOfWork {
   assignedCounts(assigneeIds: readonly string[], excludeConversationId?: string): Promise<Map<string, number>>;
   /** Stores the conversation's rating, replacing an earlier one (`replaced`). The conversation must exist (the caller checked). */
   rateConversation(conversationId: string, rating: NewRating): Promise<{ rating: Rating; replaced: boolean }>;
+  /** Creates or changes a contact (SaveContact). NotFoundError for an `id` that is not the tenant's. */
+  saveContact(input: SaveContact): Promise<SaveContactResult>;
   /** Records a domain event `{ id, type, tenantId, occurredAt, data }`: published only if the unit of work commits. */
   emit(type: string, data: Record<string, unknown>): void;
 }

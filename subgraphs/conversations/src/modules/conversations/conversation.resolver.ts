@@ -14,6 +14,8 @@ import {
   ConversationType,
   MessageConnection,
   MessageType,
+  SaveContactInput,
+  SaveContactPayload,
   SendMessageInput,
   SendMessagePayload,
   StartConversationInput,
@@ -30,6 +32,7 @@ import {
   ratingLoader,
   reopenConversation,
   resolveConversation,
+  saveContact,
   sendMessage,
   startConversation,
 } from './conversations.service';
@@ -57,6 +60,11 @@ export class ConversationResolver {
   async contact(@Arg('id', () => ID) id: string, @Ctx() ctx: ConversationsContext) {
     const caller = authorize(ctx.identity, READ);
     return ctx.store.getContact(caller.tenantId, id);
+  }
+
+  @Mutation(() => SaveContactPayload, { description: 'Creates or changes a contact on its own (agents, CRM sync); with `modifiedAt` the later change wins.' })
+  saveContact(@Arg('input') input: SaveContactInput, @Ctx() ctx: ConversationsContext) {
+    return saveContact(ctx, input);
   }
 
   @Mutation(() => ConversationType, { description: 'A new conversation (with the bot), optionally with the customer’s first message.' })

@@ -22,11 +22,11 @@ import {
 } from '@switchboard/kit';
 import type { ConversationsContext } from '../../context';
 import DataLoader from 'dataloader';
-import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority, Rating, UnitOfWork } from '../../store/types';
+import type { AuthorKind, Channel, Conversation, ConversationStatus, Priority, Rating, SaveContactResult, UnitOfWork } from '../../store/types';
 import { Agent } from '../agents/agent.entity';
 import { emitMessageSent, emitStarted, emitUpdated } from './conversation-events';
 import { roundRobinPatch } from './round-robin';
-import type { ConversationFilterInput, SendMessageInput, StartConversationInput } from './graphql-types';
+import type { ConversationFilterInput, SaveContactInput, SendMessageInput, StartConversationInput } from './graphql-types';
 import { CONVERSATION_TRANSITIONS, canMove } from './workflow';
 
 export const READ = { roles: ALL_ROLES, scope: 'conversations:read' };
@@ -278,6 +278,39 @@ export async function rateConversation(ctx: ConversationsContext, id: string, sc
   });
   ratingLoader(ctx).clear(conversation.id);
   return conversation;
+}
+
+/** How far ahead of our clock a caller's `modifiedAt` may be (clock skew; more would lock out later edits). */
+const MAX_MODIFIED_AHEAD_MS = 5 * 60_000;
+
+/**
+ * Creates or changes a contact on its own (an agent's edit, a CRM import), with the change's
+ * own time: the later of two changes wins (SaveContact). Emits `contact.created` or
+ * `contact.updated` { id, fields, updatedAt } — field names only, no personal data on the
+ * stream — in the same unit of work.
+ */
+export async function saveContact(ctx: ConversationsContext, input: SaveContactInput): Promise<SaveContactResult> {
+  const caller = authorize(ctx.identity, WORK);
+  if (input.id != null && !isUuid(input.id)) throw new NotFoundError('Contact', input.id);
+  const pick = <T>(v: T | null | undefined, check: (v: T | null | undefined) => string | null) => (v === undefined ? undefined : check(v));
+  const fields = {
+    name: pick(input.name, (v) => optionalText(v, 'name', CONTACT_LIMITS.name)),
+    email: pick(input.email, (v) => optionalEmail(v, 'email')),
+    phone: pick(input.phone, (v) => optionalText(v, 'phone', CONTACT_LIMITS.phone)),
+  };
+  const modifiedAt = input.modifiedAt ?? undefined;
+  if (modifiedAt && (Number.isNaN(modifiedAt.getTime()) || modifiedAt.getTime() > Date.now() + MAX_MODIFIED_AHEAD_MS)) {
+    throw new BadInputError('modifiedAt', 'modifiedAt must be a time no more than 5 minutes ahead');
+  }
+  if (input.id == null && !fields.name && !fields.email && !fields.phone) throw new BadInputError('name', 'a new contact needs at least a name, email or phone');
+  return ctx.store.transaction(caller.tenantId, async (tx) => {
+    const result = await tx.saveContact({ id: input.id ?? undefined, matchEmail: input.matchEmail ?? false, ...fields, modifiedAt });
+    if (result.applied) {
+      const changed = (Object.keys(fields) as (keyof typeof fields)[]).filter((k) => fields[k] !== undefined);
+      tx.emit(result.created ? 'contact.created' : 'contact.updated', { id: result.contact.id, fields: changed, updatedAt: result.contact.updatedAt.toISOString() });
+    }
+    return result;
+  });
 }
 
 const ratings = new WeakMap<ConversationsContext, DataLoader<string, Rating | null>>();

@@ -42,6 +42,9 @@ export class ContactType {
 
   @Field()
   createdAt!: Date;
+
+  @Field({ description: 'When its name, email or phone last changed (CRM sync: the later change wins).' })
+  updatedAt!: Date;
 }
 
 @ObjectType('Attachment')
@@ -192,6 +195,39 @@ export class ContactInput {
 
   @Field(() => String, { nullable: true, description: 'Their id on the conversation’s channel.' })
   externalId?: string | null;
+}
+
+@InputType({ description: 'A contact on its own: fields left out stay as they are, null clears.' })
+export class SaveContactInput {
+  @Field(() => ID, { nullable: true, description: 'The contact to change; without it a new contact is created.' })
+  id?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Without id: change the tenant’s (oldest) contact with this email if there is one, else create.' })
+  matchEmail?: boolean | null;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  phone?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the change was made (default now; at most 5 minutes ahead): applied only if the contact last changed before it, so the later of two changes wins.' })
+  modifiedAt?: Date | null;
+}
+
+@ObjectType()
+export class SaveContactPayload {
+  @Field(() => ContactType)
+  contact!: ContactType;
+
+  @Field({ description: 'A new contact was created.' })
+  created!: boolean;
+
+  @Field({ description: 'False when nothing was written: no field differed, or the contact had changed after `modifiedAt` (it is answered as stored).' })
+  applied!: boolean;
 }
 
 @InputType()

@@ -21,6 +21,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'conversation.resolved',
   'conversation.escalated',
   'message.sent',
+  'contact.created',
+  'contact.updated',
   ENDPOINT_PAUSED,
 ] as const;
 

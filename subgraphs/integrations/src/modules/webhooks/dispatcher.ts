@@ -1,9 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { emitEvent, runDetached, withSpan, type Logger, type Metrics } from '@switchboard/kit';
+import { SpanKind, emitEvent, runDetached, withSpanFrom, type Logger, type Metrics } from '@switchboard/kit';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { ENDPOINT_PAUSED } from './catalogue';
 import { WebhookDeliveryStatus, type StoredAttempt } from './delivery.entity';
 import { WebhookEndpointStatus } from './endpoint.entity';
@@ -46,9 +46,27 @@ export function retryDelay(attempt: number, baseMs: number, random: () => number
   return Math.round(exp / 2 + (exp / 2) * random());
 }
 
-function metricsFor(metrics: Metrics) {
+function metricsFor(metrics: Metrics, pausedEndpoints: () => Promise<number>) {
   const registry = metrics.registry;
+  if (!registry.getSingleMetric('webhook_endpoints_paused')) {
+    new Gauge({
+      name: 'webhook_endpoints_paused',
+      help: 'Webhook endpoints that are PAUSED (by hand or after consecutive failures), all tenants; read at scrape time',
+      registers: [registry],
+      async collect() {
+        this.set(await pausedEndpoints().catch(() => 0));
+      },
+    });
+  }
   return {
+    lag:
+      (registry.getSingleMetric('webhook_delivery_lag_seconds') as Histogram | undefined) ??
+      new Histogram({
+        name: 'webhook_delivery_lag_seconds',
+        help: 'From the event (occurredAt) to the delivery its endpoint accepted: queueing, retries and pauses included',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
+        registers: [registry],
+      }),
     deliveries:
       (registry.getSingleMetric('webhook_deliveries_total') as Counter<'result'> | undefined) ??
       new Counter({ name: 'webhook_deliveries_total', help: 'Webhook delivery attempts by result (succeeded, failed, refused, timeout)', labelNames: ['result'], registers: [registry] }),
@@ -67,7 +85,8 @@ interface Claimed {
   id: string;
   tenant_id: string;
   endpoint_id: string;
-  event: { id: string; type: string; occurredAt: string; data: unknown };
+  /** The event as consumed: its `traceparent` (the emitting request's trace) included. */
+  event: { id: string; type: string; occurredAt: string; data: unknown; traceparent?: string };
   attempt_log: StoredAttempt[];
   created_at: Date | string;
   url: string;
@@ -98,7 +117,10 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { orm, clock, logger } = options;
   const s = `"${orm.config.get('schema')}"`;
   const random = options.random ?? Math.random;
-  const counters = metricsFor(options.metrics);
+  const counters = metricsFor(options.metrics, async () => {
+    const [row] = await orm.em.fork().getConnection().execute<{ n: string | number }[]>(`select count(*) as n from ${s}."webhook_endpoint" where status = 'PAUSED'`);
+    return Number(row?.n ?? 0);
+  });
   let stopped = false;
   let wakeUp: () => void = () => {};
   let woken = false;
@@ -248,15 +270,18 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function deliver(row: Claimed): Promise<void> {
-    await withSpan('webhook.deliver', { 'webhook.endpoint_id': row.endpoint_id, 'webhook.delivery_id': row.id, 'webhook.event_type': row.event.type, 'tenant.id': row.tenant_id }, async (span) => {
+    // Every attempt is a span in the trace of the request that emitted the event.
+    const attributes = { 'webhook.endpoint_id': row.endpoint_id, 'webhook.delivery_id': row.id, 'webhook.event_type': row.event.type, 'messaging.message.id': row.event.id, 'tenant.id': row.tenant_id };
+    await withSpanFrom(row.event.traceparent, 'webhook.deliver', attributes, async (span) => {
       const started = performance.now();
       const outcome = await send(row);
       const latency = performance.now() - started;
       counters.deliveries.inc({ result: outcome.result });
       counters.duration.observe(latency / 1000);
+      if (outcome.ok) counters.lag.observe(Math.max(0, clock().getTime() - Date.parse(row.event.occurredAt)) / 1000);
       span.setAttribute('http.response.status_code', outcome.responseStatus ?? 0);
       await settle(row, outcome, Math.round(latency));
-    });
+    }, SpanKind.CLIENT);
   }
 
   async function runOnce(): Promise<number> {
