@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Measurement } from './measure';
+import type { Callers, Measurement, Step } from './measure';
 
 const ROOT = path.resolve(__dirname, '../..');
 const REGISTER = path.join(ROOT, 'scripts/register.cjs');
@@ -22,8 +22,8 @@ export interface Child {
 }
 
 /** Starts a TypeScript entry point of this repository in its own Node process and waits for its /healthz. */
-export async function startService(entry: string, env: Record<string, string>, port: number): Promise<Child> {
-  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
+export async function startService(entry: string, env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<Child> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '-r', REGISTER, path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -49,12 +49,17 @@ export async function startService(entry: string, env: Record<string, string>, p
   };
 }
 
-/** Runs one load measurement in a worker thread. */
-export function measureInWorker(url: string, headers: Record<string, string>, body: string, options: { connections: number; seconds: number }): Promise<Measurement> {
+/** Runs one measurement in a worker thread: autocannon, or with `steps` a one-connection sequence. */
+export function measureInWorker(
+  url: string,
+  load: Callers,
+  body: string,
+  options: { connections: number; seconds: number; steps?: Step[] },
+): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(
       `require(${JSON.stringify(REGISTER)}); require(${JSON.stringify(path.join(__dirname, 'load-worker.ts'))});`,
-      { eval: true, workerData: { url, headers, body, ...options } },
+      { eval: true, workerData: { url, load, body, ...options } },
     );
     worker.once('message', (msg: { ok: boolean; m?: Measurement; error?: string }) => (msg.ok ? resolve(msg.m!) : reject(new Error(msg.error))));
     worker.once('error', reject);
