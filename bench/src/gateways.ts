@@ -14,6 +14,7 @@ import { freePort } from './processes';
 export interface Target {
   name: string;
   url: string;
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -107,6 +108,7 @@ export async function startHive(supergraphSdl: string, rustPlanner: boolean): Pr
   return {
     name: rustPlanner ? 'Hive Gateway (Rust planner)' : 'Hive Gateway (JS planner)',
     url,
+    pid: child.pid,
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -18,6 +19,8 @@ export async function freePort(): Promise<number> {
 
 export interface Child {
   url: string;
+  /** Its process id (for the CPU it spends: cpuSeconds). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function startService(entry: string, env: Record<string, string>, p
   }
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
@@ -64,4 +68,15 @@ export function measureInWorker(
     worker.once('message', (msg: { ok: boolean; m?: Measurement; error?: string }) => (msg.ok ? resolve(msg.m!) : reject(new Error(msg.error))));
     worker.once('error', reject);
   });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 where there is none). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
 }

@@ -25,7 +25,7 @@ import { Client } from 'pg';
 import { chartSvg, type ChartRow } from './chart';
 import { planFetches, startHive, supergraphFor } from './gateways';
 import { check, headersOf, type Callers, type Measurement, type Step } from './measure';
-import { freePort, measureInWorker, startService } from './processes';
+import { cpuSeconds, freePort, measureInWorker, startService } from './processes';
 import { seedBench } from './seed';
 import { benchSubgraphs, bootInProcess, startProcesses } from './subgraphs';
 
@@ -66,6 +66,9 @@ interface Run {
   m: Measurement;
   sql: number;
   load: number;
+  /** CPU ms per request: the target's own process, and the subgraphs'. */
+  cpu: number;
+  subCpu: number;
 }
 
 const median = (xs: number[]) => {
@@ -89,6 +92,8 @@ interface Target {
   url: string;
   load: Callers;
   query: (which: Case) => string;
+  /** The target's process (none for a subgraph called directly: its CPU is the subgraphs'). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -145,25 +150,27 @@ async function main() {
     const profDir = CPU_PROF && l2 === passes[0] ? path.resolve(CPU_PROF) : undefined;
     if (profDir) mkdirSync(profDir, { recursive: true });
     const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
-    const targets: Target[] = [{ name: ours, url: gateway.url, load: jwtCallers, query: (w) => CASES[w].query, stop: gateway.stop }];
+    const targets: Target[] = [{ name: ours, url: gateway.url, load: jwtCallers, query: (w) => CASES[w].query, pid: gateway.pid, stop: gateway.stop }];
+    const subgraphPids = Object.values(processes.children).map((c) => c.pid);
+    const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const direct1: Target = { name: 'tickets subgraph, direct', url: tickets.url, load: { ...direct, callers: direct.callers.map((c) => ({ ...c, sign: c.sign!.filter((s) => s.identity.audience === 'tickets') })) }, query: (w) => DIRECT[w], stop: async () => {} };
     if (l2 === passes[0]) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
       writeFileSync(path.join(dir, 'supergraph.graphql'), sdl);
       const sp = await freePort();
-      const starters: [string, () => Promise<{ url: string; stop(): Promise<void> }>][] = [
-        [RUST, async () => startHive(sdl, true).then((t) => ({ url: t.url, stop: t.close }))],
+      const starters: [string, () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>][] = [
+        [RUST, async () => startHive(sdl, true).then((t) => ({ url: t.url, pid: t.pid, stop: t.close }))],
         ...(FULL
           ? ([
               ['stock @apollo/gateway', () => startService('bench/src/stock-apollo.ts', { SUPERGRAPH_FILE: path.join(dir, 'supergraph.graphql'), PORT: String(sp) }, sp)],
-              ['Hive Gateway (JS planner)', async () => startHive(sdl, false).then((t) => ({ url: t.url, stop: t.close }))],
-            ] as [string, () => Promise<{ url: string; stop(): Promise<void> }>][])
+              ['Hive Gateway (JS planner)', async () => startHive(sdl, false).then((t) => ({ url: t.url, pid: t.pid, stop: t.close }))],
+            ] as [string, () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>][])
           : []),
       ];
       for (const [name, start] of starters) {
         try {
           const other = await start();
-          targets.push({ name, url: other.url, load: forwarded, query: (w) => CASES[w].query, stop: other.stop });
+          targets.push({ name, url: other.url, load: forwarded, query: (w) => CASES[w].query, pid: other.pid, stop: other.stop });
         } catch (error) {
           log(`${name} did not start: ${(error as Error).message}`);
         }
@@ -192,10 +199,15 @@ async function main() {
         for (const t of order) {
           const before = await statements(subgraphUrls);
           const load = loadavg();
+          const [cpu0, sub0] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids)];
           const m = await measureInWorker(t.url, t.load, body(t.query(which)), { connections: CONNECTIONS, seconds: SECONDS });
-          const sql = ((await statements(subgraphUrls)) - before) / Math.max(m.requests, 1);
-          runs.push({ target: t.name, case: which, round, m, sql, load });
-          log(`round ${round} ${t.name.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
+          const [cpu1, sub1] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids)];
+          const n = Math.max(m.requests, 1);
+          const sql = ((await statements(subgraphUrls)) - before) / n;
+          const cpu = (1000 * (cpu1 - cpu0)) / n;
+          const subCpu = (1000 * (sub1 - sub0)) / n;
+          runs.push({ target: t.name, case: which, round, m, sql, load, cpu, subCpu });
+          log(`round ${round} ${t.name.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req  CPU ${cpu.toFixed(2)}+${subCpu.toFixed(2)} ms/req  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
         }
         // One connection, the same client for both: our gateway, then the plan's fetches sent directly.
         const low: [string, Step[], Callers][] = [
@@ -205,7 +217,7 @@ async function main() {
         for (const [name, s, callers] of round % 2 ? low : [...low].reverse()) {
           const load = loadavg();
           const m = await measureInWorker('', callers, '', { connections: 1, seconds: LOW_SECONDS, steps: s });
-          lowRuns.push({ target: name, case: which, round, m, sql: 0, load });
+          lowRuns.push({ target: name, case: which, round, m, sql: 0, load, cpu: 0, subCpu: 0 });
           log(`round ${round} 1 connection: ${name.padEnd(38)} ${which}  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
         }
       }
@@ -225,7 +237,7 @@ async function main() {
     const mine = rows.filter((r) => r.target === target && r.case === which);
     if (!mine.length) return undefined;
     const of = (f: (r: Run) => number) => median(mine.map(f));
-    return { rps: of((r) => r.m.rps), p50: of((r) => r.m.p50), p95: of((r) => r.m.p95), p99: of((r) => r.m.p99), sql: of((r) => r.sql), errors: mine.reduce((n, r) => n + r.m.errors, 0), n: mine.length };
+    return { rps: of((r) => r.m.rps), p50: of((r) => r.m.p50), p95: of((r) => r.m.p95), p99: of((r) => r.m.p99), sql: of((r) => r.sql), cpu: of((r) => r.cpu), subCpu: of((r) => r.subCpu), errors: mine.reduce((n, r) => n + r.m.errors, 0), n: mine.length };
   };
   const names = [...new Set(runs.map((r) => r.target))];
   const lowNames = [...new Set(lowRuns.map((r) => r.target))];
@@ -239,13 +251,15 @@ async function main() {
     `each server in its own process, load from a worker thread, all on this one machine; ${loadText}.`,
     `Plans: ${CASE_KEYS.map((w) => `(${w}) ${plans[w]?.join(' → ')}`).join('; ')}.`,
     '',
-    '| case | target | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    'CPU ms/req: the target process (its own CPU time over the run / requests), then the subgraph processes together (what its fetch pattern costs them).',
+    '',
+    '| case | target | req/s | p50 ms | p95 ms | p99 ms | SQL/req | CPU ms/req | subgraphs CPU ms/req | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const which of CASE_KEYS) {
     for (const t of names) {
       const m = med(runs, t, which);
-      if (m) lines.push(`| ${which} | ${t} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.sql.toFixed(2)} | ${m.errors} |`);
+      if (m) lines.push(`| ${which} | ${t} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.sql.toFixed(2)} | ${m.cpu ? m.cpu.toFixed(2) : '—'} | ${m.subCpu.toFixed(2)} | ${m.errors} |`);
     }
   }
   lines.push('', 'One connection (the same client for both; p50/p99 ms):', '', '| case | target | p50 ms | p99 ms | errors |', '| --- | --- | ---: | ---: | ---: |');
