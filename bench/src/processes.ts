@@ -24,10 +24,10 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript entry point of this repository in its own Node process and waits for its /healthz. */
-export async function startService(entry: string, env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<Child> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '-r', REGISTER, path.join(ROOT, entry)], {
-    cwd: ROOT,
+/** Starts a TypeScript entry point of this repository (or of another checkout: `root`) in its own Node process and waits for its /healthz. */
+export async function startService(entry: string, env: Record<string, string>, port: number, nodeArgs: string[] = [], root = ROOT): Promise<Child> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '-r', path.join(root, 'scripts/register.cjs'), path.join(root, entry)], {
+    cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -12,7 +12,8 @@
  *
  * BENCH_SECONDS (5) and BENCH_CONNECTIONS (10) shape each run, BENCH_ROUNDS (5) the rounds;
  * BENCH_QUICK=1 (or `-- --quick`): 3 s runs, 3 rounds. BENCH_CPU_PROF=<dir>: the gateway runs
- * with `node --cpu-prof` and writes its profile there when it stops. With DATABASE_URL /
+ * with `node --cpu-prof` and writes its profile there when it stops. BENCH_BASELINE=<checkout>:
+ * that checkout's gateway is measured too, alternating, as "(baseline)". With DATABASE_URL /
  * REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
  */
 import { busFor, createLogger, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres, type Identity } from '@switchboard/kit';
@@ -36,6 +37,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOW_SECONDS = Math.max(2, Math.round(SECONDS / 2));
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** Another checkout of this repository (node_modules included): its gateway runs beside ours as "(baseline)", for before → after. */
+const BASELINE = process.env.BENCH_BASELINE;
 const ROOT = path.resolve(__dirname, '../..');
 const CHART = process.env.BENCH_CHART ?? path.join(ROOT, 'docs/bench/gateway.svg');
 const SUPERGRAPH = readFileSync(path.join(ROOT, 'schema/supergraph.graphql'), 'utf8');
@@ -151,6 +154,12 @@ async function main() {
     if (profDir) mkdirSync(profDir, { recursive: true });
     const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
     const targets: Target[] = [{ name: ours, url: gateway.url, load: jwtCallers, query: (w) => CASES[w].query, pid: gateway.pid, stop: gateway.stop }];
+    if (BASELINE && l2 === passes[0]) {
+      // Another checkout's gateway (before a change) on the same subgraphs, alternated with this one.
+      const bp = await freePort();
+      const baseline = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(bp), ...processes.urlEnv }, bp, [], path.resolve(BASELINE));
+      targets.push({ name: `${ours} (baseline)`, url: baseline.url, load: jwtCallers, query: (w) => CASES[w].query, pid: baseline.pid, stop: baseline.stop });
+    }
     const subgraphPids = Object.values(processes.children).map((c) => c.pid);
     const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const direct1: Target = { name: 'tickets subgraph, direct', url: tickets.url, load: { ...direct, callers: direct.callers.map((c) => ({ ...c, sign: c.sign!.filter((s) => s.identity.audience === 'tickets') })) }, query: (w) => DIRECT[w], stop: async () => {} };
@@ -211,7 +220,7 @@ async function main() {
         }
         // One connection, the same client for both: our gateway, then the plan's fetches sent directly.
         const low: [string, Step[], Callers][] = [
-          [ours, [{ url: gateway.url, query: CASES[which].query, variables: variablesOf(CASES[which].query) }], jwtCallers],
+          ...targets.filter((t) => t.load === jwtCallers).map((t) => [t.name, [{ url: t.url, query: CASES[which].query, variables: variablesOf(CASES[which].query) }], jwtCallers] as [string, Step[], Callers]),
           ...(l2 === passes[0] ? ([[PHYSICAL, steps[which]!, direct]] as [string, Step[], Callers][]) : []),
         ];
         for (const [name, s, callers] of round % 2 ? low : [...low].reverse()) {
