@@ -40,7 +40,11 @@ export async function startService(entry: string, env: Record<string, string>, p
     } catch {
       /* not up yet */
     }
-    if (i > 300) throw new Error(`${entry} did not start: ${stderr.slice(0, 800)}`);
+    if (i > 1200) {
+      // Two minutes: a checkout whose TypeScript is not compiled yet starts slowly on a busy machine.
+      child.kill('SIGTERM');
+      throw new Error(`${entry} did not start: ${stderr.slice(0, 800)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
