@@ -14,6 +14,7 @@ import { freePort } from './processes';
 export interface Target {
   name: string;
   url: string;
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -107,9 +108,46 @@ export async function startHive(supergraphSdl: string, rustPlanner: boolean): Pr
   return {
     name: rustPlanner ? 'Hive Gateway (Rust planner)' : 'Hive Gateway (JS planner)',
     url,
+    pid: child.pid,
     close: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** One subgraph fetch a query plan made: to which subgraph, what it sent. */
+export interface PlannedFetch {
+  subgraph: string;
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/**
+ * The subgraph fetches @apollo/gateway's query plan makes for `query`, in the order it makes
+ * them, with their variables (an entity fetch's `representations` included): recorded by
+ * running the query once through an in-process gateway over the real subgraphs. The
+ * benchmark's physical limit sends exactly these, directly, one after the other.
+ */
+export async function planFetches(supergraphSdl: string, query: string, variables: Record<string, unknown>, headerFor: (subgraph: string) => string): Promise<PlannedFetch[]> {
+  const fetches: PlannedFetch[] = [];
+  class Recording extends RemoteGraphQLDataSource {
+    override async process(options: Parameters<RemoteGraphQLDataSource['process']>[0]) {
+      fetches.push({ subgraph: this.name, query: options.request.query!, variables: structuredClone(options.request.variables ?? {}) });
+      return super.process(options);
+    }
+    constructor(readonly name: string, url: string) {
+      super({ url, willSendRequest: ({ request }) => void request.http!.headers.set(IDENTITY_HEADER, headerFor(name)) });
+    }
+  }
+  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => new Recording(name, url!) });
+  const server = new ApolloServer({ gateway });
+  await server.start();
+  try {
+    const res = await server.executeOperation({ query, variables });
+    if (res.body.kind !== 'single' || res.body.singleResult.errors) throw new Error(`planning ${query} failed: ${JSON.stringify(res.body).slice(0, 300)}`);
+  } finally {
+    await server.stop();
+  }
+  return fetches;
 }

@@ -1,28 +1,47 @@
 /**
- * npm run bench: the tickets list, one ticket and the status counts through our gateway
- * (Redis L2 on and off), a stock @apollo/gateway, Hive Gateway (JS and Rust planners) and
- * the tickets subgraph called directly — same supergraph, same subgraphs, same data
- * (5,000 tickets, 50 agents). Prints requests/s, p50/p95/p99 and SQL statements per request.
+ * npm run bench: the tickets list, one ticket and the status counts through our gateway,
+ * Hive Gateway with its Rust planner, the tickets subgraph called directly and — the
+ * physical limit — the subgraph fetches the query plan makes, sent directly one after the
+ * other (with BENCH_FULL=1 also a stock @apollo/gateway, Hive Gateway with its JS planner
+ * and our gateway without the Redis L2). Same supergraph, same subgraphs, same data (5,000
+ * tickets, 50 agents). The load comes from the 50 agents in turn, each with its own JWT;
+ * the other gateways and the direct calls get that agent's identity header, signed for
+ * each request and audience, as our gateway would forward it. Targets alternate over
+ * BENCH_ROUNDS rounds and the medians are reported, so the machine's drift does not pick
+ * the ratio; then one line per goal, and the SVG chart (BENCH_CHART, docs/bench/gateway.svg).
  *
- * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 10) shape the load. With
- * DATABASE_URL/REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
+ * BENCH_SECONDS (5) and BENCH_CONNECTIONS (10) shape each run, BENCH_ROUNDS (5) the rounds;
+ * BENCH_QUICK=1 (or `-- --quick`): 3 s runs, 3 rounds. BENCH_CPU_PROF=<dir>: the gateway runs
+ * with `node --cpu-prof` and writes its profile there when it stops. BENCH_BASELINE=<checkout>:
+ * that checkout's gateway is measured too, alternating, as "(baseline)". With DATABASE_URL /
+ * REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
  */
-import { busFor, createLogger, signIdentity, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres } from '@switchboard/kit';
+import { busFor, createLogger, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres, type Identity } from '@switchboard/kit';
 import { seedDemo } from '@switchboard/tenants';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startHive, supergraphFor } from './gateways';
-import { check, type Measurement } from './measure';
-import { freePort, measureInWorker, startService } from './processes';
+import { chartSvg, type ChartRow } from './chart';
+import { planFetches, startHive, supergraphFor } from './gateways';
+import { check, headersOf, type Callers, type Measurement, type Step } from './measure';
+import { cpuSeconds, freePort, measureInWorker, startService } from './processes';
 import { seedBench } from './seed';
 import { benchSubgraphs, bootInProcess, startProcesses } from './subgraphs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const QUICK = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
+const FULL = process.env.BENCH_FULL === '1' || process.argv.includes('--full');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 3 : 5));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const SUPERGRAPH = readFileSync(path.resolve(__dirname, '../../schema/supergraph.graphql'), 'utf8');
+const LOW_SECONDS = Math.max(2, Math.round(SECONDS / 2));
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** Another checkout of this repository (node_modules included): its gateway runs beside ours as "(baseline)", for before → after. */
+const BASELINE = process.env.BENCH_BASELINE;
+const ROOT = path.resolve(__dirname, '../..');
+const CHART = process.env.BENCH_CHART ?? path.join(ROOT, 'docs/bench/gateway.svg');
+const SUPERGRAPH = readFileSync(path.join(ROOT, 'schema/supergraph.graphql'), 'utf8');
 const silent = createLogger({}, 'error');
 
 const CASES = {
@@ -30,19 +49,36 @@ const CASES = {
   b: { title: '(b) one ticket by id', query: 'query One($id: ID!) { ticket(id: $id) { id number subject status assignee { name } sla { state } } }' },
   c: { title: '(c) ticketCounts', query: 'query Counts { ticketCounts { status count } }' },
 } as const;
+type Case = keyof typeof CASES;
+const CASE_KEYS = Object.keys(CASES) as Case[];
 /** The subgraph alone cannot resolve the assignee's name: the direct call selects what it owns. */
-const DIRECT = {
+const DIRECT: Record<Case, string> = {
   a: 'query List { tickets(first: 50) { nodes { id number subject assignee { id } sla { state } } } }',
   b: 'query One($id: ID!) { ticket(id: $id) { id number subject status assignee { id } sla { state } } }',
   c: CASES.c.query,
 };
 
-interface Row {
+const OURS = 'Switchboard gateway';
+const RUST = 'Hive Gateway (Rust planner)';
+const PHYSICAL = 'physical limit (plan fetches, direct)';
+
+interface Run {
   target: string;
-  case: keyof typeof CASES;
+  case: Case;
+  round: number;
   m: Measurement;
   sql: number;
+  load: number;
+  /** CPU ms per request: the target's own process, and the subgraphs'. */
+  cpu: number;
+  subCpu: number;
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+const loadavg = () => os.loadavg()[0]!;
 
 async function statements(urls: string[]): Promise<number> {
   let total = 0;
@@ -54,6 +90,16 @@ async function statements(urls: string[]): Promise<number> {
   return total;
 }
 
+interface Target {
+  name: string;
+  url: string;
+  load: Callers;
+  query: (which: Case) => string;
+  /** The target's process (none for a subgraph called directly: its CPU is the subgraphs'). */
+  pid?: number;
+  stop(): Promise<void>;
+}
+
 async function main() {
   const started = Date.now();
   let embedded: EmbeddedPostgres | undefined;
@@ -61,14 +107,12 @@ async function main() {
   const redisUrl = process.env.REDIS_URL;
   const prefix = `bench${randomBytes(3).toString('hex')}_`;
   const log = (msg: string) => process.stderr.write(`${msg}\n`);
-  log(`database: ${embedded ? 'embedded PGlite' : databaseUrl}; Redis: ${redisUrl ?? 'none (L2 off only)'}; ${SECONDS}s x ${CONNECTIONS} connections per run`);
+  log(`database: ${embedded ? 'embedded PGlite' : databaseUrl}; Redis: ${redisUrl ?? 'none (L2 off only)'}; ${ROUNDS} rounds of ${SECONDS}s x ${CONNECTIONS} connections${QUICK ? ' (quick)' : ''}`);
 
   // Migrate and seed in this process, then run every server in a process of its own.
   // The queries read tickets (and tenants for the assignees): those and what they depend on, from the registry.
   const subgraphs = benchSubgraphs(['tickets']);
   // Real secrets for this run only (services refuse the published ones outside demo mode).
-  // The comparison gateways and the direct-subgraph runs send one static identity header
-  // per subgraph again and again, so the subgraphs run without the replay check.
   const secrets = { INTERNAL_SECRET: randomBytes(24).toString('hex'), JWT_SECRET: randomBytes(24).toString('hex') };
   const common = { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl };
   const bus = busFor(undefined, 'bench');
@@ -77,76 +121,117 @@ async function main() {
   const ticketsApp = booted.apps.tickets!;
   await seedDemo(tenantsApp.orm);
   const t0 = Date.now();
-  const { tenantId, ownerId } = await seedBench(tenantsApp.orm, ticketsApp.orm, { agents: 50, tickets: 5000 });
-  log(`seeded 5,000 tickets and 50 agents in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  const { tenantId, agentIds } = await seedBench(tenantsApp.orm, ticketsApp.orm, { agents: 50, tickets: 5000 });
+  log(`seeded 5,000 tickets and ${agentIds.length} agents in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   const [{ id: ticketId }] = await ticketsApp.orm.em.getConnection().execute(`select id from "${prefix}tickets"."ticket" where tenant_id = ? order by number limit 1`, [tenantId]);
   await booted.close();
   await bus.close();
 
-  const jwt = { authorization: `Bearer ${signJwt({ sub: ownerId, tid: tenantId, role: 'OWNER' }, secrets.JWT_SECRET, 3600).token}` };
-  // One header per subgraph (each is signed for one audience); the comparison gateways
-  // forward `<header>-<subgraph>` as the header to that subgraph (bench/src/gateways.ts).
-  const owner = { kind: 'user' as const, tenantId, userId: ownerId, roles: ['OWNER' as const], scopes: [] };
-  const identity = {
-    [`${IDENTITY_HEADER}-tenants`]: signIdentity({ ...owner, audience: 'tenants' }, secrets.INTERNAL_SECRET, 3600),
-    [`${IDENTITY_HEADER}-tickets`]: signIdentity({ ...owner, audience: 'tickets' }, secrets.INTERNAL_SECRET, 3600),
-  };
-  const direct = { [IDENTITY_HEADER]: identity[`${IDENTITY_HEADER}-tickets`]! };
-  const body = (query: string) => JSON.stringify({ query, variables: query.includes('$id') ? { id: ticketId } : {} });
+  // 50 distinct callers. Ours: each agent's JWT. The others: what our gateway forwards for
+  // that agent, signed per request — `<header>-<subgraph>` for a comparison gateway, which
+  // passes it on to that subgraph (bench/src/gateways.ts), the plain header for a subgraph.
+  const who = (userId: string, audience: string): Omit<Identity, 'exp' | 'jti'> => ({ kind: 'user', tenantId, userId, roles: ['AGENT'], scopes: [], audience });
+  const secret = secrets.INTERNAL_SECRET;
+  const jwtCallers: Callers = { secret, callers: agentIds.map((sub) => ({ headers: { authorization: `Bearer ${signJwt({ sub, tid: tenantId, role: 'AGENT' }, secrets.JWT_SECRET, 3600).token}` } })) };
+  const forwarded: Callers = { secret, callers: agentIds.map((id) => ({ headers: {}, sign: ['tenants', 'tickets'].map((aud) => ({ header: `${IDENTITY_HEADER}-${aud}`, identity: who(id, aud) })) })) };
+  const direct: Callers = { secret, callers: agentIds.map((id) => ({ headers: {}, sign: ['tenants', 'tickets'].map((aud) => ({ header: IDENTITY_HEADER, identity: who(id, aud) })) })) };
+  const variablesOf = (query: string) => (query.includes('$id') ? { id: ticketId } : {});
+  const body = (query: string) => JSON.stringify({ query, variables: variablesOf(query) });
 
-  const rows: Row[] = [];
-  const lowLoad: { target: string; p50: number }[] = [];
-  for (const l2 of redisUrl ? [true, false] : [false]) {
-    const env = { ...secrets, IDENTITY_REPLAY_CHECK: 'false', DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl! : '', EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
+  const runs: Run[] = [];
+  const lowRuns: Run[] = [];
+  const plans: Partial<Record<Case, string[]>> = {};
+  const passes = redisUrl ? (FULL ? [true, false] : [true]) : [false];
+  for (const l2 of passes) {
+    const env = { ...secrets, DATABASE_URL: databaseUrl, DB_SCHEMA_PREFIX: prefix, REDIS_URL: l2 ? redisUrl! : '', EVENT_STREAM: `${prefix}events`, HOST: '127.0.0.1' };
     const processes = await startProcesses(subgraphs, env);
     const tickets = processes.children.tickets!;
-    const gp = await freePort();
-    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp);
     const subgraphUrls = Object.values(processes.urls);
-
-    const run = async (target: string, url: string, headers: Record<string, string>, which: keyof typeof CASES, query: string) => {
-      await check(url, headers, body(query));
-      const before = await statements(subgraphUrls);
-      const m = await measureInWorker(url, headers, body(query), { connections: CONNECTIONS, seconds: SECONDS });
-      const sql = ((await statements(subgraphUrls)) - before) / Math.max(m.requests, 1);
-      rows.push({ target, case: which, m, sql });
-      log(`${target.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req`);
-    };
-
-    const ours = `Switchboard gateway (L2 ${l2 ? 'on' : 'off'})`;
-    for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(ours, gateway.url, jwt, which, CASES[which].query);
-    if (l2 || !redisUrl) {
-      const sdl = supergraphFor(SUPERGRAPH, processes.urls);
+    const sdl = supergraphFor(SUPERGRAPH, processes.urls);
+    const ours = redisUrl ? `${OURS}${l2 ? '' : ' (L2 off)'}` : OURS;
+    const gp = await freePort();
+    const profDir = CPU_PROF && l2 === passes[0] ? path.resolve(CPU_PROF) : undefined;
+    if (profDir) mkdirSync(profDir, { recursive: true });
+    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+    const targets: Target[] = [{ name: ours, url: gateway.url, load: jwtCallers, query: (w) => CASES[w].query, pid: gateway.pid, stop: gateway.stop }];
+    if (BASELINE && l2 === passes[0]) {
+      // Another checkout's gateway (before a change) on the same subgraphs, alternated with this one.
+      const bp = await freePort();
+      const baseline = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(bp), ...processes.urlEnv }, bp, [], path.resolve(BASELINE));
+      targets.push({ name: `${ours} (baseline)`, url: baseline.url, load: jwtCallers, query: (w) => CASES[w].query, pid: baseline.pid, stop: baseline.stop });
+    }
+    const subgraphPids = Object.values(processes.children).map((c) => c.pid);
+    const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const direct1: Target = { name: 'tickets subgraph, direct', url: tickets.url, load: { ...direct, callers: direct.callers.map((c) => ({ ...c, sign: c.sign!.filter((s) => s.identity.audience === 'tickets') })) }, query: (w) => DIRECT[w], stop: async () => {} };
+    if (l2 === passes[0]) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
       writeFileSync(path.join(dir, 'supergraph.graphql'), sdl);
       const sp = await freePort();
-      const starters: [string, () => Promise<{ url: string; stop(): Promise<void> }>][] = [
-        ['stock @apollo/gateway', () => startService('bench/src/stock-apollo.ts', { SUPERGRAPH_FILE: path.join(dir, 'supergraph.graphql'), PORT: String(sp) }, sp)],
-        ['Hive Gateway (JS planner)', async () => startHive(sdl, false).then((t) => ({ url: t.url, stop: t.close }))],
-        ['Hive Gateway (Rust planner)', async () => startHive(sdl, true).then((t) => ({ url: t.url, stop: t.close }))],
+      const starters: [string, () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>][] = [
+        [RUST, async () => startHive(sdl, true).then((t) => ({ url: t.url, pid: t.pid, stop: t.close }))],
+        ...(FULL
+          ? ([
+              ['stock @apollo/gateway', () => startService('bench/src/stock-apollo.ts', { SUPERGRAPH_FILE: path.join(dir, 'supergraph.graphql'), PORT: String(sp) }, sp)],
+              ['Hive Gateway (JS planner)', async () => startHive(sdl, false).then((t) => ({ url: t.url, pid: t.pid, stop: t.close }))],
+            ] as [string, () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>][])
+          : []),
       ];
       for (const [name, start] of starters) {
-        let other: { url: string; stop(): Promise<void> };
         try {
-          other = await start();
+          const other = await start();
+          targets.push({ name, url: other.url, load: forwarded, query: (w) => CASES[w].query, pid: other.pid, stop: other.stop });
         } catch (error) {
           log(`${name} did not start: ${(error as Error).message}`);
-          continue;
         }
-        for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run(name, other.url, identity, which, CASES[which].query);
-        await other.stop();
       }
-      for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) await run('tickets subgraph, direct', tickets.url, direct, which, DIRECT[which]);
-      // Low load: one connection, to compare latency without queueing.
-      for (const [target, url, headers, query] of [
-        [ours, gateway.url, jwt, CASES.a.query],
-        ['tickets subgraph, direct', tickets.url, direct, DIRECT.a],
-      ] as const) {
-        const m = await measureInWorker(url, headers, body(query), { connections: 1, seconds: Math.max(2, Math.round(SECONDS / 2)) });
-        lowLoad.push({ target, p50: m.p50 });
+      targets.push(direct1);
+    }
+
+    // The physical limit: the fetches the plan makes (recorded once through @apollo/gateway), sent directly in order.
+    const steps: Partial<Record<Case, Step[]>> = {};
+    for (const which of CASE_KEYS) {
+      const fetches = await planFetches(sdl, CASES[which].query, variablesOf(CASES[which].query), (subgraph) => {
+        const s = direct.callers[0]!.sign!.find((x) => x.identity.audience === subgraph)!;
+        return signIdentityFor(s.identity, secret);
+      });
+      steps[which] = fetches.map((f) => ({ url: processes.urls[f.subgraph]!, query: f.query, variables: f.variables, audience: f.subgraph }));
+      plans[which] = fetches.map((f) => `${f.subgraph}${f.variables.representations ? ` _entities(${(f.variables.representations as unknown[]).length})` : ''}`);
+    }
+    for (const t of targets) for (const which of CASE_KEYS) await check(t.url, t.load, body(t.query(which)));
+    // Warm-up, not counted: JIT, connection pools, every caller's credential seen once.
+    for (const t of targets) for (const which of CASE_KEYS) await measureInWorker(t.url, t.load, body(t.query(which)), { connections: CONNECTIONS, seconds: 1 });
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Alternate who goes first, so neither always runs on the warmer (or the noisier) machine.
+      const order = round % 2 ? targets : [...targets].reverse();
+      for (const which of CASE_KEYS) {
+        for (const t of order) {
+          const before = await statements(subgraphUrls);
+          const load = loadavg();
+          const [cpu0, sub0] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids)];
+          const m = await measureInWorker(t.url, t.load, body(t.query(which)), { connections: CONNECTIONS, seconds: SECONDS });
+          const [cpu1, sub1] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids)];
+          const n = Math.max(m.requests, 1);
+          const sql = ((await statements(subgraphUrls)) - before) / n;
+          const cpu = (1000 * (cpu1 - cpu0)) / n;
+          const subCpu = (1000 * (sub1 - sub0)) / n;
+          runs.push({ target: t.name, case: which, round, m, sql, load, cpu, subCpu });
+          log(`round ${round} ${t.name.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req  CPU ${cpu.toFixed(2)}+${subCpu.toFixed(2)} ms/req  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
+        }
+        // One connection, the same client for both: our gateway, then the plan's fetches sent directly.
+        const low: [string, Step[], Callers][] = [
+          ...targets.filter((t) => t.load === jwtCallers).map((t) => [t.name, [{ url: t.url, query: CASES[which].query, variables: variablesOf(CASES[which].query) }], jwtCallers] as [string, Step[], Callers]),
+          ...(l2 === passes[0] ? ([[PHYSICAL, steps[which]!, direct]] as [string, Step[], Callers][]) : []),
+        ];
+        for (const [name, s, callers] of round % 2 ? low : [...low].reverse()) {
+          const load = loadavg();
+          const m = await measureInWorker('', callers, '', { connections: 1, seconds: LOW_SECONDS, steps: s });
+          lowRuns.push({ target: name, case: which, round, m, sql: 0, load, cpu: 0, subCpu: 0 });
+          log(`round ${round} 1 connection: ${name.padEnd(38)} ${which}  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
+        }
       }
     }
-    await gateway.stop();
+    for (const t of targets) await t.stop();
     await processes.stop();
   }
 
@@ -157,32 +242,87 @@ async function main() {
   await client.end();
   await embedded?.stop();
 
+  const med = (rows: Run[], target: string, which: Case) => {
+    const mine = rows.filter((r) => r.target === target && r.case === which);
+    if (!mine.length) return undefined;
+    const of = (f: (r: Run) => number) => median(mine.map(f));
+    return { rps: of((r) => r.m.rps), p50: of((r) => r.m.p50), p95: of((r) => r.m.p95), p99: of((r) => r.m.p99), sql: of((r) => r.sql), cpu: of((r) => r.cpu), subCpu: of((r) => r.subCpu), errors: mine.reduce((n, r) => n + r.m.errors, 0), n: mine.length };
+  };
+  const names = [...new Set(runs.map((r) => r.target))];
+  const lowNames = [...new Set(lowRuns.map((r) => r.target))];
+  const loads = [...runs, ...lowRuns].map((r) => r.load);
+  const loadText = `load average ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)})`;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const date = new Date().toISOString().slice(0, 10);
   const lines = [
-    `Switchboard benchmark, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), Node ${process.version},`,
-    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'}${redisUrl ? ' + Redis' : ''}; ${SECONDS}s per run, ${CONNECTIONS} connections; each server in its own process, load from a worker thread, all on this one machine.`,
+    `Switchboard benchmark, ${date}, ${os.cpus().length} cores (${cpu}), Node ${process.version},`,
+    `${embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL'}${redisUrl ? ' + Redis' : ''}; ${ROUNDS} alternating rounds of ${SECONDS}s per run, ${CONNECTIONS} connections, 50 callers round-robin; medians of the rounds;`,
+    `each server in its own process, load from a worker thread, all on this one machine; ${loadText}.`,
+    `Plans: ${CASE_KEYS.map((w) => `(${w}) ${plans[w]?.join(' → ')}`).join('; ')}.`,
     '',
-    '| case | target | req/s | p50 ms | p95 ms | p99 ms | SQL/req | errors |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.case} | ${r.target} | ${r.m.rps.toFixed(0)} | ${r.m.p50.toFixed(1)} | ${r.m.p95.toFixed(1)} | ${r.m.p99.toFixed(1)} | ${r.sql.toFixed(2)} | ${r.m.errors} |`),
+    'CPU ms/req: the target process (its own CPU time over the run / requests), then the subgraph processes together (what its fetch pattern costs them).',
     '',
+    '| case | target | req/s | p50 ms | p95 ms | p99 ms | SQL/req | CPU ms/req | subgraphs CPU ms/req | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const ref = (target: string, which: keyof typeof CASES) => rows.find((r) => r.target === target && r.case === which)?.m.rps;
-  const ourBest = `Switchboard gateway (L2 ${redisUrl ? 'on' : 'off'})`;
-  for (const which of Object.keys(CASES) as (keyof typeof CASES)[]) {
-    const mine = ref(ourBest, which);
-    const ratios = ['stock @apollo/gateway', 'Hive Gateway (JS planner)', 'Hive Gateway (Rust planner)', 'tickets subgraph, direct']
-      .map((t) => [t, ref(t, which)] as const)
-      .filter(([, v]) => v)
-      .map(([t, v]) => `${(mine! / v!).toFixed(2)}x ${t}`);
-    lines.push(`${CASES[which].title}: ours = ${ratios.join(', ')}`);
+  for (const which of CASE_KEYS) {
+    for (const t of names) {
+      const m = med(runs, t, which);
+      if (m) lines.push(`| ${which} | ${t} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.sql.toFixed(2)} | ${m.cpu ? m.cpu.toFixed(2) : '—'} | ${m.subCpu.toFixed(2)} | ${m.errors} |`);
+    }
   }
-  if (lowLoad.length) {
-    lines.push(`Low load (1 connection), case (a) p50: ${lowLoad.map((l) => `${l.target} ${l.p50.toFixed(1)} ms`).join('; ')}`);
+  lines.push('', 'One connection (the same client for both; p50/p99 ms):', '', '| case | target | p50 ms | p99 ms | errors |', '| --- | --- | ---: | ---: | ---: |');
+  for (const which of CASE_KEYS) {
+    for (const t of lowNames) {
+      const m = med(lowRuns, t, which);
+      if (m) lines.push(`| ${which} | ${t} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.errors} |`);
+    }
+  }
+  lines.push('');
+  const ourBest = names[0]!;
+  for (const which of CASE_KEYS) {
+    const mine = med(runs, ourBest, which)?.rps;
+    const others = names.filter((n) => n !== ourBest).map((n) => [n, med(runs, n, which)?.rps] as const).filter(([, v]) => v);
+    lines.push(`${CASES[which].title}: ours = ${others.map(([t, v]) => `${(mine! / v!).toFixed(2)}x ${t}`).join(', ')}`);
+  }
+  lines.push('', 'Goals:');
+  for (const which of CASE_KEYS) {
+    const mine = med(runs, ourBest, which)?.rps;
+    const rust = med(runs, RUST, which)?.rps;
+    if (mine && rust) lines.push(`goal (${which}) req/s ≥ 1.00x ${RUST}: ${(mine / rust).toFixed(2)}x (${mine.toFixed(0)} vs ${rust.toFixed(0)}) — ${mine >= rust ? 'met' : 'NOT met'}`);
+  }
+  for (const which of CASE_KEYS) {
+    const mine = med(lowRuns, ourBest, which)?.p50;
+    const floor = med(lowRuns, PHYSICAL, which)?.p50;
+    if (mine !== undefined && floor !== undefined) {
+      const over = mine - floor;
+      lines.push(`goal (${which}) p50 overhead at 1 connection ≤ 2 ms over the plan's fetches sent directly: ${over.toFixed(2)} ms (${mine.toFixed(2)} vs ${floor.toFixed(2)} ms, ${(mine / floor).toFixed(2)}x)${which === 'a' ? '' : ' [informative]'} — ${over <= 2 ? 'met' : 'NOT met'}`);
+    }
   }
   lines.push('', `(whole run: ${((Date.now() - started) / 1000).toFixed(0)}s)`);
   process.stdout.write(`${lines.join('\n')}\n`);
+
+  if (CHART !== '0') {
+    const rowOf = (rows: Run[], t: string, w: Case): ChartRow[] => {
+      const m = med(rows, t, w);
+      return m ? [{ target: t, case: w, rps: m.rps, p50: m.p50, p99: m.p99 }] : [];
+    };
+    const svg = chartSvg(
+      `Gateway benchmark ${date}: ${os.cpus().length} cores, ${embedded ? 'PGlite' : 'PostgreSQL'}${redisUrl ? ' + Redis' : ''}, Node ${process.version}`,
+      `medians of ${ROUNDS} alternating rounds, ${SECONDS}s x ${CONNECTIONS} connections, 50 callers; ${loadText}`,
+      names.flatMap((t) => CASE_KEYS.flatMap((w) => rowOf(runs, t, w))),
+      lowNames.flatMap((t) => CASE_KEYS.flatMap((w) => rowOf(lowRuns, t, w))),
+    );
+    mkdirSync(path.dirname(CHART), { recursive: true });
+    writeFileSync(CHART, svg);
+    log(`chart: ${path.relative(process.cwd(), CHART)}`);
+  }
   process.exit(0);
+}
+
+/** A header for the recording run (its own jti, like every other request). */
+function signIdentityFor(identity: Omit<Identity, 'exp' | 'jti'>, secret: string): string {
+  return headersOf({ headers: {}, sign: [{ header: IDENTITY_HEADER, identity }] }, secret)[IDENTITY_HEADER]!;
 }
 
 main().catch((error) => {

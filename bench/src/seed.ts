@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
  * with set-based SQL (seconds, not minutes), SLA policies for every priority, the
  * tickets subgraph's agent directory filled in, and the ticket counter where it belongs.
  */
-export async function seedBench(tenantsOrm: MikroORM, ticketsOrm: MikroORM, options: { agents: number; tickets: number }): Promise<{ tenantId: string; ownerId: string }> {
+export async function seedBench(tenantsOrm: MikroORM, ticketsOrm: MikroORM, options: { agents: number; tickets: number }): Promise<{ tenantId: string; ownerId: string; agentIds: string[] }> {
   const t = tenantsOrm.config.get('schema');
   const k = ticketsOrm.config.get('schema');
   const tc = tenantsOrm.em.getConnection();
@@ -53,5 +53,5 @@ export async function seedBench(tenantsOrm: MikroORM, ticketsOrm: MikroORM, opti
   );
   await kc.execute(`drop table bench_agents`);
   await kc.execute(`analyze "${k}"."ticket"`);
-  return { tenantId, ownerId };
+  return { tenantId, ownerId, agentIds: agents.map((a) => String(a.id)) };
 }

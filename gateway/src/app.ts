@@ -35,7 +35,7 @@ import { SubgraphDataSource } from './data-source';
 import { createResponder, edgeError, restoreEdgeCode, type Refuse } from './edge/errors';
 import { loginThrottle } from './edge/login-throttle';
 import { MemoryPenaltyStore, RedisPenaltyStore, type PenaltyStore } from './edge/penalties';
-import { ThreatDetector, blockReporter, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
+import { ThreatDetector, addressBlocked, blockReporter, blockedError, recordRefusal, refuseBlocked, subjectOf, threatGuard, threatPlugin } from './edge/threats';
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
@@ -81,11 +81,10 @@ export function operationLimits(config: GatewayConfig): OperationLimits {
 
 /**
  * The gateway: the precomposed supergraph behind the edge. A request to /graphql passes, in
- * order: the HTTP guard (method, content type, body size, no batching) → a blocked IP is
- * refused → authentication (the tenants subgraph says who the credential is, unless the IP is
- * past its failed-authentication budget) → a blocked key or user is refused → the rate
- * limiter → the persisted-operation safelist → who may register APQ → Apollo (CSRF
- * prevention, APQ, token limit, validation with the operation limits, introspection rule, the
+ * order: the HTTP guard (method, content type, body size, no batching) → authentication (the
+ * tenants subgraph says who the credential is, unless the IP is blocked or past its
+ * failed-authentication budget) → a blocked IP, key or user is refused → the rate limiter →
+ * the persisted-operation safelist → who may register APQ → Apollo (CSRF prevention, APQ, token limit, validation with the operation limits, introspection rule, the
  * login throttle, threat scoring, the query plan) → subgraphs with the signed identity.
  */
 export async function bootstrap(config: GatewayConfig, logger?: Logger, options: GatewayOptions = {}): Promise<GatewayApp> {
@@ -258,6 +257,14 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     // An address past its failed-authentication budget is refused before the tenants subgraph
     // is asked (a credential the gateway remembers as valid costs no lookup and passes).
     const beforeLookup = async () => {
+      // A blocked address is refused before the tenants subgraph is asked.
+      const hit = threats && (await addressBlocked(threats, res, ip));
+      if (hit) {
+        const { error, retryAfter } = blockedError(hit.subject, hit.ms);
+        res.locals.retryAfter = retryAfter;
+        res.locals.threatRecorded = true;
+        throw error;
+      }
       if (!rateLimitStore?.peek) return;
       let state: { allowed: boolean; retryAfterMs: number } | undefined;
       try {
@@ -285,6 +292,9 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
       if (error.code === 'UNAUTHENTICATED') {
+        // From a blocked address: refused as blocked, and not charged.
+        const hit = threats && (await addressBlocked(threats, res, ip));
+        if (hit) return refuseBlocked(res, refuse, hit);
         // A failed authentication: charged to the address (its bucket and its threat score).
         const [state] = (await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => {
           counters.redisErrors.inc({ use: 'ratelimit' });
@@ -337,9 +347,8 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   app.use(
     '/graphql',
     ...httpGuard(refuse),
-    ...(threats ? [threatGuard(threats, refuse, 'before')] : []),
     authenticate,
-    ...(threats ? [threatGuard(threats, refuse, 'after')] : []),
+    ...(threats ? [threatGuard(threats, refuse)] : []),
     ...rateLimit,
     safelistMiddleware(safelist, refuse),
     apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),

@@ -1,9 +1,37 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
-import { AppError, BadInputError, IDENTITY_HEADER, IDENTITY_TTL_SECONDS, formatTraceparent, outgoingTraceContext, signIdentity } from '@switchboard/kit';
+import { AppError, BadInputError, IDENTITY_HEADER, IDENTITY_TTL_SECONDS, formatTraceparent, outgoingTraceContext, signIdentity, type Identity } from '@switchboard/kit';
 import { getLocation, parse, Source, visit, type ArgumentNode, type ObjectFieldNode } from 'graphql';
 import type { GatewayContext } from './context';
+import { subgraphFetcher } from './subgraph-fetcher';
+
+const MUTATION = /^\s*mutation\b/;
+/** A request body whose operation is a query (what may be resent when a kept-alive socket was closed under it). */
+const QUERY_BODY = /^\{"query":"\s*(query\b|\{)/;
+
+interface Shared {
+  answer: Promise<GatewayGraphQLResponse>;
+  waiters: number;
+  copies: GatewayGraphQLResponse[];
+}
+
+/** The caller part of the sharing key: the identity without its expiry, once per request. */
+const callerKeys = new WeakMap<Identity, string>();
+function callerKey(identity: Identity): string {
+  let key = callerKeys.get(identity);
+  if (key === undefined) {
+    const { exp: _exp, ...who } = identity;
+    key = JSON.stringify(who);
+    callerKeys.set(identity, key);
+  }
+  return key;
+}
+
+/** A copy of a subgraph's JSON answer (JSON in, so a JSON round trip is exact, and cheaper than structuredClone). */
+function copyOf(response: GatewayGraphQLResponse): GatewayGraphQLResponse {
+  return { ...response, data: response.data && JSON.parse(JSON.stringify(response.data)), errors: response.errors && JSON.parse(JSON.stringify(response.errors)) };
+}
 
 /**
  * Every fetch to a subgraph carries the caller's identity, signed, and the trace context.
@@ -15,13 +43,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     readonly name: string,
     url: string,
     private readonly internalSecret: string,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
     /** Told how long each fetch that went out took (shared in-flight fetches count once). */
     private readonly onFetch?: (subgraph: string, seconds: number) => void,
   ) {
     super({ url });
-    const base = this.fetcher;
-    this.fetcher = (input, init) => base(input, { ...init, signal: AbortSignal.timeout(this.timeoutMs) } as never);
+    // Keep-alive node:http instead of make-fetch-happen (subgraph-fetcher.ts); the deadline is its own.
+    const fetcher = subgraphFetcher({ timeoutMs });
+    this.fetcher = (input, init) => fetcher(input, { ...init!, idempotent: typeof init?.body === 'string' && QUERY_BODY.test(init.body) });
   }
 
   /**
@@ -40,26 +69,40 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   /** Identical subgraph fetches in flight, by (operation, variables, caller). */
-  private readonly inflight = new Map<string, Promise<GatewayGraphQLResponse>>();
+  private readonly inflight = new Map<string, Shared>();
 
   /**
    * Identical queries in flight at once — same operation, same variables, same caller's
    * identity (so the same authorization) — share one fetch. Mutations never do. Each
-   * sharer gets its own copy of the answer, since the executor writes into what it gets.
+   * sharer gets its own copy of the answer, since the executor writes into what it gets;
+   * the copies are made when the answer arrives, before any sharer runs, and a fetch
+   * nobody shared is not copied at all.
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
     const identity = context?.identity;
-    if (!identity || !request.query || /^\s*mutation\b/.test(request.query)) return this.timed(options);
-    const { exp: _exp, ...who } = identity;
-    const key = JSON.stringify([request.query, request.variables ?? null, who]);
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.timed(options).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+    if (!identity || !request.query || MUTATION.test(request.query)) return this.timed(options);
+    const key = `${request.query}\u0000${request.variables ? JSON.stringify(request.variables) : ''}\u0000${callerKey(identity)}`;
+    let shared = this.inflight.get(key);
+    if (shared) shared.waiters++;
+    else {
+      const entry: Shared = { waiters: 1, copies: [], answer: undefined as never };
+      entry.answer = this.timed(options).then(
+        (response) => {
+          this.inflight.delete(key);
+          for (let i = 1; i < entry.waiters; i++) entry.copies.push(copyOf(response));
+          return response;
+        },
+        (error: unknown) => {
+          this.inflight.delete(key);
+          throw error;
+        },
+      );
+      this.inflight.set(key, entry);
+      shared = entry;
     }
-    const shared = await pending;
-    return { ...shared, data: shared.data && structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
+    const response = await shared.answer;
+    return shared.copies.pop() ?? response;
   }
 
   /** One fetch, timed for `subgraph_fetch_duration_seconds{subgraph}` (errors included). */

@@ -1,4 +1,4 @@
-import { ReplayGuard, formatTraceparent, parseTraceparent, signIdentity, signJwt, verifyIdentity, verifyJwt } from './identity';
+import { ReplayGuard, formatTraceparent, parseTraceparent, randomId, signIdentity, signJwt, verifyIdentity, verifyJwt } from './identity';
 
 const SECRET = 'a-secret-of-enough-length';
 
@@ -93,5 +93,14 @@ describe('secret rotation', () => {
     expect(verifyJwt(token, [NEW, OLD])?.sub).toBe('u');
     expect(verifyJwt(token, NEW)).toBeNull();
     expect(verifyJwt(signJwt({ sub: 'u', tid: 't', role: 'OWNER' }, NEW, 60).token, [NEW, OLD])?.sub).toBe('u');
+  });
+});
+
+describe('randomId', () => {
+  it('gives distinct ids of the asked length, across refills of its pool', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomId(12, 'base64url')));
+    expect(ids.size).toBe(1000);
+    expect([...ids].every((id) => id.length === 16)).toBe(true);
+    expect(randomId(8, 'hex')).toMatch(/^[0-9a-f]{16}$/);
   });
 });

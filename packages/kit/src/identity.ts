@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomFillSync, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const ROLES = ['OWNER', 'ADMIN', 'SUPERVISOR', 'AGENT', 'ANALYST'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,6 +40,23 @@ export const IDENTITY_TTL_SECONDS = 15;
 
 const b64 = (buf: Buffer | string) => Buffer.from(buf).toString('base64url');
 
+/**
+ * Random ids (a header's jti, trace and span ids) from a pool of CSPRNG bytes filled 4 KiB at
+ * a time, each byte used once — as node's randomUUID does — instead of one randomBytes()
+ * call (a randomFillSync of its own) per id: the gateway asks for three or more per request.
+ */
+const POOL = Buffer.alloc(4096);
+let poolOffset = POOL.length;
+export function randomId(bytes: number, encoding: 'hex' | 'base64url'): string {
+  if (poolOffset + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const out = POOL.toString(encoding, poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return out;
+}
+
 function hmac(secret: string, data: string): Buffer {
   return createHmac('sha256', secret).update(data).digest();
 }
@@ -63,7 +80,7 @@ export function signIdentity(
   const payload: Identity = {
     ...identity,
     requestId: identity.requestId ?? randomUUID(),
-    jti: randomBytes(12).toString('base64url'),
+    jti: randomId(12, 'base64url'),
     exp: Math.floor(now / 1000) + ttlSeconds,
   };
   const body = b64(JSON.stringify(payload));
@@ -182,5 +199,5 @@ export function formatTraceparent(ctx: TraceContext): string {
 }
 
 export function newTraceContext(parent?: TraceContext | null): TraceContext {
-  return { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), flags: parent?.flags ?? '01' };
+  return { traceId: parent?.traceId ?? randomId(16, 'hex'), spanId: randomId(8, 'hex'), flags: parent?.flags ?? '01' };
 }

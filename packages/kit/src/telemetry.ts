@@ -1,7 +1,6 @@
 import { context, trace, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Link, type Span } from '@opentelemetry/api';
-import { randomBytes } from 'node:crypto';
 import { currentScope } from './context';
-import { parseTraceparent, type TraceContext } from './identity';
+import { parseTraceparent, randomId, type TraceContext } from './identity';
 
 /** Span kinds, for workspaces that do not depend on @opentelemetry/api themselves. */
 export { SpanKind };
@@ -140,5 +139,5 @@ export function outgoingTraceContext(fallback: TraceContext): TraceContext {
   if (sc && span?.isRecording()) {
     return { traceId: sc.traceId, spanId: sc.spanId, flags: sc.traceFlags & TraceFlags.SAMPLED ? '01' : '00' };
   }
-  return { ...fallback, spanId: randomBytes(8).toString('hex') };
+  return { ...fallback, spanId: randomId(8, 'hex') };
 }
