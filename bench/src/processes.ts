@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -18,18 +19,34 @@ export async function freePort(): Promise<number> {
 
 export interface Child {
   url: string;
+  /** The process id (the fault-injection run stops and kills it by this). */
+  pid: number;
+  /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT, …); resolves when a killing one has ended the process. */
+  signal(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface ServiceOptions {
+  /** Its log level (default: error). */
+  logLevel?: string;
+  /** Appends its stdout and stderr (JSON log lines) to this file. */
+  logFile?: string;
+}
+
 /** Starts a TypeScript entry point of this repository in its own Node process and waits for its /healthz. */
-export async function startService(entry: string, env: Record<string, string>, port: number): Promise<Child> {
+export async function startService(entry: string, env: Record<string, string>, port: number, options: ServiceOptions = {}): Promise<Child> {
   const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env, LOG_LEVEL: options.logLevel ?? 'error' },
+    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (d) => (stderr += d));
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  if (log) child.stdout?.pipe(log);
+  child.stderr?.on('data', (d) => {
+    if (stderr.length < 4_000) stderr += d;
+    log?.write(d);
+  });
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${entry} exited: ${stderr.slice(0, 800)}`);
     try {
@@ -40,11 +57,21 @@ export async function startService(entry: string, env: Record<string, string>, p
     if (i > 300) throw new Error(`${entry} did not start: ${stderr.slice(0, 800)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid!,
+    signal: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      if (signal === 'SIGKILL' || signal === 'SIGTERM') await exited;
+    },
     stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT'); // a stopped process would never hear the SIGTERM
+        child.kill('SIGTERM');
+      }
+      await exited;
     },
   };
 }

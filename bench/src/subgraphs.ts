@@ -4,6 +4,7 @@
  * seed, then each run in a process of its own.
  */
 import { loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph } from '@switchboard/kit';
+import path from 'node:path';
 import { freePort, startService, type Child } from './processes';
 
 /** `names` and their dependencies, in start order. */
@@ -33,20 +34,37 @@ export async function bootInProcess(
   };
 }
 
-/** Starts each in its own Node process (its src/main.ts) on a free port, in start order. */
-export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>): Promise<{ children: Record<string, Child>; urls: Record<string, string>; urlEnv: Record<string, string>; stop(): Promise<void> }> {
+export interface Processes {
+  /** By subgraph name (a restarted one is replaced here). */
+  children: Record<string, Child>;
+  urls: Record<string, string>;
+  urlEnv: Record<string, string>;
+  /** Starts `name` again on its port with its environment (after it was stopped or killed). */
+  restart(name: string): Promise<Child>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts each in its own Node process (its src/main.ts) on a free port, in start order.
+ * `logDir`: each writes its log lines to `<logDir>/<name>.log`.
+ */
+export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>, options: { logDir?: string; logLevel?: string } = {}): Promise<Processes> {
   const children: Record<string, Child> = {};
-  const order: Child[] = [];
+  const ports: Record<string, number> = {};
   const stop = async () => {
-    for (const child of order.reverse()) await child.stop();
+    for (const s of [...subgraphs].reverse()) await children[s.name]?.stop();
+  };
+  const launch = async (s: RegisteredSubgraph) => {
+    const port = (ports[s.name] ??= await freePort());
+    const child = await startService(s.main, { ...env, ...s.testEnv, [s.portVariable]: String(port) }, port, {
+      logLevel: options.logLevel,
+      logFile: options.logDir ? path.join(options.logDir, `${s.name}.log`) : undefined,
+    });
+    children[s.name] = child;
+    return child;
   };
   try {
-    for (const s of subgraphs) {
-      const port = await freePort();
-      const child = await startService(s.main, { ...env, ...s.testEnv, [s.portVariable]: String(port) }, port);
-      children[s.name] = child;
-      order.push(child);
-    }
+    for (const s of subgraphs) await launch(s);
   } catch (error) {
     await stop();
     throw error;
@@ -57,6 +75,11 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
     urls: Object.fromEntries(subgraphs.map((s) => [s.name, children[s.name]!.url])),
     /** `<NAME>_URL` for the gateway. */
     urlEnv: Object.fromEntries(subgraphs.map((s) => [s.urlVariable, children[s.name]!.url])),
+    restart(name) {
+      const s = subgraphs.find((x) => x.name === name);
+      if (!s) throw new Error(`no subgraph "${name}" in this set`);
+      return launch(s);
+    },
     stop,
   };
 }
