@@ -46,7 +46,8 @@ export interface Processes {
 
 /**
  * Starts each in its own Node process (its src/main.ts) on a free port, in start order.
- * `logDir`: each writes its log lines to `<logDir>/<name>.log`.
+ * Each is told where the others run (`<NAME>_URL`: integrations calls conversations, tenants
+ * and tickets). `logDir`: each writes its log lines to `<logDir>/<name>.log`.
  */
 export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>, options: { logDir?: string; logLevel?: string } = {}): Promise<Processes> {
   const children: Record<string, Child> = {};
@@ -54,9 +55,11 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
   const stop = async () => {
     for (const s of [...subgraphs].reverse()) await children[s.name]?.stop();
   };
+  for (const s of subgraphs) ports[s.name] = await freePort();
+  const urlEnv = Object.fromEntries(subgraphs.map((s) => [s.urlVariable, `http://127.0.0.1:${ports[s.name]}/graphql`]));
   const launch = async (s: RegisteredSubgraph) => {
-    const port = (ports[s.name] ??= await freePort());
-    const child = await startService(s.main, { ...env, ...s.testEnv, [s.portVariable]: String(port) }, port, {
+    const port = ports[s.name]!;
+    const child = await startService(s.main, { ...urlEnv, ...env, ...s.testEnv, [s.portVariable]: String(port) }, port, {
       logLevel: options.logLevel,
       logFile: options.logDir ? path.join(options.logDir, `${s.name}.log`) : undefined,
     });
@@ -74,7 +77,7 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
     /** By subgraph name. */
     urls: Object.fromEntries(subgraphs.map((s) => [s.name, children[s.name]!.url])),
     /** `<NAME>_URL` for the gateway. */
-    urlEnv: Object.fromEntries(subgraphs.map((s) => [s.urlVariable, children[s.name]!.url])),
+    urlEnv,
     restart(name) {
       const s = subgraphs.find((x) => x.name === name);
       if (!s) throw new Error(`no subgraph "${name}" in this set`);
