@@ -38,8 +38,10 @@ export class FanOut {
     private readonly executor: Executor,
     redis: Redis | undefined,
     private readonly log: Logger,
+    /** The live-event connection came back after losing events (LiveEvents' `onGap`). */
+    onGap: () => void = () => {},
   ) {
-    this.live = new LiveEvents(redis, (error) => log.warn('live events', { error: (error as Error)?.message }));
+    this.live = new LiveEvents(redis, (error) => log.warn('live events', { error: (error as Error)?.message }), onGap);
   }
 
   /** A new subscriber in the group for this document, variables and identity; it hears events once `ready` settles. */
