@@ -129,7 +129,9 @@ export class Load {
   readonly writes: WriteRecord[] = [];
   readonly events: EventRecord[] = [];
   readonly probes: (ProbeAnswer & { fault: string; phase: Phase })[] = [];
-  /** `complete` calls answered by the primary model in one attempt (the slow-provider fault's recovery). */
+  /** `complete` calls that waited on no slow attempt (no TIMEOUT): the slow-provider fault's recovery. */
+  readonly modelClean: RequestRecord[] = [];
+  /** `complete` calls answered by the primary model in one attempt (its circuit breaker closed again). */
   readonly modelFull: RequestRecord[] = [];
   readonly attempts = new Map<string, number>();
   private running = true;
@@ -207,6 +209,7 @@ export class Load {
       const r = this.record('complete', 'model', start, a);
       const completion = (a.data?.complete ?? null) as { model: string; attempts: { model: string; outcome: string }[] } | null;
       for (const at of completion?.attempts ?? []) this.attempts.set(`${at.model}:${at.outcome}`, (this.attempts.get(`${at.model}:${at.outcome}`) ?? 0) + 1);
+      if (r.ok && completion && !completion.attempts.some((at) => at.outcome === 'TIMEOUT')) this.modelClean.push(r);
       if (r.ok && completion?.model === this.ctx.primaryModel && completion.attempts.length === 1) this.modelFull.push(r);
       await sleep(500);
     }

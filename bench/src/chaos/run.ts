@@ -26,7 +26,7 @@
 import { busFor, createLogger, createRedis, loadRegistry, seedSubgraphs, signJwt } from '@switchboard/kit';
 import { startFakeOpenAI } from '@switchboard/models/src/fake-openai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startService, type Child } from '../processes';
@@ -69,7 +69,7 @@ interface Fault {
   run(): Promise<{ clearedAt: number; notes: string[] }>;
   redisDown?: boolean;
   subgraphDown?: string;
-  /** Recovery judged by `complete` answered by the primary model again (the slow provider). */
+  /** Recovery judged by `complete` calls that no longer wait on the slow provider (the slow-provider fault). */
   modelRecovery?: boolean;
 }
 
@@ -247,7 +247,11 @@ async function main() {
       clock.phase = 'after';
       await sleep(RECOVERY_S * 1000);
       windows.push({ fault, start, clearedAt, end: Date.now(), notes });
-      const quick = recoveryMs((fault.modelRecovery ? load.modelFull : load.requests.filter((r) => r.kind === 'probe')).filter((r) => r.fault === fault.name), clearedAt);
+      const quick = recoveryMs((fault.modelRecovery ? load.modelClean : load.requests.filter((r) => r.kind === 'probe')).filter((r) => r.fault === fault.name), clearedAt);
+      if (fault.modelRecovery) {
+        const primary = recoveryMs(load.modelFull.filter((r) => r.fault === fault.name), clearedAt);
+        notes.push(primary === undefined ? `the primary model was still skipped at the end of the window (its circuit breaker cools down for MODELS_BREAKER_COOLDOWN_MS, 30 s by default); calls went to the fallback meanwhile` : `the primary model answered again ${seconds(primary)} after it was fast again`);
+      }
       log(`  cleared; ${quick === undefined ? 'not recovered yet' : `recovered in ${seconds(quick)}`}`);
     }
     clock.fault = 'end';
@@ -283,20 +287,35 @@ async function main() {
       const partialData = w.fault.subgraphDown
         ? partialDataCheck(load.probes.filter((p) => p.fault === name && p.phase === 'during' && p.responded), probed, w.fault.subgraphDown)
         : undefined;
+      const events = load.events.filter((e) => e.fault === name);
+      const byKind = (list: typeof events) => {
+        const counts = new Map<string, number>();
+        for (const e of list) counts.set(`${e.kind}${e.via ? ` via ${e.via}` : ''}`, (counts.get(`${e.kind}${e.via ? ` via ${e.via}` : ''}`) ?? 0) + 1);
+        return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
+      };
+      const never = events.filter((e) => e.deliveredAt === undefined);
+      if (never.length) w.notes.push(`never delivered: ${byKind(never)} (e.g. ${never.slice(0, 3).map((e) => e.key).join(', ')})`);
+      const late = events.filter((e) => e.deliveredAt !== undefined && (e.via === 'catch-up' || e.deliveredAt - e.sentAt > LATE_MS));
+      if (late.length) w.notes.push(`late: ${byKind(late)}`);
+      if (w.fault.subgraphDown) {
+        const empty = load.probes.filter((p) => p.fault === name && p.phase === 'during' && p.responded && p.answered.length === 0).length;
+        if (empty) w.notes.push(`${empty} probes during the fault came back with no data at all`);
+      }
       const base: Omit<FaultResult, 'goals'> = {
         fault: name,
         description: w.fault.description,
         requests: summariseRequests(inWindow),
-        recoveryMs: recoveryMs(w.fault.modelRecovery ? load.modelFull.filter((r) => r.fault === name) : probes, w.clearedAt),
+        recoveryMs: recoveryMs(w.fault.modelRecovery ? load.modelClean.filter((r) => r.fault === name) : probes, w.clearedAt),
         partialData,
         writes: checkWrites(load.writes.filter((x) => x.fault === name), stored),
-        events: checkEvents(load.events.filter((e) => e.fault === name), LATE_MS),
+        events: checkEvents(events, LATE_MS),
         notes: w.notes,
       };
       results.push({ ...base, goals: goalsFor(base, { redisDown: w.fault.redisDown, subgraphDown: w.fault.subgraphDown }) });
     }
     const baseline = { writes: checkWrites(load.writes.filter((x) => x.fault === 'baseline'), stored), events: checkEvents(load.events.filter((e) => e.fault === 'baseline'), LATE_MS), requests: summariseRequests(load.requests.filter((r) => r.fault === 'baseline')) };
 
+    writeFileSync(path.join(logDir, 'records.json'), JSON.stringify({ windows: windows.map((w) => ({ fault: w.fault.name, start: w.start, clearedAt: w.clearedAt, end: w.end })), requests: load.requests, writes: load.writes, events: load.events, probes: load.probes }));
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     const all = results.flatMap((r) => r.goals);
     const met = all.filter((g) => g.met).length;
