@@ -31,6 +31,8 @@ export interface ServiceOptions {
   logLevel?: string;
   /** Appends its stdout and stderr (JSON log lines) to this file. */
   logFile?: string;
+  /** How long it may take to answer /healthz (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 /** Starts a TypeScript entry point of this repository in its own Node process and waits for its /healthz. */
@@ -47,14 +49,18 @@ export async function startService(entry: string, env: Record<string, string>, p
     if (stderr.length < 4_000) stderr += d;
     log?.write(d);
   });
-  for (let i = 0; ; i++) {
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  for (;;) {
     if (child.exitCode !== null) throw new Error(`${entry} exited: ${stderr.slice(0, 800)}`);
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok) break;
     } catch {
       /* not up yet */
     }
-    if (i > 300) throw new Error(`${entry} did not start: ${stderr.slice(0, 800)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // no half-started process left behind
+      throw new Error(`${entry} did not start within ${Math.round((options.startTimeoutMs ?? 30_000) / 1000)} s: ${stderr.slice(0, 800)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));

@@ -49,7 +49,7 @@ export interface Processes {
  * Each is told where the others run (`<NAME>_URL`: integrations calls conversations, tenants
  * and tickets). `logDir`: each writes its log lines to `<logDir>/<name>.log`.
  */
-export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>, options: { logDir?: string; logLevel?: string } = {}): Promise<Processes> {
+export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>, options: { logDir?: string; logLevel?: string; startTimeoutMs?: number } = {}): Promise<Processes> {
   const children: Record<string, Child> = {};
   const ports: Record<string, number> = {};
   const stop = async () => {
@@ -61,6 +61,7 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
     const port = ports[s.name]!;
     const child = await startService(s.main, { ...urlEnv, ...env, ...s.testEnv, [s.portVariable]: String(port) }, port, {
       logLevel: options.logLevel,
+      startTimeoutMs: options.startTimeoutMs,
       logFile: options.logDir ? path.join(options.logDir, `${s.name}.log`) : undefined,
     });
     children[s.name] = child;

@@ -52,6 +52,8 @@ const SLOW_SUBGRAPH = process.env.CHAOS_SLOW_SUBGRAPH ?? 'tickets';
 const ONLY = (process.env.CHAOS_FAULTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const LATE_MS = Number(process.env.CHAOS_LATE_MS ?? 5_000);
 const GRACE_S = Number(process.env.CHAOS_GRACE_SECONDS ?? 15);
+/** A loaded machine starts a Node service slowly: how long a (re)start may take. */
+const START_TIMEOUT_MS = Number(process.env.CHAOS_START_TIMEOUT_SECONDS ?? 180) * 1000;
 const PROVIDER_TIMEOUT_MS = 1_000;
 const PRIMARY = 'chaos-primary';
 const FALLBACK = 'chaos-fallback';
@@ -113,12 +115,13 @@ async function main() {
 
     // Every subgraph and the gateway, each in its own process.
     const t1 = Date.now();
-    const processes = await startProcesses(registry, env, { logDir, logLevel: 'warn' });
+    const processes = await startProcesses(registry, env, { logDir, logLevel: 'warn', startTimeoutMs: START_TIMEOUT_MS });
     cleanups.push(() => processes.stop());
     const gp = await freePort();
     const gateway: Child = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS), ...processes.urlEnv }, gp, {
       logLevel: 'warn',
       logFile: path.join(logDir, 'gateway.log'),
+      startTimeoutMs: START_TIMEOUT_MS,
     });
     cleanups.push(() => gateway.stop());
     log(`${registry.map((s) => s.name).join(', ')} and the gateway up in ${seconds(Date.now() - t1)}`);
@@ -187,8 +190,18 @@ async function main() {
             await processes.children[s.name]!.signal('SIGKILL');
             await sleep(FAULT_S * 1000);
             const t = Date.now();
-            await processes.restart(s.name);
-            return { clearedAt: Date.now(), notes: [`the new ${s.name} process answered /healthz ${seconds(Date.now() - t)} after it was started; recovery counts from then`] };
+            const notes: string[] = [];
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await processes.restart(s.name);
+                break;
+              } catch (error) {
+                notes.push(`start ${attempt} failed: ${(error as Error).message.split('\n')[0]}`);
+                if (attempt === 3) throw error;
+              }
+            }
+            notes.push(`the new ${s.name} process answered /healthz ${seconds(Date.now() - t)} after it was started; recovery counts from then`);
+            return { clearedAt: Date.now(), notes };
           },
         }),
       ),
