@@ -141,6 +141,9 @@ export class Load {
   private readonly byKey = new Map<string, EventRecord>();
   private catchUps = 0;
   resubscribes = 0;
+  /** Live results that carried errors instead of the message, and their codes. */
+  errorResults = 0;
+  readonly errorCodes = new Map<string, number>();
 
   constructor(private readonly ctx: LoadContext, private readonly clock: Clock, private readonly options: LoadOptions) {}
 
@@ -315,6 +318,13 @@ export class Load {
         { query: 'subscription ChaosLive($c: ID!) { messageAdded(conversationId: $c) { id text } }', variables: { c: this.ctx.liveConversation } },
         {
           next: (result) => {
+            // An event the gateway could not resolve (a subgraph timed out) arrives as an error:
+            // the client knows it missed something and catches up, as after a reconnect.
+            if (result.errors?.length) {
+              this.errorResults++;
+              for (const e of result.errors) this.errorCodes.set(String(e.extensions?.code ?? 'UNKNOWN'), (this.errorCodes.get(String(e.extensions?.code ?? 'UNKNOWN')) ?? 0) + 1);
+              void this.catchUp();
+            }
             const text = result.data?.messageAdded?.text;
             if (text && this.readyKeys.has(text)) this.heardReady = true;
             else if (text) this.delivered(text, 'live');

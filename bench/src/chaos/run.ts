@@ -47,7 +47,7 @@ import { gql, isOk, Load, probeCandidates, READS, type Clock, type ProbeField } 
 
 const FAULT_S = Number(process.env.CHAOS_FAULT_SECONDS ?? 10);
 const RECOVERY_S = Number(process.env.CHAOS_RECOVERY_SECONDS ?? 10);
-const SUBGRAPH_TIMEOUT_MS = Number(process.env.CHAOS_SUBGRAPH_TIMEOUT_MS ?? 2_000);
+const SUBGRAPH_TIMEOUT_MS = Number(process.env.CHAOS_SUBGRAPH_TIMEOUT_MS ?? 5_000);
 const SLOW_SUBGRAPH = process.env.CHAOS_SLOW_SUBGRAPH ?? 'tickets';
 const ONLY = (process.env.CHAOS_FAULTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const LATE_MS = Number(process.env.CHAOS_LATE_MS ?? 5_000);
@@ -344,7 +344,7 @@ async function main() {
       '',
       `All writes: ${load.writes.length} (${load.writes.filter((w) => w.outcome === 'accepted').length} accepted, ${load.writes.filter((w) => w.outcome === 'unknown').length} unanswered, of which ${storedUnanswered} sendMessage were stored after all).`,
       `Ticket numbers of the tenant: ${numbers?.n} tickets, ${numbers?.distinct} distinct numbers, ${numbers?.lo}..${numbers?.hi}${numbers && numbers.n === numbers.distinct && numbers.hi - numbers.lo + 1 === numbers.n ? ' (no gaps, no duplicates)' : ' (GAPS OR DUPLICATES)'}.`,
-      `Live subscriber: ${load.resubscribes} resubscriptions, ${load.catchUpCount} catch-up queries after reconnecting.`,
+      `Live subscriber: ${load.resubscribes} resubscriptions, ${load.catchUpCount} catch-up queries (after reconnecting, or after a result with errors); ${load.errorResults} results with errors${load.errorResults ? ` (${[...load.errorCodes].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}.`,
       `Goals: ${met}/${all.length} met.  (whole run: ${seconds(Date.now() - started)}; service logs in ${logDir})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
