@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -19,40 +19,70 @@ export async function freePort(): Promise<number> {
 
 export interface Child {
   url: string;
-  /** Its process id (for the CPU it spends: cpuSeconds). */
+  /** The process id (its CPU: cpuSeconds; the fault-injection run stops and kills it by this). */
   pid: number;
+  /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT, …); resolves when a killing one has ended the process. */
+  signal(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface ServiceOptions {
+  /** Its log level (default: error). */
+  logLevel?: string;
+  /** Appends its stdout and stderr (JSON log lines) to this file. */
+  logFile?: string;
+  /** How long it may take to answer /healthz (default 120 s: a checkout whose TypeScript is not compiled yet starts slowly on a busy machine). */
+  startTimeoutMs?: number;
+  /** Node flags before the entry (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Another checkout to run the entry from (BENCH_BASELINE). */
+  root?: string;
+}
+
 /** Starts a TypeScript entry point of this repository (or of another checkout: `root`) in its own Node process and waits for its /healthz. */
-export async function startService(entry: string, env: Record<string, string>, port: number, nodeArgs: string[] = [], root = ROOT): Promise<Child> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '-r', path.join(root, 'scripts/register.cjs'), path.join(root, entry)], {
+export async function startService(entry: string, env: Record<string, string>, port: number, options: ServiceOptions = {}): Promise<Child> {
+  const root = options.root ?? ROOT;
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', path.join(root, 'scripts/register.cjs'), path.join(root, entry)], {
     cwd: root,
-    env: { ...process.env, ...env, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env, LOG_LEVEL: options.logLevel ?? 'error' },
+    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (d) => (stderr += d));
-  for (let i = 0; ; i++) {
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  if (log) child.stdout?.pipe(log);
+  child.stderr?.on('data', (d) => {
+    if (stderr.length < 4_000) stderr += d;
+    log?.write(d);
+  });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  for (;;) {
     if (child.exitCode !== null) throw new Error(`${entry} exited: ${stderr.slice(0, 800)}`);
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok) break;
     } catch {
       /* not up yet */
     }
-    if (i > 1200) {
-      // Two minutes: a checkout whose TypeScript is not compiled yet starts slowly on a busy machine.
-      child.kill('SIGTERM');
-      throw new Error(`${entry} did not start: ${stderr.slice(0, 800)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // no half-started process left behind
+      throw new Error(`${entry} did not start within ${Math.round((options.startTimeoutMs ?? 120_000) / 1000)} s: ${stderr.slice(0, 800)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     pid: child.pid!,
+    signal: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      if (signal === 'SIGKILL' || signal === 'SIGTERM') await exited;
+    },
     stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT'); // a stopped process would never hear the SIGTERM
+        child.kill('SIGTERM');
+      }
+      await exited;
     },
   };
 }

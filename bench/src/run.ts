@@ -152,12 +152,12 @@ async function main() {
     const gp = await freePort();
     const profDir = CPU_PROF && l2 === passes[0] ? path.resolve(CPU_PROF) : undefined;
     if (profDir) mkdirSync(profDir, { recursive: true });
-    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp, { nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
     const targets: Target[] = [{ name: ours, url: gateway.url, load: jwtCallers, query: (w) => CASES[w].query, pid: gateway.pid, stop: gateway.stop }];
     if (BASELINE && l2 === passes[0]) {
       // Another checkout's gateway (before a change) on the same subgraphs, alternated with this one.
       const bp = await freePort();
-      const baseline = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(bp), ...processes.urlEnv }, bp, [], path.resolve(BASELINE));
+      const baseline = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(bp), ...processes.urlEnv }, bp, { root: path.resolve(BASELINE) });
       targets.push({ name: `${ours} (baseline)`, url: baseline.url, load: jwtCallers, query: (w) => CASES[w].query, pid: baseline.pid, stop: baseline.stop });
     }
     const subgraphPids = Object.values(processes.children).map((c) => c.pid);

@@ -4,6 +4,7 @@
  * seed, then each run in a process of its own.
  */
 import { loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph } from '@switchboard/kit';
+import path from 'node:path';
 import { freePort, startService, type Child } from './processes';
 
 /** `names` and their dependencies, in start order. */
@@ -33,20 +34,41 @@ export async function bootInProcess(
   };
 }
 
-/** Starts each in its own Node process (its src/main.ts) on a free port, in start order. */
-export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>): Promise<{ children: Record<string, Child>; urls: Record<string, string>; urlEnv: Record<string, string>; stop(): Promise<void> }> {
+export interface Processes {
+  /** By subgraph name (a restarted one is replaced here). */
+  children: Record<string, Child>;
+  urls: Record<string, string>;
+  urlEnv: Record<string, string>;
+  /** Starts `name` again on its port with its environment (after it was stopped or killed). */
+  restart(name: string): Promise<Child>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts each in its own Node process (its src/main.ts) on a free port, in start order.
+ * Each is told where the others run (`<NAME>_URL`: integrations calls conversations, tenants
+ * and tickets). `logDir`: each writes its log lines to `<logDir>/<name>.log`.
+ */
+export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Record<string, string>, options: { logDir?: string; logLevel?: string; startTimeoutMs?: number } = {}): Promise<Processes> {
   const children: Record<string, Child> = {};
-  const order: Child[] = [];
+  const ports: Record<string, number> = {};
   const stop = async () => {
-    for (const child of order.reverse()) await child.stop();
+    for (const s of [...subgraphs].reverse()) await children[s.name]?.stop();
+  };
+  for (const s of subgraphs) ports[s.name] = await freePort();
+  const urlEnv = Object.fromEntries(subgraphs.map((s) => [s.urlVariable, `http://127.0.0.1:${ports[s.name]}/graphql`]));
+  const launch = async (s: RegisteredSubgraph) => {
+    const port = ports[s.name]!;
+    const child = await startService(s.main, { ...urlEnv, ...env, ...s.testEnv, [s.portVariable]: String(port) }, port, {
+      logLevel: options.logLevel,
+      startTimeoutMs: options.startTimeoutMs,
+      logFile: options.logDir ? path.join(options.logDir, `${s.name}.log`) : undefined,
+    });
+    children[s.name] = child;
+    return child;
   };
   try {
-    for (const s of subgraphs) {
-      const port = await freePort();
-      const child = await startService(s.main, { ...env, ...s.testEnv, [s.portVariable]: String(port) }, port);
-      children[s.name] = child;
-      order.push(child);
-    }
+    for (const s of subgraphs) await launch(s);
   } catch (error) {
     await stop();
     throw error;
@@ -56,7 +78,12 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
     /** By subgraph name. */
     urls: Object.fromEntries(subgraphs.map((s) => [s.name, children[s.name]!.url])),
     /** `<NAME>_URL` for the gateway. */
-    urlEnv: Object.fromEntries(subgraphs.map((s) => [s.urlVariable, children[s.name]!.url])),
+    urlEnv,
+    restart(name) {
+      const s = subgraphs.find((x) => x.name === name);
+      if (!s) throw new Error(`no subgraph "${name}" in this set`);
+      return launch(s);
+    },
     stop,
   };
 }

@@ -1,4 +1,4 @@
-import { busFor, createLogger, createRedis, loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph, type SeedContext } from '@switchboard/kit';
+import { busFor, createLogger, createRedis, loadRegistry, parseConfig, seedSubgraphs, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph } from '@switchboard/kit';
 import { randomUUID } from 'node:crypto';
 import type { TicketsApp } from '@switchboard/tickets';
 import type { ConversationsApp } from '@switchboard/conversations';
@@ -99,7 +99,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const { app } of [...started].reverse()) await app.close().catch(() => {});
   };
   const seeds = options.seed ?? ['tenants'];
-  let seed: SeedContext = { logger };
   try {
     for (const definition of chosen) {
       // `<NAME>_URL` of the subgraphs started before it (integrations writes to conversations).
@@ -108,11 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const app = await definition.bootstrap({ ...config, DATABASE_URL: options.databaseUrls?.[definition.name] ?? db.url }, { logger: logger.child({ service: definition.name }), bus, clock: options.clock });
       started.push({ definition, app });
     }
-    for (const { definition, app } of started) {
-      if (seeds !== 'all' && !seeds.includes(definition.name)) continue;
-      const result = await definition.seed?.(app, seed);
-      if (result?.directory) seed = { ...seed, directory: result.directory };
-    }
+    await seedSubgraphs(started, logger, (name) => seeds === 'all' || seeds.includes(name));
   } catch (error) {
     await stopStarted();
     await bus.close();

@@ -38,10 +38,12 @@ export class FanOut {
     private readonly executor: Executor,
     redis: Redis | undefined,
     private readonly log: Logger,
+    /** The live-event connection came back after losing events (LiveEvents' `onGap`). */
+    onGap: () => void = () => {},
     /** Seconds from an event's publication to its result being handed to the group's sockets (once per group and event). */
     private readonly onDelivered: (lagSeconds: number) => void = () => {},
   ) {
-    this.live = new LiveEvents(redis, (error) => log.warn('live events', { error: (error as Error)?.message }));
+    this.live = new LiveEvents(redis, (error) => log.warn('live events', { error: (error as Error)?.message }), onGap);
   }
 
   /** A new subscriber in the group for this document, variables and identity; it hears events once `ready` settles. */

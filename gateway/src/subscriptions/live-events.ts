@@ -16,12 +16,40 @@ export class LiveEvents {
   private readonly sub: Redis | undefined;
   private closed = false;
 
-  constructor(redis: Redis | undefined, private readonly onError: (error: unknown) => void = () => {}) {
+  /**
+   * `onGap`: the Redis connection was lost and is back (its channels subscribed again).
+   * Pub/sub keeps nothing, so whatever was published meanwhile is gone: subscribers must be
+   * told to catch up (the server closes their sockets with 1013, see server.ts).
+   */
+  constructor(
+    redis: Redis | undefined,
+    private readonly onError: (error: unknown) => void = () => {},
+    private readonly onGap: () => void = () => {},
+  ) {
     this.sub = redis?.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     if (this.sub) {
       const sub = this.sub;
       sub.on('error', () => {});
-      // After a reconnect, ioredis resubscribes by itself (autoResubscribe); nothing to do.
+      // After a reconnect, ioredis resubscribes by itself (autoResubscribe); once that is
+      // acknowledged (a SUBSCRIBE of the same channels answers after it), the gap is over.
+      let wasReady = false;
+      let lost = false;
+      sub.on('ready', () => {
+        if (!wasReady) {
+          wasReady = true;
+          return;
+        }
+        if (!lost || this.closed) return;
+        lost = false;
+        const channels = [...this.listeners.keys()];
+        (channels.length ? sub.subscribe(...channels) : Promise.resolve()).then(
+          () => !this.closed && this.onGap(),
+          (error) => this.onError(error),
+        );
+      });
+      sub.on('close', () => {
+        if (wasReady) lost = true;
+      });
       sub.on('message', (channel: string, raw: string) => {
         let event: LiveEvent;
         try {

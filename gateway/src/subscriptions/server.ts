@@ -115,8 +115,20 @@ export function startSubscriptions(options: SubscriptionServerOptions): Subscrip
   const preparer = new Preparer(executor, options.validationRules, options.maxTokens);
   const access = new AccessChecks(executor, liveAccessRules(options.supergraphSdl));
   const initialIds = liveInitialIds(options.supergraphSdl);
-  const fanOut = new FanOut(executor, options.redis, log, options.onDelivered);
   const connections = new Connections(options.authenticate, options.reauthMs ?? 0);
+  // Redis pub/sub keeps nothing: events published while the gateway's connection was down are
+  // gone. Every socket with a subscription is told so (1013) and reconnects and catches up
+  // with a cursor query, as it does after "too slow" (docs/api.md "Live updates").
+  const fanOut = new FanOut(executor, options.redis, log, () => {
+    let closed = 0;
+    for (const connection of [...connections.values()]) {
+      if (!connection.subscribers.size || connection.socket.readyState !== connection.socket.OPEN) continue;
+      for (const subscriber of [...connection.subscribers]) subscriber.finish();
+      connection.socket.close(CLOSE_TOO_SLOW, 'Live events may have been missed (the event bus reconnected); reconnect and catch up');
+      closed++;
+    }
+    log.warn('live events: the Redis connection is back; sockets told to reconnect and catch up', { sockets: closed });
+  }, options.onDelivered);
   const perIp = new Counter();
   const ips = new WeakMap<WebSocket, string>();
   let closing = false;

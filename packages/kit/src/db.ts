@@ -7,7 +7,7 @@ import type { Metrics } from './metrics';
 import { Counter } from 'prom-client';
 import type { EventSubscriber, Logger as OrmLogger } from '@mikro-orm/core';
 import type { Identity } from './identity';
-import { isDatabaseUnavailable, isDriverError } from './errors';
+import { isDatabaseUnavailable, isDriverError, noteConnectionLost } from './errors';
 import type { Logger } from './logger';
 import { recordFinishedSpan } from './telemetry';
 
@@ -57,6 +57,7 @@ export function driverLog(logger: Logger) {
   const line = (level: 'warn' | 'error') => (message: unknown) => {
     const text = message instanceof Error ? message.message : String(message);
     if (/^Connection Error/i.test(text) || isDatabaseUnavailable(message instanceof Error ? message : new Error(text))) {
+      noteConnectionLost();
       logger[level]('database connection lost', { event: 'db.connection_lost', detail: text.slice(0, 200) });
       return;
     }

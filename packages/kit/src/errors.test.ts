@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { BadInputError, NotFoundError, isDatabaseUnavailable, maskError } from './errors';
+import { BadInputError, NotFoundError, isDatabaseUnavailable, maskError, noteConnectionLost } from './errors';
 
 const format = (e: GraphQLError) => e.toJSON();
 
@@ -50,6 +50,17 @@ describe('a lost database connection', () => {
     for (const e of lost) expect({ message: e.message, lost: isDatabaseUnavailable(e) }).toEqual({ message: e.message, lost: true });
     expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key value'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnavailable(new Error('boom'))).toBe(false);
+  });
+  it("counts knex's ended-transaction error only right after the driver reported a lost connection (npm run chaos, pg_terminate_backend)", () => {
+    // What MikroORM throws when a transaction's BEGIN went to a pooled connection the server had closed.
+    const ended = Object.assign(new Error('Transaction query already complete, run with DEBUG=knex:tx for more info'), { name: 'DriverException' });
+    const t = 1_000_000;
+    expect(isDatabaseUnavailable(ended, 0, t)).toBe(false); // no loss reported: a programming error, INTERNAL_SERVER_ERROR
+    noteConnectionLost(t);
+    expect(isDatabaseUnavailable(ended, 0, t + 500)).toBe(true);
+    expect(isDatabaseUnavailable(new Error('wrapped', { cause: ended }), 0, t + 500)).toBe(true);
+    expect(isDatabaseUnavailable(ended, 0, t + 60_000)).toBe(false); // long after it: a bug again
+    expect(isDatabaseUnavailable(new Error('boom'), 0, t + 500)).toBe(false);
   });
   it('answers UPSTREAM_UNAVAILABLE with retryable: true and the service, never INTERNAL_SERVER_ERROR, and says so to onUnavailable', () => {
     const wrapped = new GraphQLError('whatever', { originalError: lost[0], path: ['tickets'] });

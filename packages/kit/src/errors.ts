@@ -118,19 +118,37 @@ export function isRefusedValue(error: unknown, depth = 0): boolean {
 }
 
 /**
+ * knex's answer to a statement on a transaction it has already ended. After a lost connection
+ * (the BEGIN of a transaction went to a pooled connection that `pg_terminate_backend` or a
+ * restart had closed) it is what the transaction's first statement throws, while the real
+ * cause only reaches the driver's log. Outside that it is a programming error.
+ */
+const ENDED_TRANSACTION = /^Transaction query already complete/;
+/** How long after a lost connection an ended transaction counts as part of it. */
+const LOSS_WINDOW_MS = 10_000;
+let lastConnectionLoss = Number.NEGATIVE_INFINITY;
+
+/** The driver reported a lost connection (db.ts' driver log): see ENDED_TRANSACTION. */
+export function noteConnectionLost(now = Date.now()): void {
+  lastConnectionLoss = now;
+}
+
+/**
  * True when `error` (or its cause) says the database connection was lost or could not be
  * had: a restart, `pg_terminate_backend`, a network cut, a full pool. Expected and
- * retryable, unlike a bad statement.
+ * retryable, unlike a bad statement. knex's "Transaction query already complete" counts only
+ * within seconds of a lost connection the driver reported (`noteConnectionLost`).
  */
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+export function isDatabaseUnavailable(error: unknown, depth = 0, now = Date.now()): boolean {
   if (!(error instanceof Error) || depth > 3) return false;
+  if (ENDED_TRANSACTION.test(error.message) && now - lastConnectionLoss <= LOSS_WINDOW_MS) return true;
   const e = error as Error & { code?: unknown; sqlState?: unknown; errno?: unknown };
   const sqlState = typeof e.sqlState === 'string' ? e.sqlState : typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
   if (sqlState && LOST_SQLSTATE.test(sqlState)) return true;
   if (typeof e.code === 'string' && LOST_ERRNO.has(e.code)) return true;
   if (e.name === 'ConnectionException' || e.name === 'KnexTimeoutError') return true;
   if (LOST_MESSAGE.test(e.message)) return true;
-  return isDatabaseUnavailable(e.cause, depth + 1);
+  return isDatabaseUnavailable(e.cause, depth + 1, now);
 }
 
 /**

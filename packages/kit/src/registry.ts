@@ -232,6 +232,30 @@ export function withDependencies(registry: RegisteredSubgraph[], names: string[]
   return registry.filter((s) => wanted.has(s.name));
 }
 
+/**
+ * Runs the demo seeds of started subgraphs in their start order, each handed the directory
+ * of demo users an earlier seed produced (what `npm start`, the test stacks and the
+ * fault-injection run seed). `only`: which subgraphs seed (default: all).
+ */
+export async function seedSubgraphs(
+  started: { definition: AnySubgraphDefinition; app: RunningSubgraph }[],
+  logger: Logger,
+  only: (name: string) => boolean = () => true,
+): Promise<{ seeded: boolean; banner: string[] }> {
+  let context: SeedContext = { logger };
+  const banner: string[] = [];
+  let seeded = false;
+  for (const { definition, app } of started) {
+    if (!only(definition.name)) continue;
+    const result = await definition.seed?.(app, context);
+    if (!result) continue;
+    if (result.directory) context = { ...context, directory: result.directory };
+    if (result.banner) banner.push(...result.banner);
+    seeded ||= result.seeded === true;
+  }
+  return { seeded, banner };
+}
+
 /** The message for a port that is taken, naming the variable that moves it. */
 export function portInUseMessage(s: { name: string; port?: number }, variable: string, port: number | string): string {
   return `${s.name}: port ${port} is already in use; set ${variable} to another port (0 picks a free one)`;

@@ -15,11 +15,11 @@ import {
   loadConfig,
   loadRegistry,
   portInUseMessage,
+  seedSubgraphs,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
   type RegisteredSubgraph,
   type RunningSubgraph,
-  type SeedContext,
 } from '@switchboard/kit';
 import path from 'node:path';
 
@@ -83,14 +83,9 @@ async function main() {
         throw error;
       }
     }
-    let context: SeedContext = { logger };
-    for (const { definition, app } of running) {
-      const result = await definition.seed?.(app, context);
-      if (!result) continue;
-      if (result.directory) context = { ...context, directory: result.directory };
-      if (result.banner) banner.push(...result.banner);
-      seeded ||= result.seeded === true;
-    }
+    const seeds = await seedSubgraphs(running, logger);
+    banner.push(...seeds.banner);
+    seeded = seeds.seeded;
 
     const gatewayConfig = loadConfig(gatewayEnv, {
       ...source,
