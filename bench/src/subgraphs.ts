@@ -11,7 +11,11 @@ export function benchSubgraphs(names: string[]): RegisteredSubgraph[] {
   return withDependencies(loadRegistry(), names);
 }
 
-/** Boots them in this process on free ports (migrations run); `close()` stops them in reverse order. */
+/**
+ * Boots them in this process on free ports (migrations run), each told where the ones before
+ * it listen (`<NAME>_URL`, as the test stack does: assistants writes through conversations);
+ * `close()` stops them in reverse order.
+ */
 export async function bootInProcess(
   subgraphs: RegisteredSubgraph[],
   env: Record<string, string>,
@@ -19,11 +23,13 @@ export async function bootInProcess(
 ): Promise<{ apps: Record<string, RunningSubgraph>; close(): Promise<void> }> {
   const started: RunningSubgraph[] = [];
   const apps: Record<string, RunningSubgraph> = {};
+  const urls: Record<string, string> = {};
   for (const s of subgraphs) {
-    const config = parseConfig(s.env, { ...env, ...s.testEnv, [s.portVariable]: '0' });
+    const config = parseConfig(s.env, { ...env, ...urls, ...s.testEnv, [s.portVariable]: '0' });
     const app = await s.bootstrap({ ...config, DATABASE_URL: env.DATABASE_URL! }, deps);
     started.push(app);
     apps[s.name] = app;
+    urls[s.urlVariable] = app.url;
   }
   return {
     apps,
