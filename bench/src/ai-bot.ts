@@ -19,7 +19,9 @@
  *
  * - cache + routing on: `CHEAPEST` over a cheap and a premium OPENAI_COMPATIBLE model on a
  *   local OpenAI-compatible server (answers after BENCH_AI_SERVER_MS, 10 ms, with the first
- *   retrieved article's first sentence, usage ≈ 4 characters a token), response cache on;
+ *   retrieved article's first sentence, usage ≈ 4 characters a token), response cache on. The
+ *   models are the operator's (MODELS_PLATFORM_PROVIDERS), the same ids for both tenants, so
+ *   the tenant is all that separates their cache keys;
  * - off: `ORDERED` to the premium model, `cacheTtlSeconds: 0`.
  *
  * Time to answer: from just before the customer's `sendMessage` to the BOT message arriving
@@ -52,6 +54,9 @@ const CONVERSATIONS = Number(process.env.BENCH_AI_CONVERSATIONS ?? 500);
 const CONCURRENCY = Math.max(1, Number(process.env.BENCH_AI_CONCURRENCY ?? 4));
 const SERVER_MS = Number(process.env.BENCH_AI_SERVER_MS ?? 10);
 const TIMEOUT_MS = 120_000;
+/** The platform models' ids (`model-<provider>-<model>`, docs/api.md). */
+const CHEAP = 'model-bench-cheap';
+const PREMIUM = 'model-bench-premium';
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 /** The evaluation's questions with the title of the article each names. */
@@ -117,8 +122,6 @@ interface Tenant {
   agent: Record<string, string>;
   customer: Record<string, string>;
   ws: WsClient;
-  cheap: string;
-  premium: string;
 }
 
 interface RunSpec {
@@ -153,12 +156,18 @@ async function main() {
   };
   for (const name of ['cheap', 'premium']) fake.behave(name, behaviour);
 
+  // The operator's provider on the local server, shared by both tenants (gpt-4o-like and gpt-4o-mini-like prices, as in the first part):
+  // the same model ids in both tenants' cache keys, so only the tenant in the key keeps their cached answers apart.
+  const platform = [{ name: 'bench', kind: 'OPENAI_COMPATIBLE', baseUrl: fake.url, apiKey: 'sk-bench', models: [
+    { name: 'premium', purpose: 'CHAT', contextWindow: 16384, inputPricePer1K: 0.0025, outputPricePer1K: 0.01, quality: 90 },
+    { name: 'cheap', purpose: 'CHAT', contextWindow: 16384, inputPricePer1K: 0.00015, outputPricePer1K: 0.0006, quality: 60 },
+  ] }];
   const definitions = benchSubgraphs(['assistants']);
   log(`database: ${pg ? 'embedded PGlite' : 'PostgreSQL'}; Redis: ${redisUrl ? 'yes' : 'no (in-process bus and cache)'}; subgraphs: ${definitions.map((d) => d.name).join(', ')}`);
   const t0 = Date.now();
   const booted = await bootInProcess(
     definitions,
-    { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, EVENT_STREAM: stream, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, EVENT_STREAM: stream, MODELS_PLATFORM_PROVIDERS: JSON.stringify(platform), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     { logger: quiet, bus },
   );
   let gateway: GatewayApp | undefined;
@@ -208,15 +217,9 @@ async function main() {
         const created = await gql(`mutation($input: AssistantInput!) { createAssistant(input: $input) { id } }`, { input: { name, instructions, knowledgeTags, channels, handoff } }, admin);
         await gql(`mutation($id: ID!) { activateAssistant(id: $id) { active } }`, { id: created.createAssistant.id }, admin);
       }
-      const provider = (await gql(`mutation($i: ProviderInput!) { createProvider(input: $i) { id } }`, { i: { name: 'local', kind: 'OPENAI_COMPATIBLE', baseUrl: fake.url, apiKey: 'sk-bench' } }, admin)).createProvider.id;
-      const model = async (name: string, inp: number, out: number, quality: number) =>
-        (await gql(`mutation($i: ModelInput!) { createModel(input: $i) { id } }`, { i: { providerId: provider, name, purpose: 'CHAT', contextWindow: 16384, inputPricePer1K: inp, outputPricePer1K: out, quality } }, admin)).createModel.id as string;
-      // gpt-4o-like and gpt-4o-mini-like prices, as in the first part.
-      const premium = await model('premium', 0.0025, 0.01, 9);
-      const cheap = await model('cheap', 0.00015, 0.0006, 6);
       const ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: agent, retryAttempts: 0, lazy: false });
       sockets.push(ws);
-      tenants.push({ slug, admin, agent, customer: { 'x-api-key': key.createApiKey.secret }, ws, cheap, premium });
+      tenants.push({ slug, admin, agent, customer: { 'x-api-key': key.createApiKey.secret }, ws });
     }
 
     /** One conversation: start, subscribe, send the question, wait for the bot's answer or the handoff. */
@@ -283,7 +286,7 @@ async function main() {
     };
 
     const policy = (t: Tenant, on: boolean) =>
-      gql(`mutation($i: RoutingPolicyInput!) { setRoutingPolicy(input: $i) { strategy } }`, { i: on ? { strategy: 'CHEAPEST', chain: [t.cheap, t.premium], cacheTtlSeconds: 3600 } : { strategy: 'ORDERED', chain: [t.premium], cacheTtlSeconds: 0 } }, t.admin);
+      gql(`mutation($i: RoutingPolicyInput!) { setRoutingPolicy(input: $i) { strategy } }`, { i: on ? { strategy: 'CHEAPEST', chain: [CHEAP, PREMIUM], cacheTtlSeconds: 3600 } : { strategy: 'ORDERED', chain: [PREMIUM], cacheTtlSeconds: 0 } }, t.admin);
 
     // Warm-up (not counted): a few unique questions per tenant, cache off.
     for (const t of tenants) {
