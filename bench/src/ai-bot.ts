@@ -45,10 +45,9 @@ import { DEMO_PASSWORD } from '@switchboard/tenants';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import WebSocket from 'ws';
-import { percentile } from './measure';
-import { benchSubgraphs, bootInProcess } from './subgraphs';
+import { percentile, zipfDraw } from './measure';
+import { benchSubgraphs, bootInProcess, dropSchemas } from './subgraphs';
 
 const CONVERSATIONS = Number(process.env.BENCH_AI_CONVERSATIONS ?? 500);
 const CONCURRENCY = Math.max(1, Number(process.env.BENCH_AI_CONCURRENCY ?? 4));
@@ -70,17 +69,7 @@ interface Question {
 
 /** Deterministic: the same draw on every run (Zipf-like over the distinct questions; every 10th with personal data, never a cache hit). */
 function questions(n: number): Question[] {
-  let seed = 13;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const weights = DISTINCT.map((_, i) => 1 / (i + 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  return Array.from({ length: n }, (_, i) => {
-    let r = rand() * total;
-    let k = 0;
-    while (k < weights.length - 1 && (r -= weights[k]!) > 0) k++;
-    const q = DISTINCT[k]!;
-    return i % 10 === 9 ? { ...q, text: `${q.text} My email is customer${i}@example.com, order ${100000 + i}.` } : q;
-  });
+  return zipfDraw(DISTINCT, n, 13).map((q, i) => (i % 10 === 9 ? { ...q, text: `${q.text} My email is customer${i}@example.com, order ${100000 + i}.` } : q));
 }
 
 /** The model's answer: the first retrieved article's first sentence, as a model answering from the knowledge would. */
@@ -320,11 +309,7 @@ async function main() {
       busRedis.disconnect();
     }
     await fake.close();
-    const client = new Client({ connectionString: databaseUrl });
-    await client.connect();
-    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${prefix}%`]);
-    for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
-    await client.end();
+    await dropSchemas(databaseUrl, prefix);
     await pg?.stop();
   }
   report(results);

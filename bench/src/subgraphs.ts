@@ -4,6 +4,7 @@
  * seed, then each run in a process of its own.
  */
 import { loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph } from '@switchboard/kit';
+import { Client } from 'pg';
 import { freePort, startService, type Child } from './processes';
 
 /** `names` and their dependencies, in start order. */
@@ -65,4 +66,16 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
     urlEnv: Object.fromEntries(subgraphs.map((s) => [s.urlVariable, children[s.name]!.url])),
     stop,
   };
+}
+
+/** Drops every schema whose name starts with `prefix` (a benchmark's own, at its end). */
+export async function dropSchemas(databaseUrl: string, prefix: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${prefix}%`]);
+    for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
+  } finally {
+    await client.end();
+  }
 }
