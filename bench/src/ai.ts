@@ -22,8 +22,8 @@ import { bootstrap, modelsEnv, type ModelsApp } from '@switchboard/models';
 import { startFakeOpenAI, type FakeBehaviour } from '@switchboard/models/src/fake-openai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
-import { percentile } from './measure';
+import { percentile, zipfDraw } from './measure';
+import { dropSchemas } from './subgraphs';
 
 const QUESTIONS = Number(process.env.BENCH_AI_QUESTIONS ?? 500);
 const SERVER_MS = Number(process.env.BENCH_AI_SERVER_MS ?? 10);
@@ -39,18 +39,8 @@ const DISTINCT = TOPICS.flatMap((t) => FORMS.map((f) => f.replace('{t}', t))); /
 
 /** Deterministic: the same 500 questions on every run. */
 function questions(n: number): string[] {
-  let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const weights = DISTINCT.map((_, i) => 1 / (i + 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  return Array.from({ length: n }, (_, i) => {
-    let r = rand() * total;
-    let k = 0;
-    while (k < weights.length - 1 && (r -= weights[k]!) > 0) k++;
-    const q = DISTINCT[k]!;
-    // Every 10th question carries personal data (unique: never a cache hit).
-    return i % 10 === 9 ? `${q} My email is customer${i}@example.com, order ${100000 + i}.` : q;
-  });
+  // Every 10th question carries personal data (unique: never a cache hit).
+  return zipfDraw(DISTINCT, n, 42).map((q, i) => (i % 10 === 9 ? `${q} My email is customer${i}@example.com, order ${100000 + i}.` : q));
 }
 
 const SYSTEM = 'You are the support assistant of Acme. Answer briefly and politely from the help center. '.repeat(4);
@@ -147,11 +137,7 @@ async function main() {
   } finally {
     await app.close();
     await fake.close();
-    const client = new Client({ connectionString: databaseUrl });
-    await client.connect();
-    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${prefix}%`]);
-    for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
-    await client.end();
+    await dropSchemas(databaseUrl, prefix);
     await pg?.stop();
   }
 

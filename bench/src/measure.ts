@@ -166,3 +166,19 @@ export async function check(url: string, load: Callers, body: string): Promise<v
     if (res.status !== 200 || json.errors || !json.data) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
   }
 }
+
+/**
+ * `n` draws from `items`, the i-th weighted 1/(i+1) (Zipf-like: a few asked often, many
+ * rarely), from a fixed-seed generator: the same list on every run.
+ */
+export function zipfDraw<T>(items: readonly T[], n: number, seed: number): T[] {
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const weights = items.map((_, i) => 1 / (i + 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  return Array.from({ length: n }, () => {
+    let r = rand() * total;
+    let k = 0;
+    while (k < weights.length - 1 && (r -= weights[k]!) > 0) k++;
+    return items[k]!;
+  });
+}

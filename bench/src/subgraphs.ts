@@ -5,6 +5,7 @@
  */
 import { loadRegistry, parseConfig, withDependencies, type EventBus, type Logger, type RegisteredSubgraph, type RunningSubgraph } from '@switchboard/kit';
 import path from 'node:path';
+import { Client } from 'pg';
 import { freePort, startService, type Child } from './processes';
 
 /** `names` and their dependencies, in start order. */
@@ -12,7 +13,11 @@ export function benchSubgraphs(names: string[]): RegisteredSubgraph[] {
   return withDependencies(loadRegistry(), names);
 }
 
-/** Boots them in this process on free ports (migrations run); `close()` stops them in reverse order. */
+/**
+ * Boots them in this process on free ports (migrations run), each told where the ones before
+ * it listen (`<NAME>_URL`, as the test stack does: assistants writes through conversations);
+ * `close()` stops them in reverse order.
+ */
 export async function bootInProcess(
   subgraphs: RegisteredSubgraph[],
   env: Record<string, string>,
@@ -20,11 +25,13 @@ export async function bootInProcess(
 ): Promise<{ apps: Record<string, RunningSubgraph>; close(): Promise<void> }> {
   const started: RunningSubgraph[] = [];
   const apps: Record<string, RunningSubgraph> = {};
+  const urls: Record<string, string> = {};
   for (const s of subgraphs) {
-    const config = parseConfig(s.env, { ...env, ...s.testEnv, [s.portVariable]: '0' });
+    const config = parseConfig(s.env, { ...env, ...urls, ...s.testEnv, [s.portVariable]: '0' });
     const app = await s.bootstrap({ ...config, DATABASE_URL: env.DATABASE_URL! }, deps);
     started.push(app);
     apps[s.name] = app;
+    urls[s.urlVariable] = app.url;
   }
   return {
     apps,
@@ -86,4 +93,16 @@ export async function startProcesses(subgraphs: RegisteredSubgraph[], env: Recor
     },
     stop,
   };
+}
+
+/** Drops every schema whose name starts with `prefix` (a benchmark's own, at its end). */
+export async function dropSchemas(databaseUrl: string, prefix: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [`${prefix}%`]);
+    for (const { nspname } of rows) await client.query(`drop schema "${nspname}" cascade`);
+  } finally {
+    await client.end();
+  }
 }
