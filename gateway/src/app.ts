@@ -233,7 +233,8 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   if (redis && !(await redisAnswers(redis))) log.warn('Redis does not answer yet: rate limits fail open and APQ misses until it does');
   else if (redis) void warnOnEvictionPolicy(redis, log);
 
-  const principals = new PrincipalCache<Principal>(createNotifier(redis), config.PRINCIPAL_CACHE_SECONDS * 1000, options.now);
+  let staleLoggedAt = -Infinity;
+  const principals = new PrincipalCache<Principal>(createNotifier(redis), config.PRINCIPAL_CACHE_SECONDS * 1000, options.now, undefined, config.PRINCIPAL_STALE_IF_ERROR_SECONDS * 1000);
   const authenticator = createAuthenticator({
     jwtSecret: config.JWT_SECRET,
     previousJwtSecret: config.JWT_SECRET_PREVIOUS,
@@ -241,6 +242,13 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     tenantsUrl,
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     cache: principals,
+    onStale: () => {
+      counters.principalStale.inc();
+      // One line per 10 s of outage, not one per request (the counter has the number).
+      if (now() - staleLoggedAt < 10_000) return;
+      staleLoggedAt = now();
+      log.warn('tenants unreachable: authenticating with the last principal it gave for each credential', { code: 'UPSTREAM_UNAVAILABLE', counter: 'gateway_principal_stale_total' });
+    },
   });
   const respond = createResponder({ formatError, metrics, logger: log });
   // Every edge refusal is also a threat signal for the client it went to (threats.ts).

@@ -45,6 +45,8 @@ export function createAuthenticator(options: {
   tenantsUrl: () => string;
   timeoutMs: number;
   cache?: PrincipalCache<Principal>;
+  /** Called when a last-known principal is served because tenants could not be asked. */
+  onStale?: () => void;
 }): Authenticator {
   async function principal(body: Record<string, string>, hooks: AuthenticateHooks): Promise<Principal | null> {
     const key = PrincipalCache.keyFor(body);
@@ -52,7 +54,16 @@ export function createAuthenticator(options: {
     if (cached) return cached;
     await hooks.beforeLookup?.();
     const ticket = options.cache?.ticket(); // before asking: a notice during the lookup voids its answer
-    const answer = await withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
+    let answer: Principal | null;
+    try {
+      answer = await withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt' }, () => askTenants(body));
+    } catch (error) {
+      // Tenants unreachable: the last answer it gave for this credential, if recent (see PrincipalCache).
+      const lastKnown = options.cache?.lastKnown(key);
+      if (!lastKnown) throw error;
+      options.onStale?.();
+      return lastKnown;
+    }
     if (answer) options.cache?.set(key, answer, ticket);
     return answer;
   }

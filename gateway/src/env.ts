@@ -54,6 +54,8 @@ export const gatewayEnv = {
   RATE_LIMIT_ENABLED: env.bool(true),
   /** Seconds the gateway remembers who a credential is; invalidated on every change. 0 asks on every request. */
   PRINCIPAL_CACHE_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
+  /** While tenants cannot be reached, a principal it confirmed this recently still authenticates (0: never). */
+  PRINCIPAL_STALE_IF_ERROR_SECONDS: env.int({ default: 900, min: 0, max: 86_400 }),
   /** Share of its tenant's requestsPerMinute one API key may use, in percent. */
   RATE_LIMIT_API_KEY_SHARE: env.int({ default: 50, min: 1, max: 100 }),
   /** Requests per minute per client IP for anonymous callers (who may only log in). */

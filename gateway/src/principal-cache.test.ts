@@ -4,14 +4,15 @@ import { PrincipalCache, type CachedPrincipal } from './principal-cache';
 /** A notifier whose channel is always up, delivering what the test publishes. */
 function fakeNotifier() {
   let listener: ((message: Record<string, unknown>) => void) | undefined;
+  const link = { up: true, epoch: 1 };
   const notifier = {
     subscribe: (_channel: string, onMessage: (message: Record<string, unknown>) => void) => {
       listener = onMessage;
-      return { connected: () => true, close: () => {} };
+      return { connected: () => link.up, epoch: () => link.epoch, close: () => {} };
     },
     publish: async () => {},
   } as unknown as Notifier;
-  return { notifier, notice: (change: Record<string, unknown>) => listener!(change) };
+  return { notifier, link, notice: (change: Record<string, unknown>) => listener!(change) };
 }
 
 const alice: CachedPrincipal & { roles: string[] } = { tenantId: 't1', userId: 'u1', roles: ['ADMIN'] };
@@ -66,5 +67,64 @@ describe('PrincipalCache and the lookup race', () => {
     cache.clear();
     cache.set(key, alice, t2);
     expect(cache.get(key)).toBeUndefined();
+  });
+});
+
+describe('PrincipalCache: the last known principal while tenants cannot be asked', () => {
+  const ttl = 30_000;
+  const staleFor = 900_000;
+  function setup() {
+    const { notifier, link, notice } = fakeNotifier();
+    const clock = { now: 1_000_000 };
+    const cache = new PrincipalCache<CachedPrincipal>(notifier, ttl, () => clock.now, 10_000, staleFor);
+    cache.set(key, alice, cache.ticket());
+    return { cache, clock, link, notice };
+  }
+
+  it('serves it past the TTL, within the stale window only, and never as a fresh answer', () => {
+    const { cache, clock } = setup();
+    clock.now += ttl + 1;
+    expect(cache.get(key)).toBeUndefined(); // tenants is asked again…
+    expect(cache.lastKnown(key)).toEqual(alice); // …and if it cannot answer, this stands
+    clock.now += staleFor;
+    expect(cache.lastKnown(key)).toBeUndefined();
+  });
+
+  it('forgets it on a notice about its user or tenant', () => {
+    for (const change of [{ userId: 'u1' }, { tenantId: 't1' }]) {
+      const { cache, notice } = setup();
+      notice(change);
+      expect(cache.lastKnown(key)).toBeUndefined();
+    }
+  });
+
+  it('serves nothing while the notices are not heard, and forgets what it had once they are heard again', () => {
+    const { cache, link } = setup();
+    link.up = false;
+    expect(cache.lastKnown(key)).toBeUndefined();
+    link.up = true;
+    link.epoch += 1; // resubscribed: a revocation may have been announced in the gap
+    expect(cache.lastKnown(key)).toBeUndefined();
+    expect(cache.get(key)).toBeUndefined();
+  });
+
+  it('never serves an API key past its own expiry', () => {
+    const { notifier } = fakeNotifier();
+    const clock = { now: Date.parse('2026-12-01T00:00:00Z') };
+    const cache = new PrincipalCache<CachedPrincipal>(notifier, ttl, () => clock.now, 10_000, staleFor);
+    cache.set('k', { tenantId: 't1', apiKeyId: 'k1', validUntil: '2026-12-01T00:01:00Z' }, cache.ticket());
+    clock.now += 59_000;
+    expect(cache.lastKnown('k')).toMatchObject({ apiKeyId: 'k1' });
+    clock.now += 2_000;
+    expect(cache.lastKnown('k')).toBeUndefined();
+  });
+
+  it('keeps no stale window when it is 0 (PRINCIPAL_STALE_IF_ERROR_SECONDS=0)', () => {
+    const { notifier } = fakeNotifier();
+    const clock = { now: 0 };
+    const cache = new PrincipalCache<CachedPrincipal>(notifier, ttl, () => clock.now);
+    cache.set(key, alice, cache.ticket());
+    clock.now += ttl + 1;
+    expect(cache.lastKnown(key)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PRINCIPALS_CHANNEL, type Notifier } from '@switchboard/kit';
+import { PRINCIPALS_CHANNEL, type NoticeSubscription, type Notifier } from '@switchboard/kit';
 
 export interface CachedPrincipal {
   tenantId?: string;
@@ -20,12 +20,21 @@ export interface CachedPrincipal {
  * with the old principal after the notice has dropped the entries. So a lookup takes a
  * `ticket()` (the notice generation) before it asks, and `set()` refuses an answer when a
  * notice about any of its user, key or tenant arrived after that ticket.
+ *
+ * While the tenants subgraph cannot be reached, `lastKnown()` serves an answer confirmed
+ * within `staleMs` (PRINCIPAL_STALE_IF_ERROR_SECONDS), so an outage of tenants costs the
+ * callers it had seen nothing. Safe for the same reason the cache is: every revocation and
+ * role change goes through tenants, which announces it and drops the entry here; while
+ * tenants is down none can be made; while the announcements are not heard, nothing is
+ * served at all, and what was remembered before they were last lost is forgotten. A key's
+ * own expiry still bounds it.
  */
 export class PrincipalCache<P extends CachedPrincipal> {
-  private readonly entries = new Map<string, { principal: P; expires: number }>();
+  /** `fresh` bounds `get()` (the TTL), `stale` bounds `lastKnown()`; both within a key's expiry. */
+  private readonly entries = new Map<string, { principal: P; fresh: number; stale: number; epoch: number }>();
   /** 'user:<id>' | 'key:<id>' | 'tenant:<id>' → cache keys that mention it. */
   private readonly index = new Map<string, Set<string>>();
-  private readonly subscription: { connected(): boolean; close(): void } | undefined;
+  private readonly subscription: NoticeSubscription | undefined;
   /** Bumped by every notice (and clear); a ticket is the generation a lookup started at. */
   private generation = 0;
   /** 'user:<id>' | 'key:<id>' | 'tenant:<id>' → the generation of the last notice about it. */
@@ -38,8 +47,9 @@ export class PrincipalCache<P extends CachedPrincipal> {
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 10_000,
+    private readonly staleMs = 0,
   ) {
-    this.subscription = notifier && ttlMs > 0 ? notifier.subscribe(PRINCIPALS_CHANNEL, (m) => this.invalidate(m)) : undefined;
+    this.subscription = notifier && (ttlMs > 0 || staleMs > 0) ? notifier.subscribe(PRINCIPALS_CHANNEL, (m) => this.invalidate(m)) : undefined;
   }
 
   static keyFor(credential: { apiKey?: string; userId?: string; tenantId?: string }): string {
@@ -47,14 +57,25 @@ export class PrincipalCache<P extends CachedPrincipal> {
   }
 
   get(key: string): P | undefined {
+    return this.lookup(key, 'fresh');
+  }
+
+  /** The last answer for `key` confirmed within `staleMs`: only for when tenants cannot be asked. */
+  lastKnown(key: string): P | undefined {
+    return this.lookup(key, 'stale');
+  }
+
+  private lookup(key: string, bound: 'fresh' | 'stale'): P | undefined {
     if (!this.subscription?.connected()) return undefined;
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expires <= this.now()) {
+    const now = this.now();
+    // Remembered before the subscription last came back: a notice may have been missed.
+    if (entry.stale <= now || entry.epoch !== this.subscription.epoch()) {
       this.entries.delete(key);
       return undefined;
     }
-    return entry.principal;
+    return entry[bound] > now ? entry.principal : undefined;
   }
 
   /** Take before asking the tenants subgraph; pass to `set()` with its answer. */
@@ -76,7 +97,8 @@ export class PrincipalCache<P extends CachedPrincipal> {
       this.index.clear();
     }
     const keyExpiry = principal.validUntil ? new Date(principal.validUntil).getTime() : Infinity;
-    this.entries.set(key, { principal, expires: Math.min(this.now() + this.ttlMs, keyExpiry) });
+    const now = this.now();
+    this.entries.set(key, { principal, fresh: Math.min(now + this.ttlMs, keyExpiry), stale: Math.min(now + Math.max(this.ttlMs, this.staleMs), keyExpiry), epoch: this.subscription.epoch() });
     for (const ref of refs) {
       const keys = this.index.get(ref) ?? new Set<string>();
       keys.add(key);

@@ -78,7 +78,9 @@ const proxies = new Map(registry.map((s) => [s.name, faultProxy()]));
 beforeAll(async () => {
   const urls: Record<string, string> = {};
   for (const s of registry) urls[s.urlVariable] = await proxies.get(s.name)!.listen();
-  stack = await startStack({ subgraphs: 'all', seed: 'all', gatewayEnv: { ...urls, RATE_LIMIT_ENABLED: 'false' }, redisUrl: '' });
+  // PRINCIPAL_CACHE_SECONDS=0: every request asks tenants, so with tenants down what
+  // authenticates is the last known principal (PRINCIPAL_STALE_IF_ERROR_SECONDS), not the cache.
+  stack = await startStack({ subgraphs: 'all', seed: 'all', gatewayEnv: { ...urls, RATE_LIMIT_ENABLED: 'false', PRINCIPAL_CACHE_SECONDS: '0' }, redisUrl: '' });
   for (const s of registry) proxies.get(s.name)!.state.target = stack.subgraphs[s.name]!.url;
   owner = await stack.as('admin@acme.test');
 }, 120_000);
@@ -109,9 +111,9 @@ it('answers every subgraph’s probe while all are up', async () => {
   for (const p of probes) expect({ subgraph: p.name, value: res.data[p.name.replace(/-/g, '_')] }).toEqual({ subgraph: p.name, value: expect.anything() });
 });
 
-// Tenants is left out as the one down: it verifies credentials, so while it is down a request
-// whose principal is not cached answers 503 UPSTREAM_UNAVAILABLE before any data (authenticate.ts).
-describe.each(registry.filter((s) => s.name !== 'tenants').map((s) => s.name))('with %s down', (down) => {
+// Tenants too: it verifies credentials, and while it is down the gateway authenticates a caller
+// with the last principal tenants gave for it (authenticate.ts, principal-cache.ts).
+describe.each(registry.map((s) => s.name))('with %s down', (down) => {
   it('the other subgraphs’ data stands, its own part is null with UPSTREAM_UNAVAILABLE', async () => {
     const res = await whileDown(down, () => stack.gql(query, {}, owner));
     expect(res.status).toBe(200);
@@ -122,6 +124,23 @@ describe.each(registry.filter((s) => s.name !== 'tenants').map((s) => s.name))('
       // Every pair (survivor, down): the survivor's part is there.
       expect({ survivor: p.name, down, value: res.data[p.name.replace(/-/g, '_')] }).toEqual({ survivor: p.name, down, value: expect.anything() });
     }
+  });
+});
+
+describe('with tenants down, authentication', () => {
+  it('answers 503 UPSTREAM_UNAVAILABLE, retryable, for a credential tenants never confirmed', async () => {
+    const stranger = await stack.as('agent@acme.test'); // logged in, never used: no principal known
+    const res = await whileDown('tenants', () => stack.gql(query, {}, stranger));
+    expect(res.status).toBe(503);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  });
+
+  it('counts each request served with a last known principal on /metrics', async () => {
+    await stack.gql('{ me { id } }', {}, owner);
+    await whileDown('tenants', () => stack.gql(query, {}, owner));
+    const metrics = await (await fetch(stack.gateway.url.replace('/graphql', '/metrics'))).text();
+    expect(Number(/^gateway_principal_stale_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
   });
 });
 

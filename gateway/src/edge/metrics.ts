@@ -54,6 +54,7 @@ export function edgeMetrics(metrics: Metrics) {
       new EdgeCounter<'bucket'>('gateway_rate_limited_total', 'Deprecated alias of rate_limited_total', metrics),
     ]),
     redisErrors: new EdgeCounter<'use'>('gateway_redis_errors_total', 'Redis commands that failed, by use (apq, ratelimit, penalties)', metrics),
+    principalStale: new EdgeCounter('gateway_principal_stale_total', 'Requests authenticated with the last principal tenants gave, because tenants could not be asked', metrics),
     blocked: new EdgeCounter<'subject'>('gateway_clients_blocked_total', 'Clients blocked by threat detection, by subject (ip, apiKey, user)', metrics),
   };
 }

@@ -10,7 +10,17 @@ import type { Redis } from './redis';
 export interface Notifier {
   publish(channel: string, message: Record<string, unknown>): Promise<void>;
   /** `connected()` is false while the Redis subscription is down: notices may be missed then. */
-  subscribe(channel: string, listener: (message: Record<string, unknown>) => void): { connected(): boolean; close(): void };
+  subscribe(channel: string, listener: (message: Record<string, unknown>) => void): NoticeSubscription;
+}
+
+export interface NoticeSubscription {
+  connected(): boolean;
+  /**
+   * Bumped each time the subscription is (re)established: what was remembered under an older
+   * epoch may have missed notices sent while it was down.
+   */
+  epoch(): number;
+  close(): void;
 }
 
 const local = new EventEmitter();
@@ -26,11 +36,18 @@ export function createNotifier(redis?: Redis): Notifier {
       local.on(channel, listener);
       const sub = redis?.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
       let subscribed = false;
+      let epoch = 0;
       if (sub) {
         sub.on('error', () => {});
         sub.on('close', () => (subscribed = false));
         sub.on('ready', () => {
-          sub.subscribe(channel).then(() => (subscribed = true), () => (subscribed = false));
+          sub.subscribe(channel).then(
+            () => {
+              epoch += 1;
+              subscribed = true;
+            },
+            () => (subscribed = false),
+          );
         });
         sub.on('message', (ch: string, raw: string) => {
           if (ch !== channel) return;
@@ -43,6 +60,7 @@ export function createNotifier(redis?: Redis): Notifier {
       }
       return {
         connected: () => !sub || subscribed,
+        epoch: () => epoch,
         close: () => {
           local.off(channel, listener);
           sub?.disconnect();
