@@ -121,7 +121,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...TEST_SECRETS,
       GATEWAY_PORT: '0',
       HOST: '127.0.0.1',
-      SUBGRAPH_TIMEOUT_MS: '3000',
+      // Generous: on a loaded CI machine (both database modes, parallel jest workers) a write to the
+      // embedded PostgreSQL took over 3 s once, and a test failed on a timeout it was not about.
+      SUBGRAPH_TIMEOUT_MS: '15000',
       ...(options.supergraphPath ? { SUPERGRAPH_PATH: options.supergraphPath } : {}),
       ...urls,
       ...options.gatewayEnv,
