@@ -292,11 +292,15 @@ export class LlmGateway {
 
   /**
    * Bookkeeping that need not hold up the answer (usage rows, settlements, cache fills) runs
-   * beside it; reads of usage and spend in this process wait for it first, and `drain` before
+   * after it; reads of usage and spend in this process wait for it first, and `drain` before
    * shutdown. A failure is logged, never the caller's error.
    */
-  private behind(work: Promise<unknown>, what: string): void {
-    const p = work.catch((error: unknown) => this.options.log.error(`models ${what} failed`, { error: (error as Error)?.name }));
+  private behind(work: () => Promise<unknown>, what: string): void {
+    // Started on the next turn of the event loop, after the answer is on its way: building and
+    // sending the statements is CPU the caller need not wait for.
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error: unknown) => this.options.log.error(`models ${what} failed`, { error: (error as Error)?.name }));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
@@ -354,7 +358,6 @@ export class LlmGateway {
     const masked = input.messages.map((m) => ({ role: m.role, content: masker.mask(m.content) }));
     const { policy, order } = await this.route(tenantId, 'CHAT', input.priority ?? 'NORMAL', input.strategy);
     if (!order.length) throw new AppError('UPSTREAM_UNAVAILABLE', 'No chat model is configured for this tenant', { service: 'models' });
-
     const useCache = input.cache !== false && policy.cacheTtlSeconds > 0;
     const cacheKey = useCache
       ? `models:cache:${tenantId}:${createHash('sha256').update(JSON.stringify({ model: order[0]!.id, messages: masked, maxTokens, temperature })).digest('hex')}`
@@ -364,7 +367,7 @@ export class LlmGateway {
       if (hit) {
         const cached = JSON.parse(hit) as { text: string; model: string; modelId: string; provider: string };
         this.m.cacheHits.inc();
-        this.behind(this.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count }), 'usage');
+        this.behind(() => this.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count }), 'usage');
         return { text: masker.restore(cached.text), model: cached.model, cacheHit: true, piiMasked: masker.count, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, attempts: [] };
       }
     }
@@ -418,13 +421,13 @@ export class LlmGateway {
           const inTok = answer.inputTokens ?? inputTokens;
           const outTok = answer.outputTokens ?? countTokens(answer.text, model.name);
           const costUsd = estimateCostUsd(model, inTok, outTok);
-          this.behind(this.settle(tenantId, Math.round(costUsd * 1e6) - reserved), 'budget settlement');
+          this.behind(() => this.settle(tenantId, Math.round(costUsd * 1e6) - reserved), 'budget settlement');
           this.m.tokens.inc({ model: model.name, direction: 'input' }, inTok);
           this.m.tokens.inc({ model: model.name, direction: 'output' }, outTok);
           this.m.cost.inc({ model: model.name }, costUsd);
           const ref = { modelId: model.id, model: model.name, provider: model.provider.name };
-          this.behind(this.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count }), 'usage');
-          if (cacheKey) this.behind(this.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds), 'cache fill');
+          this.behind(() => this.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count }), 'usage');
+          if (cacheKey) this.behind(() => this.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds), 'cache fill');
           return { text: masker.restore(answer.text), model: model.name, cacheHit: false, piiMasked: masker.count, usage: { inputTokens: inTok, outputTokens: outTok, costUsd }, attempts };
         } catch (error) {
           const latencyMs = Math.round(performance.now() - started);
@@ -485,10 +488,10 @@ export class LlmGateway {
       this.m.requests.inc({ model: model.name, outcome: 'OK' });
       const used = result.inputTokens ?? inputTokens;
       const actual = estimateCostUsd(model, used, 0);
-      this.behind(this.settle(tenantId, Math.round(actual * 1e6) - reserved), 'budget settlement');
+      this.behind(() => this.settle(tenantId, Math.round(actual * 1e6) - reserved), 'budget settlement');
       this.m.tokens.inc({ model: model.name, direction: 'input' }, used);
       this.m.cost.inc({ model: model.name }, actual);
-      this.behind(this.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count }), 'usage');
+      this.behind(() => this.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count }), 'usage');
       return { model: model.name, dimensions: result.vectors[0]?.length ?? 0, vectors: result.vectors, piiMasked: masker.count, usage: { inputTokens: used, costUsd: actual } };
     } catch (error) {
       await this.settle(tenantId, -reserved);

@@ -16,9 +16,24 @@ export function warmTokenizer(): void {
   encoder = new Tiktoken(ranks.default ?? ranks);
 }
 
+/**
+ * Counts of texts seen again (an assistant's instructions and system prompt open every call),
+ * bounded in entries and in the length of what is remembered.
+ */
+const counted = new Map<string, number>();
+const MEMO_ENTRIES = 2_000;
+const MEMO_MAX_CHARS = 8_000;
+
 export function countTokens(text: string, _model = ''): number {
+  const known = counted.get(text);
+  if (known !== undefined) return known;
   warmTokenizer();
-  return encoder!.encode(text).length;
+  const n = encoder!.encode(text).length;
+  if (text.length <= MEMO_MAX_CHARS) {
+    if (counted.size >= MEMO_ENTRIES) counted.delete(counted.keys().next().value!);
+    counted.set(text, n);
+  }
+  return n;
 }
 
 /** Chat messages as OpenAI counts them: ~3 tokens of framing per message, 3 to prime the reply. */
