@@ -39,4 +39,51 @@ describe('SubgraphDataSource', () => {
     await Promise.all([ds.process(options('mutation M { x }', 'u1')), ds.process(options('mutation M { x }', 'u1'))]);
     expect(calls).toHaveLength(4);
   });
+
+  describe('_entities fetches', () => {
+    const ENTITIES = 'query E($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id name } } }';
+    const user = (id: string) => ({ __typename: 'User', id });
+    function entitiesSource(answer: (reps: { id: string }[]) => unknown) {
+      const ds = new SubgraphDataSource('tenants', 'http://subgraph/graphql', 'a-secret-of-enough-length', 1000);
+      const sent: { id: string }[][] = [];
+      ds.fetcher = (async (_url: string, init: { body: string }) => {
+        const reps = JSON.parse(init.body).variables.representations as { id: string }[];
+        sent.push(reps);
+        return new Response(JSON.stringify(answer(reps)), { headers: { 'content-type': 'application/json' } });
+      }) as never;
+      return { ds, sent };
+    }
+    const ask = (ds: SubgraphDataSource, representations: unknown[]) => {
+      const o = options(ENTITIES, 'u1');
+      o.request.variables = { representations };
+      return ds.process(o);
+    };
+
+    it('sends each distinct representation once and answers in the order asked, a copy per repeat', async () => {
+      const { ds, sent } = entitiesSource((reps) => ({ data: { _entities: reps.map((r) => ({ __typename: 'User', id: r.id, name: `name of ${r.id}` })) } }));
+      const answer = await ask(ds, [user('a'), user('b'), user('a'), user('a'), user('c')]);
+      expect(sent).toEqual([[user('a'), user('b'), user('c')]]);
+      const entities = answer.data!._entities as { id: string; name: string }[];
+      expect(entities.map((e) => e.id)).toEqual(['a', 'b', 'a', 'a', 'c']);
+      expect(entities[2]!.name).toBe('name of a');
+      expect(entities[0]).not.toBe(entities[2]);
+    });
+
+    it('repeats an error on one representation at every position that asked for it', async () => {
+      const { ds } = entitiesSource(() => ({
+        data: { _entities: [{ __typename: 'User', id: 'x', name: 'X' }, null] },
+        errors: [{ message: 'not visible', path: ['_entities', 1, 'name'], extensions: { code: 'FORBIDDEN' } }, { message: 'whole' }],
+      }));
+      // Asked: x, a, x, a → sent x, a; the error on the second (a) belongs to positions 1 and 3.
+      const answer = await ask(ds, [user('x'), user('a'), user('x'), user('a')]);
+      expect((answer.data!._entities as unknown[]).map((e) => (e as { id?: string } | null)?.id ?? null)).toEqual(['x', null, 'x', null]);
+      expect(answer.errors!.map((e) => e.path ?? null)).toEqual([['_entities', 1, 'name'], ['_entities', 3, 'name'], null]);
+    });
+
+    it('leaves a fetch without repeats as it was', async () => {
+      const { ds, sent } = entitiesSource((reps) => ({ data: { _entities: reps.map((r) => ({ __typename: 'User', id: r.id })) } }));
+      await ask(ds, [user('a'), user('b')]);
+      expect(sent).toEqual([[user('a'), user('b')]]);
+    });
+  });
 });

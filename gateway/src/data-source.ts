@@ -33,6 +33,31 @@ function copyOf(response: GatewayGraphQLResponse): GatewayGraphQLResponse {
   return { ...response, data: response.data && JSON.parse(JSON.stringify(response.data)), errors: response.errors && JSON.parse(JSON.stringify(response.errors)) };
 }
 
+/** A deduplicated `_entities` answer in the order of the representations the planner sent (`positions[i]`: which one it was). */
+export function expandEntities(response: GatewayGraphQLResponse, positions: number[]): GatewayGraphQLResponse {
+  const entities = (response.data as { _entities?: unknown } | null | undefined)?._entities;
+  const used = new Set<number>();
+  const data = Array.isArray(entities)
+    ? {
+        ...response.data,
+        _entities: positions.map((at) => {
+          const entity = entities[at];
+          if (!used.has(at) || entity === null || typeof entity !== 'object') {
+            used.add(at);
+            return entity;
+          }
+          return JSON.parse(JSON.stringify(entity));
+        }),
+      }
+    : response.data;
+  const errors = response.errors?.flatMap((error) => {
+    const path = error.path;
+    if (!path || path[0] !== '_entities' || typeof path[1] !== 'number') return [error];
+    return positions.flatMap((at, i) => (at === path[1] ? [{ ...error, path: ['_entities', i, ...path.slice(2)] }] : []));
+  });
+  return { ...response, data, ...(errors ? { errors } : {}) };
+}
+
 /**
  * Every fetch to a subgraph carries the caller's identity, signed, and the trace context.
  * A subgraph that does not answer (refused, timed out, 502-504) becomes one
@@ -81,13 +106,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
     const identity = context?.identity;
-    if (!identity || !request.query || MUTATION.test(request.query)) return this.timed(options);
+    if (!identity || !request.query || MUTATION.test(request.query)) return this.deduplicated(options);
     const key = `${request.query}\u0000${request.variables ? JSON.stringify(request.variables) : ''}\u0000${callerKey(identity)}`;
     let shared = this.inflight.get(key);
     if (shared) shared.waiters++;
     else {
       const entry: Shared = { waiters: 1, copies: [], answer: undefined as never };
-      entry.answer = this.timed(options).then(
+      entry.answer = this.deduplicated(options).then(
         (response) => {
           this.inflight.delete(key);
           for (let i = 1; i < entry.waiters; i++) entry.copies.push(copyOf(response));
@@ -103,6 +128,33 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
     const response = await shared.answer;
     return shared.copies.pop() ?? response;
+  }
+
+  /**
+   * An `_entities` fetch sends each distinct representation once — 50 tickets with 5
+   * assignees ask tenants for 5 users, not 50 — and the answer is expanded back to the
+   * planner's order: every position gets its entity (a copy where one is repeated, since the
+   * executor writes into what it gets) and each error on `_entities[i]` is repeated at every
+   * position that asked for representation i.
+   */
+  private async deduplicated(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const representations = options.request.variables?.representations;
+    if (!Array.isArray(representations) || representations.length < 2) return this.timed(options);
+    const seen = new Map<string, number>();
+    const unique: unknown[] = [];
+    const positions = representations.map((representation: unknown) => {
+      const key = JSON.stringify(representation);
+      let at = seen.get(key);
+      if (at === undefined) {
+        at = unique.length;
+        seen.set(key, at);
+        unique.push(representation);
+      }
+      return at;
+    });
+    if (unique.length === representations.length) return this.timed(options);
+    const response = await this.timed({ ...options, request: { ...options.request, variables: { ...options.request.variables, representations: unique } } });
+    return expandEntities(response, positions);
   }
 
   /** One fetch, timed for `subgraph_fetch_duration_seconds{subgraph}` (errors included). */
