@@ -6,6 +6,7 @@ import { Counter } from 'prom-client';
 import { ModelRow, ProviderRow, RoutingPolicyRow } from '../modules/catalog/entities';
 import { CircuitBreakers } from './breaker';
 import { decryptSecret, type KeyRing } from './crypto';
+import { Ledger, micros, type UsageDimension } from './ledger';
 import { localComplete, localEmbed } from './local';
 import { PiiMasker } from './pii';
 import { estimateCostUsd, routeOrder, type Priority, type Strategy } from './routing';
@@ -189,7 +190,6 @@ const MAX_CHARS = 200_000;
 const MAX_EMBED_TEXTS = 256;
 /** How long a tenant's catalog and policy are remembered between requests (ms). */
 const CATALOG_TTL_MS = 5_000;
-const micros = (usd: number) => Math.ceil(usd * 1e6 - 1e-9);
 
 /**
  * The LLM gateway: the only code that talks to a model provider. Routing with fallback,
@@ -201,10 +201,9 @@ export class LlmGateway {
   private readonly platform: { local: ResolvedModel[]; declared: ResolvedModel[] };
   private readonly clients = new Map<string, OpenAI>();
   private readonly latency = new Map<string, number>();
-  private readonly memoryCache = new Map<string, { value: string; until: number }>();
   private readonly memo = new Map<string, { until: number; value: Promise<[{ own: ResolvedModel[]; platform: ResolvedModel[] }, Policy]> }>();
   private readonly now: () => number;
-  private readonly schema: string;
+  private readonly ledger: Ledger;
   private readonly m: {
     tokens: Counter<'model' | 'direction'>;
     cost: Counter<'model'>;
@@ -216,7 +215,7 @@ export class LlmGateway {
     this.now = options.now ?? Date.now;
     this.breakers = new CircuitBreakers({ threshold: options.breakerFailures, cooldownMs: options.breakerCooldownMs, now: this.now });
     this.platform = platformCatalog(options.platformProviders);
-    this.schema = options.orm.config.get('schema') as string;
+    this.ledger = new Ledger({ orm: options.orm, redis: options.redis, log: options.log, now: this.now });
     const registers = [options.metrics.registry];
     this.m = {
       tokens: new Counter({ name: 'llm_tokens_total', help: 'Tokens sent to and received from model providers', labelNames: ['model', 'direction'], registers }),
@@ -288,25 +287,17 @@ export class LlmGateway {
     return value;
   }
 
-  private readonly pending = new Set<Promise<unknown>>();
-
-  /**
-   * Bookkeeping that need not hold up the answer (usage rows, settlements, cache fills) runs
-   * after it; reads of usage and spend in this process wait for it first, and `drain` before
-   * shutdown. A failure is logged, never the caller's error.
-   */
-  private behind(work: () => Promise<unknown>, what: string): void {
-    // Started on the next turn of the event loop, after the answer is on its way: building and
-    // sending the statements is CPU the caller need not wait for.
-    const p = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(work)
-      .catch((error: unknown) => this.options.log.error(`models ${what} failed`, { error: (error as Error)?.name }));
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+  /** Usage, spend and what runs after the answer (ledger.ts). */
+  async drain(): Promise<void> {
+    return this.ledger.drain();
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  spentThisMonthUsd(tenantId: string): Promise<number> {
+    return this.ledger.spentThisMonthUsd(tenantId);
+  }
+
+  usage(tenantId: string, from: Date, to: Date, groupBy: UsageDimension[]) {
+    return this.ledger.usage(tenantId, from, to, groupBy);
   }
 
   /** Forget a tenant's remembered catalog and policy (after a write). */
@@ -363,11 +354,11 @@ export class LlmGateway {
       ? `models:cache:${tenantId}:${createHash('sha256').update(JSON.stringify({ model: order[0]!.id, messages: masked, maxTokens, temperature })).digest('hex')}`
       : null;
     if (cacheKey) {
-      const hit = await this.cacheGet(cacheKey);
+      const hit = await this.ledger.cacheGet(cacheKey);
       if (hit) {
         const cached = JSON.parse(hit) as { text: string; model: string; modelId: string; provider: string };
         this.m.cacheHits.inc();
-        this.behind(() => this.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count }), 'usage');
+        this.ledger.behind(() => this.ledger.recordUsage(tenantId, { modelId: cached.modelId, model: cached.model, provider: cached.provider }, assistant, { calls: 1, cacheHits: 1, pii: masker.count }), 'usage');
         return { text: masker.restore(cached.text), model: cached.model, cacheHit: true, piiMasked: masker.count, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, attempts: [] };
       }
     }
@@ -392,7 +383,7 @@ export class LlmGateway {
         continue;
       }
       const reserved = policy.monthlyBudgetUsd === null ? 0 : micros(estimate);
-      if (!(await this.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
+      if (!(await this.ledger.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
         refusedByBudget = true;
         record('OVER_BUDGET', null, 0);
         continue;
@@ -402,12 +393,12 @@ export class LlmGateway {
         const started = performance.now();
         const remaining = deadline - started;
         if (remaining <= 0) {
-          await this.settle(tenantId, -reserved);
+          await this.ledger.settle(tenantId, -reserved);
           record('TIMEOUT', null, 0);
           break;
         }
         if (!this.breakers.tryAcquire(model.id)) {
-          await this.settle(tenantId, -reserved);
+          await this.ledger.settle(tenantId, -reserved);
           record('CIRCUIT_OPEN', null, 0);
           break;
         }
@@ -421,13 +412,13 @@ export class LlmGateway {
           const inTok = answer.inputTokens ?? inputTokens;
           const outTok = answer.outputTokens ?? countTokens(answer.text, model.name);
           const costUsd = estimateCostUsd(model, inTok, outTok);
-          this.behind(() => this.settle(tenantId, Math.round(costUsd * 1e6) - reserved), 'budget settlement');
+          this.ledger.behind(() => this.ledger.settle(tenantId, Math.round(costUsd * 1e6) - reserved), 'budget settlement');
           this.m.tokens.inc({ model: model.name, direction: 'input' }, inTok);
           this.m.tokens.inc({ model: model.name, direction: 'output' }, outTok);
           this.m.cost.inc({ model: model.name }, costUsd);
           const ref = { modelId: model.id, model: model.name, provider: model.provider.name };
-          this.behind(() => this.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count }), 'usage');
-          if (cacheKey) this.behind(() => this.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds), 'cache fill');
+          this.ledger.behind(() => this.ledger.recordUsage(tenantId, ref, assistant, { calls: 1, inputTokens: inTok, outputTokens: outTok, costUsd, pii: masker.count }), 'usage');
+          if (cacheKey) this.ledger.behind(() => this.ledger.cacheSet(cacheKey, JSON.stringify({ text: answer.text, ...ref }), policy.cacheTtlSeconds), 'cache fill');
           return { text: masker.restore(answer.text), model: model.name, cacheHit: false, piiMasked: masker.count, usage: { inputTokens: inTok, outputTokens: outTok, costUsd }, attempts };
         } catch (error) {
           const latencyMs = Math.round(performance.now() - started);
@@ -443,7 +434,7 @@ export class LlmGateway {
             await new Promise((r) => setTimeout(r, wait));
             continue;
           }
-          await this.settle(tenantId, -reserved);
+          await this.ledger.settle(tenantId, -reserved);
           break;
         }
       }
@@ -473,12 +464,12 @@ export class LlmGateway {
     const inputTokens = masked.reduce((n, t) => n + countTokens(t, model.name), 0);
     const costUsd = estimateCostUsd(model, inputTokens, 0);
     const reserved = policy.monthlyBudgetUsd === null ? 0 : micros(costUsd);
-    if (!(await this.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
+    if (!(await this.ledger.reserve(tenantId, reserved, policy.monthlyBudgetUsd))) {
       this.m.requests.inc({ model: model.name, outcome: 'OVER_BUDGET' });
       throw new AppError('QUOTA_EXCEEDED', 'The monthly AI budget is used up', { quota: 'monthlyBudgetUsd' });
     }
     if (!this.breakers.tryAcquire(model.id)) {
-      await this.settle(tenantId, -reserved);
+      await this.ledger.settle(tenantId, -reserved);
       this.m.requests.inc({ model: model.name, outcome: 'CIRCUIT_OPEN' });
       throw new AppError('UPSTREAM_UNAVAILABLE', `The embedding model ${model.name} is failing; retry later`, { service: 'models' });
     }
@@ -488,13 +479,13 @@ export class LlmGateway {
       this.m.requests.inc({ model: model.name, outcome: 'OK' });
       const used = result.inputTokens ?? inputTokens;
       const actual = estimateCostUsd(model, used, 0);
-      this.behind(() => this.settle(tenantId, Math.round(actual * 1e6) - reserved), 'budget settlement');
+      this.ledger.behind(() => this.ledger.settle(tenantId, Math.round(actual * 1e6) - reserved), 'budget settlement');
       this.m.tokens.inc({ model: model.name, direction: 'input' }, used);
       this.m.cost.inc({ model: model.name }, actual);
-      this.behind(() => this.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count }), 'usage');
+      this.ledger.behind(() => this.ledger.recordUsage(tenantId, { modelId: model.id, model: model.name, provider: model.provider.name }, assistant, { calls: 1, inputTokens: used, costUsd: actual, pii: masker.count }), 'usage');
       return { model: model.name, dimensions: result.vectors[0]?.length ?? 0, vectors: result.vectors, piiMasked: masker.count, usage: { inputTokens: used, costUsd: actual } };
     } catch (error) {
-      await this.settle(tenantId, -reserved);
+      await this.ledger.settle(tenantId, -reserved);
       const failure = error instanceof CallFailure ? error : new CallFailure('ERROR', null, 'provider call failed');
       this.breakers.failure(model.id, failure.message);
       this.m.requests.inc({ model: model.name, outcome: failure.outcome });
@@ -561,117 +552,6 @@ export class LlmGateway {
     });
   }
 
-  // ------------------------------------------------------------------ budget, usage, cache
-
-  private monthOf(ms = this.now()): string {
-    return new Date(ms).toISOString().slice(0, 7);
-  }
-
-  /**
-   * Reserves `amount` micro-dollars of the tenant's monthly budget, atomically: one
-   * conditional upsert (the row lock of ON CONFLICT … DO UPDATE … WHERE), so concurrent
-   * reservations on any number of replicas serialise on the row and none can take the budget
-   * past its limit. No budget: nothing to reserve; the settlement still counts the spend.
-   */
-  private async reserve(tenantId: string, amount: number, budgetUsd: number | null): Promise<boolean> {
-    if (budgetUsd === null) return true; // nothing to hold back: the settlement counts what was spent
-    const rows = await this.options.orm.em.getConnection().execute<{ spent_micros: string }[]>(
-      `insert into "${this.schema}"."budget" as b ("tenant_id", "month", "spent_micros") select ?, ?, ? where ? <= ?
-       on conflict ("tenant_id", "month") do update set "spent_micros" = b."spent_micros" + excluded."spent_micros"
-       where b."spent_micros" + excluded."spent_micros" <= ? returning "spent_micros"`,
-      [tenantId, this.monthOf(), amount, amount, micros(budgetUsd), micros(budgetUsd)],
-    );
-    return rows.length === 1;
-  }
-
-  /** Corrects a reservation by `delta` micro-dollars (the reported cost minus the estimate; minus all of it on failure). */
-  private async settle(tenantId: string, delta: number): Promise<void> {
-    if (delta === 0) return;
-    await this.options.orm.em.getConnection().execute(
-      `insert into "${this.schema}"."budget" as b ("tenant_id", "month", "spent_micros") values (?, ?, greatest(0, ?))
-       on conflict ("tenant_id", "month") do update set "spent_micros" = greatest(0, b."spent_micros" + ?)`,
-      [tenantId, this.monthOf(), delta, delta],
-    );
-  }
-
-  async spentThisMonthUsd(tenantId: string): Promise<number> {
-    await this.drain();
-    const rows = await this.options.orm.em
-      .getConnection()
-      .execute<{ spent_micros: string }[]>(`select "spent_micros" from "${this.schema}"."budget" where "tenant_id" = ? and "month" = ?`, [tenantId, this.monthOf()]);
-    return rows[0] ? Number(rows[0].spent_micros) / 1e6 : 0;
-  }
-
-  private async recordUsage(
-    tenantId: string,
-    ref: { modelId: string; model: string; provider: string },
-    assistant: string,
-    n: { calls: number; inputTokens?: number; outputTokens?: number; costUsd?: number; cacheHits?: number; pii?: number },
-  ): Promise<void> {
-    const day = new Date(this.now()).toISOString().slice(0, 10);
-    await this.options.orm.em.getConnection().execute(
-      `insert into "${this.schema}"."usage" ("tenant_id", "day", "model_id", "model", "provider", "assistant", "calls", "input_tokens", "output_tokens", "cost_usd", "cache_hits", "pii_masked")
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict ("tenant_id", "day", "model_id", "assistant") do update set
-         "calls" = "usage"."calls" + excluded."calls", "input_tokens" = "usage"."input_tokens" + excluded."input_tokens",
-         "output_tokens" = "usage"."output_tokens" + excluded."output_tokens", "cost_usd" = "usage"."cost_usd" + excluded."cost_usd",
-         "cache_hits" = "usage"."cache_hits" + excluded."cache_hits", "pii_masked" = "usage"."pii_masked" + excluded."pii_masked",
-         "model" = excluded."model", "provider" = excluded."provider"`,
-      [tenantId, day, ref.modelId, ref.model, ref.provider, assistant, n.calls, n.inputTokens ?? 0, n.outputTokens ?? 0, n.costUsd ?? 0, n.cacheHits ?? 0, n.pii ?? 0],
-    );
-  }
-
-  async usage(tenantId: string, from: Date, to: Date, groupBy: ('DAY' | 'MODEL' | 'PROVIDER' | 'ASSISTANT')[]) {
-    await this.drain();
-    const cols = { DAY: `to_char("day", 'YYYY-MM-DD')`, MODEL: '"model"', PROVIDER: '"provider"', ASSISTANT: '"assistant"' } as const;
-    const dims = [...new Set(groupBy)];
-    const select = (['DAY', 'MODEL', 'PROVIDER', 'ASSISTANT'] as const).map((d) => `${dims.includes(d) ? cols[d] : 'null'} as "${d.toLowerCase()}"`).join(', ');
-    const group = dims.length ? `group by ${dims.map((d) => cols[d]).join(', ')} order by ${dims.map((d) => cols[d]).join(', ')}` : '';
-    const rows = await this.options.orm.em.getConnection().execute<Record<string, unknown>[]>(
-      `select ${select}, coalesce(sum("calls"), 0) as "calls", coalesce(sum("input_tokens"), 0) as "input_tokens", coalesce(sum("output_tokens"), 0) as "output_tokens",
-              coalesce(sum("cost_usd"), 0) as "cost_usd", coalesce(sum("cache_hits"), 0) as "cache_hits", coalesce(sum("pii_masked"), 0) as "pii_masked"
-         from "${this.schema}"."usage" where "tenant_id" = ? and "day" >= ?::date and "day" <= ?::date ${group}`,
-      [tenantId, from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)],
-    );
-    return rows.map((r) => ({
-        day: (r.day as string | null) ?? null,
-        model: (r.model as string | null) ?? null,
-        provider: (r.provider as string | null) ?? null,
-        assistant: (r.assistant as string | null) ?? null,
-        calls: Number(r.calls),
-        inputTokens: Number(r.input_tokens),
-        outputTokens: Number(r.output_tokens),
-        costUsd: Number(r.cost_usd),
-        cacheHits: Number(r.cache_hits),
-      piiMasked: Number(r.pii_masked),
-    }));
-  }
-
-  private async cacheGet(key: string): Promise<string | null> {
-    if (this.options.redis) {
-      try {
-        return await this.options.redis.get(key);
-      } catch {
-        return null; // Redis down: a miss, never a failed request
-      }
-    }
-    const hit = this.memoryCache.get(key);
-    if (!hit) return null;
-    if (hit.until <= this.now()) {
-      this.memoryCache.delete(key);
-      return null;
-    }
-    return hit.value;
-  }
-
-  private async cacheSet(key: string, value: string, ttlSeconds: number): Promise<void> {
-    if (this.options.redis) {
-      await this.options.redis.set(key, value, 'EX', ttlSeconds).catch(() => {});
-      return;
-    }
-    if (this.memoryCache.size >= 10_000) this.memoryCache.delete(this.memoryCache.keys().next().value!);
-    this.memoryCache.set(key, { value, until: this.now() + ttlSeconds * 1000 });
-  }
 }
 
 /** An SDK error as an attempt's outcome. Its message never carries the request (or the key). */
