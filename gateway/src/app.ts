@@ -4,8 +4,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
-  AppError,
-  refuseRequest,
   createHttpApp,
   createLogger,
   createMetrics,
@@ -13,7 +11,6 @@ import {
   createNotifier,
   currentScope,
   formatErrorFor,
-  headerValue,
   listenOn,
   metricGauge,
   metricHistogram,
@@ -29,13 +26,14 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator, type Principal } from './authenticate';
+import { authenticateRequests } from './edge/authenticate-requests';
 import { PrincipalCache } from './principal-cache';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
-import { createResponder, edgeError, restoreEdgeCode, type Refuse } from './edge/errors';
+import { createResponder, restoreEdgeCode, type Refuse } from './edge/errors';
 import { loginThrottle } from './edge/login-throttle';
 import { MemoryPenaltyStore, RedisPenaltyStore, type PenaltyStore } from './edge/penalties';
-import { ThreatDetector, addressBlocked, blockReporter, blockedError, recordRefusal, refuseBlocked, subjectOf, threatGuard, threatPlugin } from './edge/threats';
+import { ThreatDetector, blockReporter, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
@@ -257,71 +255,16 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     respond(res, status, error, headers);
   };
 
-  const authenticate: RequestHandler = async (req, res, next) => {
-    const authorization = headerValue(req, 'authorization');
-    const apiKey = headerValue(req, 'x-api-key');
-    const ip = req.ip ?? 'unknown';
-    res.locals.ip = ip;
-    // An address past its failed-authentication budget is refused before the tenants subgraph
-    // is asked (a credential the gateway remembers as valid costs no lookup and passes).
-    const beforeLookup = async () => {
-      // A blocked address is refused before the tenants subgraph is asked.
-      const hit = threats && (await addressBlocked(threats, res, ip));
-      if (hit) {
-        const { error, retryAfter } = blockedError(hit.subject, hit.ms);
-        res.locals.retryAfter = retryAfter;
-        res.locals.threatRecorded = true;
-        throw error;
-      }
-      if (!rateLimitStore?.peek) return;
-      let state: { allowed: boolean; retryAfterMs: number } | undefined;
-      try {
-        [state] = await rateLimitStore.peek([authFailureBucket(ip)], now());
-      } catch {
-        counters.redisErrors.inc({ use: 'ratelimit' }); // fail open, like the rate limiter
-      }
-      if (!state || state.allowed) return;
-      const retryAfter = Math.max(1, Math.ceil(state.retryAfterMs / 1000));
-      counters.rateLimited.inc({ bucket: 'authFailures' });
-      res.locals.retryAfter = retryAfter;
-      const error = edgeError('RATE_LIMITED', `Too many failed authentications from your address (${config.AUTH_FAILURES_PER_IP_PER_MINUTE} per minute); retry after ${retryAfter} s`, {
-        retryAfter,
-        bucket: 'authFailures',
-        limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE,
-      });
-      throw refuseRequest(error);
-    };
-    try {
-      const { identity, requestsPerMinute } = await authenticator.authenticate({ authorization, apiKey }, { beforeLookup });
-      currentScope()!.identity = identity;
-      res.locals.identity = identity;
-      res.locals.requestsPerMinute = requestsPerMinute;
-      next();
-    } catch (error) {
-      if (!(error instanceof AppError)) return next(error);
-      if (error.code === 'UNAUTHENTICATED') {
-        // From a blocked address: refused as blocked, and not charged.
-        const hit = threats && (await addressBlocked(threats, res, ip));
-        if (hit) return refuseBlocked(res, refuse, hit);
-        // A failed authentication: charged to the address (its bucket and its threat score).
-        const [state] = (await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => {
-          counters.redisErrors.inc({ use: 'ratelimit' });
-          return undefined;
-        })) ?? [];
-        res.locals.threatRecorded = true;
-        await threats?.record(subjectOf(undefined, ip), 'authFailure', ip);
-        if (state && !state.allowed) {
-          // Over the budget already (a bad JWT needs no lookup): the answer is the limit's.
-          try {
-            await beforeLookup();
-          } catch (limited) {
-            if (limited instanceof AppError) return refuse(res, 'code', limited, { 'Retry-After': String(res.locals.retryAfter) });
-          }
-        }
-      }
-      refuse(res, 'code', error, res.locals.retryAfter ? { 'Retry-After': String(res.locals.retryAfter) } : {});
-    }
-  };
+  const authenticate = authenticateRequests({
+    authenticator,
+    threats,
+    rateLimitStore,
+    authFailureBucket,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_IP_PER_MINUTE,
+    counters,
+    now,
+    refuse,
+  });
 
   let failOpenLogged = 0;
   const rateLimit: RequestHandler[] = [];
