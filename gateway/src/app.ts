@@ -33,7 +33,7 @@ import { SubgraphDataSource } from './data-source';
 import { createResponder, restoreEdgeCode, type Refuse } from './edge/errors';
 import { loginThrottle } from './edge/login-throttle';
 import { MemoryPenaltyStore, RedisPenaltyStore, type PenaltyStore } from './edge/penalties';
-import { ThreatDetector, blockReporter, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
+import { ThreatDetector, blockReporter, inlineThreatGuard, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
@@ -267,6 +267,9 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   });
 
   let failOpenLogged = 0;
+  // Blocks and buckets both in Redis: the block is read in the rate limiter's script (one round trip per request).
+  const storeKey = penalties.storeKey?.bind(penalties);
+  const inlineGuard = threats && rateLimitStore?.consumeGuarded && storeKey ? inlineThreatGuard(threats, refuse, storeKey) : undefined;
   const rateLimit: RequestHandler[] = [];
   if (rateLimitStore) {
     rateLimit.push(
@@ -288,6 +291,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
           }
         },
         onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
+        guard: inlineGuard,
       }),
     );
   }
@@ -299,7 +303,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     '/graphql',
     ...httpGuard(refuse),
     authenticate,
-    ...(threats ? [threatGuard(threats, refuse)] : []),
+    ...(threats && !inlineGuard ? [threatGuard(threats, refuse)] : []),
     ...rateLimit,
     safelistMiddleware(safelist, refuse),
     apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),

@@ -1,5 +1,6 @@
 import { createRedis, type Redis } from '@switchboard/kit';
 import { createHash, randomBytes } from 'node:crypto';
+import { RedisPenaltyStore } from '../src/edge/penalties';
 import { MemoryRateLimitStore, RedisRateLimitStore, gcra, type BucketSpec } from '../src/edge/rate-limit';
 import type { GraphQLResponse } from './stack';
 import { codes } from './stack';
@@ -142,7 +143,7 @@ describe('rate limits through the gateway', () => {
     expect((await stack.gql(TENANT, {}, auth.keyC, stack.gateway)).status).toBe(429);
   });
 
-  it('fails open when Redis does not answer, and counts it', async () => {
+  it('fails open when Redis does not answer, and counts it (the rate limit and the block check read in its round trip)', async () => {
     const gateway = await stack.startGateway({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: prefix });
     for (let i = 0; i < ACME_RPM + 2; i++) {
       const res = await stack.gql(TENANT, {}, auth['analyst@acme.test'], gateway);
@@ -152,6 +153,7 @@ describe('rate limits through the gateway', () => {
     const metrics = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(new RegExp(`gateway_rate_limit_fail_open_total\\{service="gateway"\\} ${ACME_RPM + 2}\\b`));
     expect(metrics).toMatch(/gateway_redis_errors_total\{use="ratelimit",service="gateway"\} [1-9]/);
+    expect(metrics).toMatch(/gateway_redis_errors_total\{use="penalties",service="gateway"\} [1-9]/);
   });
 });
 
@@ -193,5 +195,20 @@ describe('GCRA', () => {
       const at = 5_000_000 + i * 7_000;
       expect(await store.consume([wide, narrow], at)).toEqual(await memory.consume([wide, narrow], at));
     }
+  });
+
+  withRedis('reads a block in the same script as the buckets: a blocked caller is told which guard, for how long, and charged nothing (Redis store)', async () => {
+    const unit = `${prefix}guard:`;
+    const store = new RedisRateLimitStore(redis!, unit);
+    const penalties = new RedisPenaltyStore(redis!, unit);
+    const only = bucket('guarded', 5);
+    const [ip, user] = [penalties.storeKey('threat:ip:203.0.113.9'), penalties.storeKey('threat:user:u1')];
+    const at = 9_000_000;
+    expect(await store.consumeGuarded([ip, user], [only], at)).toEqual({ states: [expect.objectContaining({ allowed: true, remaining: 4 })] });
+    // Block the user (one score past the threshold), as the threat detector does.
+    await penalties.score('threat:user:u1', 10, at, { threshold: 5, halfLifeMs: 60_000, blockMs: 30_000 });
+    expect(await store.consumeGuarded([ip, user], [only], at + 1_000)).toEqual({ blocked: { index: 1, ms: 29_000 }, states: [] });
+    expect((await store.consume([only], at + 1_000))[0]!.remaining).toBe(3); // the blocked request took nothing
+    expect(await store.consumeGuarded([ip, user], [only], at + 31_000)).toEqual({ states: [expect.objectContaining({ allowed: true })] }); // the block is over
   });
 });

@@ -38,6 +38,8 @@ export interface PenaltyStore {
   score(key: string, points: number, now: number, rule: ScoreRule): Promise<ScoreResult>;
   /** Forgets the key (a successful login). */
   clear(key: string): Promise<void>;
+  /** The key's name in Redis, for a script that reads blocks with other state (rate-limit.ts `consumeGuarded`). */
+  storeKey?(key: string): string;
 }
 
 /** The wait after the n-th failure. */
@@ -168,6 +170,10 @@ export class RedisPenaltyStore implements PenaltyStore {
 
   private key(key: string): string {
     return `${this.prefix}pen:${key}`;
+  }
+
+  storeKey(key: string): string {
+    return this.key(key);
   }
 
   async waitMs(keys: string[], now: number): Promise<number[]> {

@@ -1,5 +1,5 @@
 import type { Identity, Redis } from '@switchboard/kit';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { edgeError, type Refuse } from './errors';
 
 /**
@@ -36,9 +36,34 @@ export interface RateLimitStore {
    * charged. Rejects when the store cannot answer (the caller then fails open).
    */
   consume(buckets: BucketSpec[], now: number): Promise<BucketState[]>;
+  /**
+   * `consume`, unless one of `guards` (penalty-store keys, as `PenaltyStore.storeKey` names
+   * them) is blocked: then it answers which, and charges nothing. In one round trip; absent
+   * where the block is read apart (in-process stores cost no round trip).
+   */
+  consumeGuarded?(guards: string[], buckets: BucketSpec[], now: number): Promise<Guarded>;
   /** What `consume` would answer, without charging anything (absent: the caller consumes instead). */
   peek?(buckets: BucketSpec[], now: number): Promise<BucketState[]>;
   close?(): Promise<void>;
+}
+
+/** `consumeGuarded`'s answer: the buckets' states, or the first guard that is blocked (`ms` left) and no charge. */
+export interface Guarded {
+  blocked?: { index: number; ms: number };
+  states: BucketState[];
+}
+
+/**
+ * Blocks read in the same round trip as the request's buckets (`consumeGuarded`): the edge's
+ * threat check folded into the rate limiter (threats.ts `inlineThreatGuard`).
+ */
+export interface BlockGuard {
+  /** The store keys to read for this request; null when the guard has refused it already. */
+  keys(req: Request, res: Response): Promise<string[] | null>;
+  /** Refuses the request: its `index`-th key is blocked for `ms` more. */
+  refuse(res: Response, index: number, ms: number): void;
+  /** The store did not answer: the block check fails open, like the limiter. */
+  onError(error: unknown): void;
 }
 
 /**
@@ -80,16 +105,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
  * The same steps in one Lua script, so every gateway replica shares the buckets and two
  * replicas cannot both take the last request. The caller's clock is passed in (replicas'
  * clocks are NTP-synchronised; tests inject one). Keys expire when their bucket is full again.
+ * The first ARGV[2] keys are guards — penalty-store hashes (penalties.ts) whose `u` is the time
+ * a block ends: when one is blocked the script answers {-1, its index, ms left} and charges
+ * nothing, so the edge reads the caller's block and takes its request in one round trip.
  */
 const GCRA_LUA = `
 local now = tonumber(ARGV[1])
-local n = #KEYS
+local g = tonumber(ARGV[2])
+for i = 1, g do
+  local u = tonumber(redis.call('HGET', KEYS[i], 'u') or 0)
+  if u > now then return {{-1, i - 1, math.ceil(u - now), 0}} end
+end
+local n = #KEYS - g
 local results, tats, refused = {}, {}, false
 for i = 1, n do
-  local limit = tonumber(ARGV[2 * i])
-  local window = tonumber(ARGV[2 * i + 1])
+  local limit = tonumber(ARGV[2 * i + 1])
+  local window = tonumber(ARGV[2 * i + 2])
   local interval = window / limit
-  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  local tat = tonumber(redis.call('GET', KEYS[g + i]) or now)
   if tat < now or tat > now + window then tat = now end
   local newTat = tat + interval
   local allowAt = newTat - window
@@ -103,7 +136,7 @@ for i = 1, n do
 end
 if not refused then
   for i = 1, n do
-    redis.call('SET', KEYS[i], string.format('%.3f', tats[i]), 'PX', math.ceil(tats[i] - now))
+    redis.call('SET', KEYS[g + i], string.format('%.3f', tats[i]), 'PX', math.ceil(tats[i] - now))
   end
 end
 return results
@@ -123,10 +156,16 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async consume(buckets: BucketSpec[], now: number): Promise<BucketState[]> {
-    const keys = buckets.map((b) => `${this.prefix}rl:${b.id}`);
+    return (await this.consumeGuarded([], buckets, now)).states;
+  }
+
+  async consumeGuarded(guards: string[], buckets: BucketSpec[], now: number): Promise<Guarded> {
+    const keys = [...guards, ...buckets.map((b) => `${this.prefix}rl:${b.id}`)];
     const args = buckets.flatMap((b) => [b.limit, b.windowMs]);
-    const rows = await this.command(keys.length, ...keys, now, ...args);
-    return rows.map(([allowed, remaining, resetMs, retryAfterMs]) => ({ allowed: allowed === 1, remaining, resetMs, retryAfterMs }));
+    const rows = await this.command(keys.length, ...keys, now, guards.length, ...args);
+    const [first] = rows;
+    if (first && first[0] === -1) return { blocked: { index: first[1], ms: first[2] }, states: [] };
+    return { states: rows.map(([allowed, remaining, resetMs, retryAfterMs]) => ({ allowed: allowed === 1, remaining, resetMs, retryAfterMs })) };
   }
 
   /** Reads the buckets' TATs and steps them here: nothing is written, so it needs no atomicity. */
@@ -152,6 +191,8 @@ export interface RateLimitOptions {
   refuse: Refuse;
   onFailOpen: (error: unknown) => void;
   onLimited: (kind: BucketKind) => void;
+  /** Blocks to read in the same round trip, where the store can (`consumeGuarded`). */
+  guard?: BlockGuard;
 }
 
 const MINUTE = 60_000;
@@ -183,10 +224,18 @@ export function rateLimitMiddleware(options: RateLimitOptions): RequestHandler {
   return async (req, res, next) => {
     const identity = res.locals.identity as Identity;
     const buckets = bucketsFor(identity, req.ip ?? 'unknown', options.requestsPerMinute(res), options, options.isApqRegistration(req));
+    const { store, guard } = options;
+    const guards = guard && store.consumeGuarded ? await guard.keys(req, res) : undefined;
+    if (guards === null) return; // the guard has refused it
     let states: BucketState[];
     try {
-      states = await options.store.consume(buckets, options.now());
+      if (guards) {
+        const answer = await store.consumeGuarded!(guards, buckets, options.now());
+        if (answer.blocked) return guard!.refuse(res, answer.blocked.index, answer.blocked.ms);
+        states = answer.states;
+      } else states = await store.consume(buckets, options.now());
     } catch (error) {
+      if (guards) guard!.onError(error);
       options.onFailOpen(error);
       next();
       return;
