@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { AppError, UnauthenticatedError, findMalformedText, isWellFormedText, refuseRequest, type Identity } from '@switchboard/kit';
-import { Kind, visit, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { AppError, UnauthenticatedError, findMalformedText, refuseRequest, type Identity } from '@switchboard/kit';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
+import { perDocument } from './per-document';
 
 /**
  * An operationName that names no operation in the document (or none with several) is the
@@ -25,23 +26,17 @@ export function operationMustResolve(): ApolloServerPlugin<GatewayContext> {
 }
 
 /**
- * Text must be Unicode: a string (or object key) with an unpaired surrogate, in the
- * variables or in the document, is refused as BAD_USER_INPUT (400) naming where it is.
- * Left alone it reaches PostgreSQL, whose jsonb refuses the `\ud800` escape, as a 500.
+ * Text must be Unicode: a string (or object key) with an unpaired surrogate in the variables
+ * is refused as BAD_USER_INPUT (400) naming where it is. Left alone it reaches PostgreSQL,
+ * whose jsonb refuses the `\ud800` escape, as a 500. In the document itself graphql's lexer
+ * refuses one already, as a character or an escape (GRAPHQL_PARSE_FAILED; http.test.ts).
  */
 export function wellFormedText(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          let where = findMalformedText(request.variables ?? {});
-          if (!where) {
-            visit(document, {
-              StringValue(node) {
-                if (!where && !isWellFormedText(node.value)) where = '(a string in the document)';
-              },
-            });
-          }
+        async didResolveOperation({ request }) {
+          const where = findMalformedText(request.variables ?? {});
           if (where) throw refuseRequest(new AppError('BAD_USER_INPUT', `${where} is not valid text (an unpaired surrogate)`, { field: where }));
         },
       };
@@ -88,7 +83,7 @@ export function firstPartyIntrospection(): ApolloServerPlugin<GatewayContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document }) {
-          if (!operation || !introspects(operation.selectionSet, document, new Set())) return;
+          if (!operation || !introspection(operation, document)) return;
           if (mayIntrospect(contextValue.identity)) return;
           if (contextValue.identity.kind === 'anonymous') {
             throw refuseRequest(new UnauthenticatedError('Sign in to introspect the schema'));
@@ -99,6 +94,9 @@ export function firstPartyIntrospection(): ApolloServerPlugin<GatewayContext> {
     },
   };
 }
+
+/** Whether an operation selects `__schema` or `__type` anywhere (its document's fragments included). */
+const introspection = perDocument((operation: OperationDefinitionNode, document: DocumentNode) => introspects(operation.selectionSet, document, new Set()));
 
 function introspects(set: SelectionSetNode, document: DocumentNode, seen: Set<string>): boolean {
   for (const s of set.selections) {

@@ -31,6 +31,21 @@ function expectNoLeak(text: string) {
 }
 
 describe('request bodies', () => {
+  it('refuses an unpaired surrogate in the document (the parser) and in the variables (BAD_USER_INPUT naming it), every time it is sent', async () => {
+    const send = async (body: object) => raw({ method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify(body) });
+    for (let i = 0; i < 2; i++) {
+      // A lone surrogate as a character, as an escape, and in a block string.
+      for (const literal of ['"\ud800"', '"\\ud800"', '"""\ud800"""']) {
+        const res = await send({ query: `{ tenant { users(after: ${literal}, first: 1) { nodes { id } } } }` });
+        expect(res.status).toBe(400);
+        expect(res.json.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+      }
+      const res = await send({ query: `query($a: String) { tenant { users(after: $a, first: 1) { nodes { id } } } }`, variables: { a: 'x\ud800' } });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'a' });
+    }
+  });
+
   it('refuses a 1 MB body with 413 and a JSON error', async () => {
     const body = JSON.stringify({ query: `{ tenant { slug } }`, variables: { pad: 'x'.repeat(1024 * 1024) } });
     const res = await raw({ method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body });

@@ -3,6 +3,7 @@ import { AppError, IDENTITY_HEADER, signIdentity, type Identity, type Logger } f
 import type { RequestHandler, Response } from 'express';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import type { GatewayContext } from '../context';
+import { perDocument } from '../per-document';
 import type { Refuse } from './errors';
 import type { PenaltyStore, ScoreRule } from './penalties';
 import type { BlockGuard } from './rate-limit';
@@ -237,15 +238,16 @@ export function injectionShaped(value: unknown, budget = { chars: 65_536 }, dept
   return false;
 }
 
-function documentStrings(document: DocumentNode): string[] {
-  const out: string[] = [];
+/** Whether the document's own strings look like injection (once per parsed document). */
+const injectionInDocument = perDocument((document: DocumentNode): boolean => {
+  const strings: string[] = [];
   visit(document, {
     [Kind.STRING]: (node) => {
-      out.push(node.value);
+      strings.push(node.value);
     },
   });
-  return out;
-}
+  return injectionShaped(strings);
+});
 
 /**
  * Charges what Apollo answers to the client: the error codes of the response (once each),
@@ -257,7 +259,7 @@ export function threatPlugin(detector: ThreatDetector): ApolloServerPlugin<Gatew
       const signals = new Set<Signal>();
       return {
         async didResolveOperation({ document, request }) {
-          if (injectionShaped(request.variables) || injectionShaped(documentStrings(document))) signals.add('injection');
+          if (injectionShaped(request.variables) || injectionInDocument(document)) signals.add('injection');
         },
         async willSendResponse({ response, contextValue: ctx }) {
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
