@@ -126,7 +126,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   // ---- abuse protection: shared stores (Redis; in-process without it), docs/api.md "Abuse protection"
   const rateLimitStore: RateLimitStore | undefined = config.RATE_LIMIT_ENABLED
     ? redis
-      ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX)
+      ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX, { max: config.RATE_LIMIT_LEASE_MAX, ms: config.RATE_LIMIT_LEASE_MS })
       : new MemoryRateLimitStore()
     : undefined;
   const penalties: PenaltyStore = redis ? new RedisPenaltyStore(redis, config.REDIS_KEY_PREFIX) : new MemoryPenaltyStore();

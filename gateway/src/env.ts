@@ -52,6 +52,13 @@ export const gatewayEnv = {
   /** Prefix of every Redis key the gateway writes (APQ documents, rate-limit buckets). */
   REDIS_KEY_PREFIX: env.string({ default: 'gateway:' }),
   RATE_LIMIT_ENABLED: env.bool(true),
+  /**
+   * With Redis: the most requests a gateway takes from a bucket at once, to spend without a
+   * round trip (1 % of the bucket's minute, at least 1, at most this; 1: a round trip per request).
+   */
+  RATE_LIMIT_LEASE_MAX: env.int({ default: 20, min: 1, max: 1000 }),
+  /** How long a lease may be spent; unspent requests lapse. Also how late a block set by another replica may be seen. */
+  RATE_LIMIT_LEASE_MS: env.int({ default: 1000, min: 1, max: 60_000 }),
   /** Seconds the gateway remembers who a credential is; invalidated on every change. 0 asks on every request. */
   PRINCIPAL_CACHE_SECONDS: env.int({ default: 30, min: 0, max: 3600 }),
   /** While tenants cannot be reached, a principal it confirmed this recently still authenticates (0: never). */

@@ -1,6 +1,7 @@
 import { createRedis, type Redis } from '@switchboard/kit';
 import { createHash, randomBytes } from 'node:crypto';
 import { RedisPenaltyStore } from '../src/edge/penalties';
+import { ThreatDetector } from '../src/edge/threats';
 import { MemoryRateLimitStore, RedisRateLimitStore, gcra, type BucketSpec } from '../src/edge/rate-limit';
 import type { GraphQLResponse } from './stack';
 import { codes } from './stack';
@@ -210,5 +211,54 @@ describe('GCRA', () => {
     expect(await store.consumeGuarded([ip, user], [only], at + 1_000)).toEqual({ blocked: { index: 1, ms: 29_000 }, states: [] });
     expect((await store.consume([only], at + 1_000))[0]!.remaining).toBe(3); // the blocked request took nothing
     expect(await store.consumeGuarded([ip, user], [only], at + 31_000)).toEqual({ states: [expect.objectContaining({ allowed: true })] }); // the block is over
+  });
+
+  withRedis('leases: takes 1 % of a large bucket at once and spends it without Redis; replicas together never pass the limit (Redis store)', async () => {
+    const unit = `${prefix}lease:`;
+    const lease = { max: 20, ms: 1_000 };
+    const [one, two] = [new RedisRateLimitStore(redis!, unit, lease), new RedisRateLimitStore(redis!, unit, lease)];
+    const plain = new RedisRateLimitStore(redis!, unit); // no leases: peek says what one more request would leave in Redis
+    const big = bucket('big', 2_000);
+    const at = 12_000_000;
+    // The first request takes 20 (1 + 19 leased) and is told what is left for it: 1,999.
+    expect((await one.consumeGuarded([], [big], at)).states[0]).toMatchObject({ allowed: true, remaining: 1_999 });
+    expect((await plain.peek([big], at))[0]!.remaining).toBe(1_979);
+    // The next 19 are spent from the lease: Redis is not asked (its bucket does not move).
+    for (let i = 1; i <= 19; i++) expect((await one.consumeGuarded([], [big], at)).states[0]!.remaining).toBe(1_999 - i);
+    expect((await plain.peek([big], at))[0]!.remaining).toBe(1_979);
+    // The 21st renews it.
+    await one.consumeGuarded([], [big], at);
+    expect((await plain.peek([big], at))[0]!.remaining).toBe(1_959);
+    // A lease lapses after its time: the next request asks Redis although requests were left.
+    await two.consumeGuarded([], [big], at);
+    expect((await plain.peek([big], at))[0]!.remaining).toBe(1_939);
+    const before = (await plain.peek([big], at + 1_001))[0]!.remaining;
+    await two.consumeGuarded([], [big], at + 1_001);
+    expect((await plain.peek([big], at + 1_001))[0]!.remaining).toBe(before - 20);
+
+    // Two replicas, a clock that stands still, a bucket of 300 (leases of 3): never more than 300 allowed.
+    const small = bucket('replicas', 300);
+    const frozen = 20_000_000;
+    let allowed = 0;
+    for (let i = 0; i < 400; i++) if ((await (i % 2 ? one : two).consumeGuarded([], [small], frozen)).states[0]!.allowed) allowed++;
+    expect(allowed).toBeLessThanOrEqual(300);
+    expect(allowed).toBeGreaterThanOrEqual(300 - 2 * 2); // at most a lease's rest per replica unspent
+    // A bucket under 200 a minute is charged request by request: a second replica sees every one.
+    const tiny = bucket('tiny', 150);
+    await one.consumeGuarded([], [tiny], frozen);
+    expect((await plain.peek([tiny], frozen))[0]!.remaining).toBe(148);
+  });
+
+  withRedis('a block this gateway set is seen at once, even while requests are spent from a lease (Redis)', async () => {
+    const unit = `${prefix}leaseblock:`;
+    const penalties = new RedisPenaltyStore(redis!, unit);
+    let clock = 30_000_000;
+    const detector = new ThreatDetector({ store: penalties, rule: { threshold: 10, halfLifeMs: 600_000, blockMs: 60_000 }, points: { authFailure: 0, loginFailure: 0, operationLimit: 10, malformed: 0, injection: 0, rateLimited: 0 }, now: () => clock, onBlock: () => {}, onError: (e) => { throw e; } });
+    const user = { kind: 'user' as const, id: 'u-lease', tenantId: 't1' };
+    expect(detector.blockedHere([user])).toBeUndefined();
+    await detector.record(user, 'operationLimit', '203.0.113.7');
+    expect(detector.blockedHere([{ kind: 'ip', id: '203.0.113.7' }, user])).toEqual({ subject: user, ms: 60_000 });
+    clock += 60_000;
+    expect(detector.blockedHere([user])).toBeUndefined(); // and it ends on time
   });
 });

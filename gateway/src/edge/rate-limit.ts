@@ -108,19 +108,23 @@ export class MemoryRateLimitStore implements RateLimitStore {
  * The first ARGV[2] keys are guards — penalty-store hashes (penalties.ts) whose `u` is the time
  * a block ends: when one is blocked the script answers {-1, its index, ms left} and charges
  * nothing, so the edge reads the caller's block and takes its request in one round trip.
+ * Per bucket ARGV holds limit, window and `extra`: when the request is allowed, up to `extra`
+ * more requests are taken with it (never more than the bucket holds) for the caller to spend
+ * without asking again — a lease (`RedisRateLimitStore`); the fifth field says how many.
  */
 const GCRA_LUA = `
 local now = tonumber(ARGV[1])
 local g = tonumber(ARGV[2])
 for i = 1, g do
   local u = tonumber(redis.call('HGET', KEYS[i], 'u') or 0)
-  if u > now then return {{-1, i - 1, math.ceil(u - now), 0}} end
+  if u > now then return {{-1, i - 1, math.ceil(u - now), 0, 0}} end
 end
 local n = #KEYS - g
 local results, tats, refused = {}, {}, false
 for i = 1, n do
-  local limit = tonumber(ARGV[2 * i + 1])
-  local window = tonumber(ARGV[2 * i + 2])
+  local limit = tonumber(ARGV[3 * i])
+  local window = tonumber(ARGV[3 * i + 1])
+  local extra = tonumber(ARGV[3 * i + 2])
   local interval = window / limit
   local tat = tonumber(redis.call('GET', KEYS[g + i]) or now)
   if tat < now or tat > now + window then tat = now end
@@ -128,10 +132,13 @@ for i = 1, n do
   local allowAt = newTat - window
   if now < allowAt then
     refused = true
-    results[i] = {0, 0, math.ceil(tat - now), math.ceil(allowAt - now)}
+    results[i] = {0, 0, math.ceil(tat - now), math.ceil(allowAt - now), 0}
   else
+    local remaining = math.floor((window - (newTat - now)) / interval)
+    if extra > remaining then extra = remaining end
+    newTat = newTat + extra * interval
     tats[i] = newTat
-    results[i] = {1, math.floor((window - (newTat - now)) / interval), math.ceil(newTat - now), 0}
+    results[i] = {1, remaining - extra, math.ceil(newTat - now), 0, extra}
   end
 end
 if not refused then
@@ -142,30 +149,81 @@ end
 return results
 `;
 
-type GcraCommand = (numKeys: number, ...args: (string | number)[]) => Promise<[number, number, number, number][]>;
+type GcraCommand = (numKeys: number, ...args: (string | number)[]) => Promise<[number, number, number, number, number][]>;
+
+/**
+ * Leases: requests a gateway has taken from a shared bucket ahead of use, spent locally.
+ * `max` is the most taken at once (1: every request asks Redis), `ms` how long they may be
+ * spent; a bucket leases 1 % of its minute (`limit / 100`, at least 1, at most `max`), so a
+ * small plan is still charged request by request. Taken before they are spent, leased
+ * requests can never let replicas together past a limit; unspent ones lapse (the bucket
+ * refills them). What the lease skips is the Redis read of the caller's block, so a block
+ * set by another replica is seen within `ms` or `max` requests (this replica's own blocks at
+ * once: threats.ts).
+ */
+export interface LeaseOptions {
+  max: number;
+  ms: number;
+}
+
+interface Lease {
+  left: number;
+  expires: number;
+  /** The bucket's requests left in Redis after the lease was taken, and when it is full again. */
+  remaining: number;
+  resetAt: number;
+}
 
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly command: GcraCommand;
+  private readonly leases = new Map<string, Lease>();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly lease: LeaseOptions = { max: 1, ms: 0 },
   ) {
     if (!('switchboardGcra' in redis)) redis.defineCommand('switchboardGcra', { lua: GCRA_LUA });
     this.command = (redis as unknown as { switchboardGcra: GcraCommand }).switchboardGcra.bind(redis);
   }
 
   async consume(buckets: BucketSpec[], now: number): Promise<BucketState[]> {
-    return (await this.consumeGuarded([], buckets, now)).states;
+    return (await this.take([], buckets, now, false)).states;
   }
 
+  /** The request's buckets from its leases when every one has a request left; else one round trip (which renews them). */
   async consumeGuarded(guards: string[], buckets: BucketSpec[], now: number): Promise<Guarded> {
+    if (this.lease.max > 1) {
+      const held = buckets.map((b) => this.leases.get(leaseKey(b)));
+      if (held.every((l) => l && l.left > 0 && l.expires > now)) {
+        return {
+          states: held.map((l) => {
+            l!.left -= 1;
+            return { allowed: true, remaining: l!.remaining + l!.left, resetMs: Math.max(0, l!.resetAt - now), retryAfterMs: 0 };
+          }),
+        };
+      }
+    }
+    return this.take(guards, buckets, now, this.lease.max > 1);
+  }
+
+  private async take(guards: string[], buckets: BucketSpec[], now: number, leasing: boolean): Promise<Guarded> {
     const keys = [...guards, ...buckets.map((b) => `${this.prefix}rl:${b.id}`)];
-    const args = buckets.flatMap((b) => [b.limit, b.windowMs]);
+    const extras = buckets.map((b) => (leasing ? Math.min(this.lease.max, Math.max(1, Math.floor(b.limit / 100))) - 1 : 0));
+    const args = buckets.flatMap((b, i) => [b.limit, b.windowMs, extras[i]!]);
     const rows = await this.command(keys.length, ...keys, now, guards.length, ...args);
     const [first] = rows;
     if (first && first[0] === -1) return { blocked: { index: first[1], ms: first[2] }, states: [] };
-    return { states: rows.map(([allowed, remaining, resetMs, retryAfterMs]) => ({ allowed: allowed === 1, remaining, resetMs, retryAfterMs })) };
+    const states = rows.map(([allowed, remaining, resetMs, retryAfterMs, leased]) => ({ allowed: allowed === 1, remaining: remaining + (leased ?? 0), resetMs, retryAfterMs }));
+    if (leasing && states.every((s) => s.allowed)) {
+      if (this.leases.size > 10_000) for (const [k, l] of this.leases) if (l.expires <= now) this.leases.delete(k);
+      buckets.forEach((b, i) => {
+        const [, remaining, resetMs, , leased] = rows[i]!;
+        if (leased > 0) this.leases.set(leaseKey(b), { left: leased, expires: now + this.lease.ms, remaining, resetAt: now + resetMs });
+        else this.leases.delete(leaseKey(b));
+      });
+    }
+    return { states };
   }
 
   /** Reads the buckets' TATs and steps them here: nothing is written, so it needs no atomicity. */
@@ -178,6 +236,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     });
   }
 }
+
+const leaseKey = (b: BucketSpec) => `${b.id}/${b.limit}/${b.windowMs}`;
 
 export interface RateLimitOptions {
   store: RateLimitStore;

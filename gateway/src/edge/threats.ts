@@ -82,6 +82,9 @@ export function signalForCode(code: unknown): Signal | undefined {
 }
 
 export class ThreatDetector {
+  /** Blocks this process has set, by subject key: seen at once, even where a rate-limit lease skips the store. */
+  private readonly set = new Map<string, number>();
+
   constructor(private readonly options: ThreatOptions) {}
 
   /** Adds the signal's points to the subject; fails open (a store error is counted, nothing refused). */
@@ -91,7 +94,11 @@ export class ThreatDetector {
     const at = this.options.now();
     try {
       const result = await this.options.store.score(key(subject), points, at, this.options.rule);
-      if (result.blockedUntil) this.options.onBlock({ subject, reason: signal, score: Math.round(result.score), blockedUntil: result.blockedUntil, at, ip });
+      if (result.blockedUntil) {
+        if (this.set.size > 10_000) for (const [k, until] of this.set) if (until <= at) this.set.delete(k);
+        this.set.set(key(subject), result.blockedUntil);
+        this.options.onBlock({ subject, reason: signal, score: Math.round(result.score), blockedUntil: result.blockedUntil, at, ip });
+      }
     } catch (error) {
       this.options.onError(error);
     }
@@ -100,6 +107,17 @@ export class ThreatDetector {
   /** The subject's key in the penalty store. */
   keyOf(subject: Subject): string {
     return key(subject);
+  }
+
+  /** The first of the subjects this process has blocked, without asking the store. */
+  blockedHere(subjects: Subject[]): Hit {
+    if (!this.set.size) return undefined;
+    const now = this.options.now();
+    for (const subject of subjects) {
+      const until = this.set.get(key(subject));
+      if (until !== undefined && until > now) return { subject, ms: until - now };
+    }
+    return undefined;
   }
 
   /** A store error: counted, nothing refused. */
@@ -154,13 +172,16 @@ export function threatGuard(detector: ThreatDetector, refuse: Refuse): RequestHa
 /**
  * The same check read in the rate limiter's round trip (rate-limit.ts `consumeGuarded`, when
  * both live in Redis): one round trip per request at the edge instead of two, and a blocked
- * client's request is still refused as BLOCKED and not charged to its buckets.
+ * client's request is still refused as BLOCKED and not charged to its buckets. Blocks this
+ * process set are checked first, in memory: a request the limiter serves from a lease, with
+ * no round trip, is still refused when this replica blocked its client.
  */
 export function inlineThreatGuard(detector: ThreatDetector, refuse: Refuse, storeKey: (key: string) => string): BlockGuard {
   const pending = new WeakMap<Response, Subject[]>();
   return {
     async keys(req, res) {
-      const { hit, subjects } = await unread(res, req.ip ?? 'unknown');
+      const { hit: early, subjects } = await unread(res, req.ip ?? 'unknown');
+      const hit = early ?? detector.blockedHere(subjects);
       if (hit) {
         refuseBlocked(res, refuse, hit);
         return null;
