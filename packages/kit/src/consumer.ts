@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { runDetached } from './context';
 import { DeadLetterStore, type DeadLetter } from './dead-letters';
-import { Deliverer, type BatchHandler, type ConsumeOptions, type DeliveryPolicy, type EventBus, type EventHandler } from './events';
+import { Deliverer, type BatchHandler, type ConsumeOptions, type DeliveryPolicy, type EventBus, type EventHandler } from './event-bus';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { withEventBatchSpan, withEventSpan } from './telemetry';

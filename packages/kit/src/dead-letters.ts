@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { DomainEvent } from './events';
+import type { DomainEvent } from './event-bus';
 
 /** One event a consumer group gave up on, with the error of its last attempt. */
 export interface DeadLetter {

@@ -7,7 +7,7 @@
  * exits non-zero, naming the subgraph, when one fails.
  */
 import { loadConfig } from './config';
-import type { EventBus } from './events';
+import type { EventBus } from './event-bus';
 import { createLogger } from './logger';
 import { loadRegistry } from './registry';
 
