@@ -177,6 +177,7 @@ interface Lease {
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly command: GcraCommand;
   private readonly leases = new Map<string, Lease>();
+  private sweepAt = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -215,8 +216,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     const [first] = rows;
     if (first && first[0] === -1) return { blocked: { index: first[1], ms: first[2] }, states: [] };
     const states = rows.map(([allowed, remaining, resetMs, retryAfterMs, leased]) => ({ allowed: allowed === 1, remaining: remaining + (leased ?? 0), resetMs, retryAfterMs }));
-    if (leasing && states.every((s) => s.allowed)) {
-      if (this.leases.size > 10_000) for (const [k, l] of this.leases) if (l.expires <= now) this.leases.delete(k);
+    if (leasing && states.every((s) => s.allowed) && this.roomForLeases(now)) {
       buckets.forEach((b, i) => {
         const [, remaining, resetMs, , leased] = rows[i]!;
         if (leased > 0) this.leases.set(leaseKey(b), { left: leased, expires: now + this.lease.ms, remaining, resetAt: now + resetMs });
@@ -224,6 +224,21 @@ export class RedisRateLimitStore implements RateLimitStore {
       });
     }
     return { states };
+  }
+
+  /**
+   * Whether another lease may be kept: at most MAX_LEASES (many distinct callers within a
+   * lease's time — anonymous addresses, say), swept of lapsed ones at most once per lease time
+   * so a flood of new buckets costs no sweep per request. Without room a request is simply
+   * charged alone.
+   */
+  private roomForLeases(now: number): boolean {
+    if (this.leases.size < MAX_LEASES) return true;
+    if (now >= this.sweepAt) {
+      this.sweepAt = now + this.lease.ms;
+      for (const [k, l] of this.leases) if (l.expires <= now || l.left === 0) this.leases.delete(k);
+    }
+    return this.leases.size < MAX_LEASES;
   }
 
   /** Reads the buckets' TATs and steps them here: nothing is written, so it needs no atomicity. */
@@ -237,6 +252,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
+const MAX_LEASES = 10_000;
 const leaseKey = (b: BucketSpec) => `${b.id}/${b.limit}/${b.windowMs}`;
 
 export interface RateLimitOptions {
