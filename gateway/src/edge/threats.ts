@@ -83,7 +83,7 @@ export function signalForCode(code: unknown): Signal | undefined {
 
 export class ThreatDetector {
   /** Blocks this process has set, by subject key: seen at once, even where a rate-limit lease skips the store. */
-  private readonly set = new Map<string, number>();
+  private readonly ownBlocks = new Map<string, number>();
 
   constructor(private readonly options: ThreatOptions) {}
 
@@ -95,8 +95,8 @@ export class ThreatDetector {
     try {
       const result = await this.options.store.score(key(subject), points, at, this.options.rule);
       if (result.blockedUntil) {
-        if (this.set.size > 10_000) for (const [k, until] of this.set) if (until <= at) this.set.delete(k);
-        this.set.set(key(subject), result.blockedUntil);
+        if (this.ownBlocks.size > 10_000) for (const [k, until] of this.ownBlocks) if (until <= at) this.ownBlocks.delete(k);
+        this.ownBlocks.set(key(subject), result.blockedUntil);
         this.options.onBlock({ subject, reason: signal, score: Math.round(result.score), blockedUntil: result.blockedUntil, at, ip });
       }
     } catch (error) {
@@ -111,10 +111,10 @@ export class ThreatDetector {
 
   /** The first of the subjects this process has blocked, without asking the store. */
   blockedHere(subjects: Subject[]): Hit {
-    if (!this.set.size) return undefined;
+    if (!this.ownBlocks.size) return undefined;
     const now = this.options.now();
     for (const subject of subjects) {
-      const until = this.set.get(key(subject));
+      const until = this.ownBlocks.get(key(subject));
       if (until !== undefined && until > now) return { subject, ms: until - now };
     }
     return undefined;
