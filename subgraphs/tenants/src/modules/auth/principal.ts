@@ -24,9 +24,12 @@ export type Principal =
     };
 
 /**
- * The gateway asks this on every authenticated request, with no cache in between: a revoked
- * or expired key, a changed role, a suspended tenant all take effect on the next request.
- * Each question is one indexed lookup plus the tenant row.
+ * The gateway asks this for a credential it does not remember: its principal cache keeps an
+ * answer for PRINCIPAL_CACHE_SECONDS and drops it on the notice this service publishes before
+ * answering a role change or a key revocation, so those take effect on the next request, and
+ * a key's expiry bounds its entry. A tenant suspended or re-planned in the database (no API
+ * does it, so no notice) takes effect within PRINCIPAL_CACHE_SECONDS. Each question is one
+ * indexed lookup plus the tenant row.
  */
 export async function resolvePrincipal(em: EntityManager, credential: { apiKey?: string; userId?: string; tenantId?: string }, now = new Date()): Promise<Principal | null> {
   if (credential.apiKey) return resolveApiKey(em, credential.apiKey, now);
