@@ -20,7 +20,6 @@ import {
   type Logger,
   type Redis,
 } from '@switchboard/kit';
-import type { RequestHandler } from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -31,14 +30,12 @@ import { PrincipalCache } from './principal-cache';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
 import { createResponder, restoreEdgeCode, type Refuse } from './edge/errors';
-import { loginThrottle } from './edge/login-throttle';
-import { MemoryPenaltyStore, RedisPenaltyStore, type PenaltyStore } from './edge/penalties';
-import { ThreatDetector, blockReporter, inlineThreatGuard, recordRefusal, subjectOf, threatGuard, threatPlugin } from './edge/threats';
+import { abuseProtection } from './edge/abuse';
+import { recordRefusal } from './edge/threats';
 import { MAX_BODY_BYTES, httpGuard, lastResortErrorHandler } from './edge/http';
 import { operationLimitsRule, type OperationLimits } from './edge/limits';
 import { edgeMetrics } from './edge/metrics';
 import { RedisApqCache, apqRegistrationGuard, checkManifest, isApqRegistration, loadManifest, safelistMiddleware } from './edge/persisted';
-import { MemoryRateLimitStore, RedisRateLimitStore, bucketsFor, rateLimitMiddleware, type BucketSpec, type RateLimitStore } from './edge/rate-limit';
 import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } from './env';
 import { explorerRouter } from './explorer';
 import { inboundWebhooks } from './inbound';
@@ -123,64 +120,9 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const now = options.now ?? Date.now;
   const tenantsUrl = () => overrides.tenants ?? urls.get('tenants') ?? 'http://127.0.0.1:4001/graphql';
 
-  // ---- abuse protection: shared stores (Redis; in-process without it), docs/api.md "Abuse protection"
-  const rateLimitStore: RateLimitStore | undefined = config.RATE_LIMIT_ENABLED
-    ? redis
-      ? new RedisRateLimitStore(redis, config.REDIS_KEY_PREFIX, { max: config.RATE_LIMIT_LEASE_MAX, ms: config.RATE_LIMIT_LEASE_MS })
-      : new MemoryRateLimitStore()
-    : undefined;
-  const penalties: PenaltyStore = redis ? new RedisPenaltyStore(redis, config.REDIS_KEY_PREFIX) : new MemoryPenaltyStore();
-  const penaltyError = (error: unknown) => {
-    counters.redisErrors.inc({ use: 'penalties' });
-    log.debug('penalty store error', { reason: (error as Error)?.name });
-  };
-  const authFailureBucket = (ip: string): BucketSpec => ({ id: `authfail:${ip}`, kind: 'authFailures', limit: config.AUTH_FAILURES_PER_IP_PER_MINUTE, windowMs: 60_000 });
-  const anonymousBucket = (ip: string): BucketSpec => ({ id: `ip:${ip}`, kind: 'ip', limit: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, windowMs: 60_000 });
-  const threats = config.THREAT_DETECTION_ENABLED
-    ? new ThreatDetector({
-        store: penalties,
-        rule: { threshold: config.THREAT_THRESHOLD, halfLifeMs: config.THREAT_HALF_LIFE_SECONDS * 1000, blockMs: config.THREAT_BLOCK_SECONDS * 1000 },
-        points: {
-          authFailure: config.THREAT_POINTS_AUTH_FAILURE,
-          loginFailure: config.THREAT_POINTS_LOGIN_FAILURE,
-          operationLimit: config.THREAT_POINTS_OPERATION_LIMIT,
-          malformed: config.THREAT_POINTS_MALFORMED,
-          injection: config.THREAT_POINTS_INJECTION,
-          rateLimited: config.THREAT_POINTS_RATE_LIMITED,
-        },
-        now,
-        onBlock: blockReporter({
-          logger: log,
-          onCount: (subject) => counters.blocked.inc({ subject }),
-          tenantsUrl,
-          internalSecret: config.INTERNAL_SECRET,
-          timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
-        }),
-        onError: penaltyError,
-      })
-    : undefined;
-  const abusePlugins = [
-    ...(config.LOGIN_THROTTLE_ENABLED
-      ? [
-          loginThrottle({
-            penalties,
-            rule: {
-              free: config.LOGIN_FREE_FAILURES,
-              baseMs: config.LOGIN_BACKOFF_BASE_SECONDS * 1000,
-              maxMs: config.LOGIN_BACKOFF_MAX_SECONDS * 1000,
-              resetMs: config.LOGIN_FAILURE_RESET_SECONDS * 1000,
-            },
-            rateLimits: rateLimitStore,
-            authFailureBucket,
-            anonymousBucket,
-            now,
-            onError: penaltyError,
-            onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
-          }),
-        ]
-      : []),
-    ...(threats ? [threatPlugin(threats)] : []),
-  ];
+  // ---- abuse protection: stores, threat detector, plugins, the /graphql and socket rules (edge/abuse.ts)
+  const abuse = abuseProtection({ config, redis, now, counters, log, tenantsUrl });
+  const { rateLimitStore, threats, authFailureBucket } = abuse;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -207,7 +149,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
-      ...abusePlugins,
+      ...abuse.plugins,
       {
         async serverWillStart() {
           return {
@@ -266,36 +208,6 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     refuse,
   });
 
-  let failOpenLogged = 0;
-  // Blocks and buckets both in Redis: the block is read in the rate limiter's script (one round trip per request).
-  const storeKey = penalties.storeKey?.bind(penalties);
-  const inlineGuard = threats && rateLimitStore?.consumeGuarded && storeKey ? inlineThreatGuard(threats, refuse, storeKey) : undefined;
-  const rateLimit: RequestHandler[] = [];
-  if (rateLimitStore) {
-    rateLimit.push(
-      rateLimitMiddleware({
-        store: rateLimitStore,
-        requestsPerMinute: (res) => res.locals.requestsPerMinute as number | undefined,
-        apiKeySharePercent: config.RATE_LIMIT_API_KEY_SHARE,
-        anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
-        apqRegistrationsPerMinute: config.APQ_REGISTRATIONS_PER_MINUTE,
-        isApqRegistration: (req) => isApqRegistration(req, safelist),
-        now,
-        refuse,
-        onFailOpen: (error) => {
-          counters.rateLimitFailOpen.inc();
-          counters.redisErrors.inc({ use: 'ratelimit' });
-          if (Date.now() - failOpenLogged > 60_000) {
-            failOpenLogged = Date.now();
-            log.warn('rate limiter failing open: its store does not answer', { error: (error as Error)?.message });
-          }
-        },
-        onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
-        guard: inlineGuard,
-      }),
-    );
-  }
-
   app.use('/explorer', explorerRouter());
   // Inbound channel webhooks (WhatsApp, Slack): carried to the integrations subgraph, which checks their signatures.
   app.use('/webhooks', inboundWebhooks({ integrationsUrl: () => overrides.integrations ?? urls.get('integrations'), internalSecret: config.INTERNAL_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, logger: log }));
@@ -303,8 +215,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     '/graphql',
     ...httpGuard(refuse),
     authenticate,
-    ...(threats && !inlineGuard ? [threatGuard(threats, refuse)] : []),
-    ...rateLimit,
+    ...abuse.httpGuards(refuse, (req) => isApqRegistration(req, safelist)),
     safelistMiddleware(safelist, refuse),
     apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),
     expressMiddleware(apollo, {
@@ -344,32 +255,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         notifier: createNotifier(redis),
         onPrincipalChange: (change) => principals.invalidate(change),
         // The HTTP edge's abuse rules hold for sockets too (docs/api.md "Abuse protection").
-        guard: {
-          blocked: async (ip, identity) => {
-            if (!threats) return undefined;
-            const hit = await threats.blocked([subjectOf(identity, ip)]);
-            if (!hit || (identity && hit.subject.kind === 'ip')) return undefined;
-            return { retryAfter: Math.max(1, Math.ceil(hit.ms / 1000)) };
-          },
-          overAuthFailureBudget: async (ip) => {
-            if (!rateLimitStore) return undefined;
-            if (!rateLimitStore.peek) return undefined;
-            const [state] = await rateLimitStore.peek([authFailureBucket(ip)], now()).catch(() => [undefined]);
-            return state && !state.allowed ? Math.max(1, Math.ceil(state.retryAfterMs / 1000)) : undefined;
-          },
-          authFailed: async (ip) => {
-            await rateLimitStore?.consume([authFailureBucket(ip)], now()).catch(() => undefined);
-            await threats?.record(subjectOf(undefined, ip), 'authFailure', ip);
-          },
-        },
-        rateLimit: rateLimitStore && {
-          store: rateLimitStore,
-          buckets: (identity, ip, rpm) =>
-            bucketsFor(identity, ip, rpm, { apiKeySharePercent: config.RATE_LIMIT_API_KEY_SHARE, anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE, apqRegistrationsPerMinute: config.APQ_REGISTRATIONS_PER_MINUTE }, false),
-          now,
-          onFailOpen: () => counters.rateLimitFailOpen.inc(),
-          onLimited: (bucket) => counters.rateLimited.inc({ bucket }),
-        },
+        ...abuse.socketRules(),
         limits: {
           maxPayloadBytes: config.SUBSCRIPTION_MAX_PAYLOAD_BYTES,
           subscriptionsPerSocket: config.SUBSCRIPTIONS_PER_SOCKET,
