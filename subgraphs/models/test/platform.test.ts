@@ -3,7 +3,7 @@ import { testDatabase } from '@switchboard/kit/src/testing';
 import { randomUUID } from 'node:crypto';
 import { bootstrap, readModelsConfig, type ModelsApp } from '../src/app';
 import { startFakeOpenAI, type FakeOpenAI } from '../src/fake-openai';
-import { platformCatalog } from '../src/llm/gateway';
+import { platformCatalog } from '../src/llm/catalog';
 
 /** Operator (platform) providers from MODELS_PLATFORM_PROVIDERS, and embeddings through the internal API. */
 const db = testDatabase();

@@ -1,169 +1,32 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AppError, BadInputError, withSpan, type Logger, type Metrics, type Redis } from '@switchboard/kit';
+import { AppError, BadInputError, type Logger, type Metrics, type Redis } from '@switchboard/kit';
 import { createHash } from 'node:crypto';
-import OpenAI, { AzureOpenAI } from 'openai';
 import { Counter } from 'prom-client';
 import { ModelRow, ProviderRow, RoutingPolicyRow } from '../modules/catalog/entities';
 import { CircuitBreakers } from './breaker';
-import { decryptSecret, type KeyRing } from './crypto';
+import {
+  DEFAULT_POLICY,
+  STRATEGIES,
+  platformCatalog,
+  resolveModel,
+  resolveProvider,
+  type Attempt,
+  type CompleteInput,
+  type Completion,
+  type Embeddings,
+  type Outcome,
+  type Policy,
+  type Purpose,
+  type ResolvedModel,
+  type ResolvedProvider,
+  type Simulation,
+} from './catalog';
+import type { KeyRing } from './crypto';
 import { Ledger, micros, type UsageDimension } from './ledger';
-import { localComplete, localEmbed } from './local';
 import { PiiMasker } from './pii';
+import { CallFailure, ProviderClients } from './providers';
 import { estimateCostUsd, routeOrder, type Priority, type Strategy } from './routing';
 import { countChatTokens, countTokens } from './tokens';
-
-export type ProviderKind = 'OPENAI' | 'AZURE_OPENAI' | 'OPENAI_COMPATIBLE' | 'LOCAL';
-export type Purpose = 'CHAT' | 'EMBEDDING';
-export type Role = 'SYSTEM' | 'USER' | 'ASSISTANT';
-export type Outcome = 'OK' | 'ERROR' | 'RATE_LIMITED' | 'TIMEOUT' | 'CIRCUIT_OPEN' | 'OVER_BUDGET';
-
-export interface ResolvedProvider {
-  id: string;
-  name: string;
-  kind: ProviderKind;
-  baseUrl: string | null;
-  timeoutMs: number;
-  platform: boolean;
-  hasApiKey: boolean;
-  createdAt: Date;
-  /** Sealed key (tenant providers) or the operator's key (platform providers): read only to build a client. */
-  secret: { sealed?: string | null; plain?: string | null };
-  version: string;
-}
-
-export interface ResolvedModel {
-  id: string;
-  name: string;
-  purpose: Purpose;
-  contextWindow: number;
-  inputPricePer1K: number;
-  outputPricePer1K: number;
-  quality: number;
-  platform: boolean;
-  provider: ResolvedProvider;
-  createdAt: Date;
-}
-
-export interface Policy {
-  strategy: Strategy;
-  chain: string[];
-  maxCostPerRequestUsd: number | null;
-  cacheTtlSeconds: number;
-  monthlyBudgetUsd: number | null;
-}
-
-const STRATEGIES: readonly Strategy[] = ['CHEAPEST', 'FASTEST', 'BEST_QUALITY', 'ORDERED'];
-export const DEFAULT_POLICY: Policy = { strategy: 'CHEAPEST', chain: [], maxCostPerRequestUsd: null, cacheTtlSeconds: 3600, monthlyBudgetUsd: null };
-
-export interface ChatMessage {
-  role: Role;
-  content: string;
-}
-
-export interface CompleteInput {
-  messages: ChatMessage[];
-  maxTokens?: number | null;
-  temperature?: number | null;
-  priority?: Priority | null;
-  cache?: boolean | null;
-  /** Overrides the tenant policy's strategy for this call (an assistant's own routing); the policy's chain, budget and cache still apply. */
-  strategy?: Strategy | null;
-}
-
-export interface Attempt {
-  model: string;
-  outcome: Outcome;
-  httpStatus: number | null;
-  latencyMs: number;
-}
-
-export interface Completion {
-  text: string;
-  model: string;
-  cacheHit: boolean;
-  piiMasked: number;
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
-  attempts: Attempt[];
-}
-
-export interface Embeddings {
-  model: string;
-  dimensions: number;
-  vectors: number[][];
-  piiMasked: number;
-  usage: { inputTokens: number; costUsd: number };
-}
-
-export interface Simulation {
-  model: ResolvedModel | null;
-  chain: ResolvedModel[];
-  inputTokens: number;
-  estimatedCostUsd: number;
-}
-
-/**
- * The built-in LOCAL provider and its two models: what a tenant with nothing configured uses.
- * Platform ids never contain one another (`provider-…`, `model-…`), so no id shows up inside another.
- */
-export const LOCAL_PROVIDER_ID = 'provider-local';
-export const LOCAL_CHAT_MODEL_ID = 'model-local-chat';
-export const LOCAL_EMBEDDING_MODEL_ID = 'model-local-embedding';
-
-export interface PlatformProviderSpec {
-  name: string;
-  kind: ProviderKind;
-  baseUrl?: string;
-  apiKey?: string;
-  timeoutMs?: number;
-  models: { name: string; purpose: Purpose; contextWindow?: number; inputPricePer1K?: number; outputPricePer1K?: number; quality?: number }[];
-}
-
-const EPOCH = new Date(0);
-
-/** The operator's providers (MODELS_PLATFORM_PROVIDERS) plus the built-in LOCAL one. */
-export function platformCatalog(json: string | undefined): { local: ResolvedModel[]; declared: ResolvedModel[] } {
-  const localProvider: ResolvedProvider = {
-    id: LOCAL_PROVIDER_ID, name: 'local', kind: 'LOCAL', baseUrl: null, timeoutMs: 1000, platform: true, hasApiKey: false, createdAt: EPOCH, secret: {}, version: '0',
-  };
-  const local: ResolvedModel[] = [
-    { id: LOCAL_CHAT_MODEL_ID, name: 'local-extractive', purpose: 'CHAT', contextWindow: 32_768, inputPricePer1K: 0, outputPricePer1K: 0, quality: 1, platform: true, provider: localProvider, createdAt: EPOCH },
-    { id: LOCAL_EMBEDDING_MODEL_ID, name: 'local-embedding', purpose: 'EMBEDDING', contextWindow: 32_768, inputPricePer1K: 0, outputPricePer1K: 0, quality: 1, platform: true, provider: localProvider, createdAt: EPOCH },
-  ];
-  if (!json) return { local, declared: [] };
-  let specs: PlatformProviderSpec[];
-  try {
-    specs = JSON.parse(json) as PlatformProviderSpec[];
-    if (!Array.isArray(specs)) throw new Error('not an array');
-  } catch (error) {
-    throw new Error(`MODELS_PLATFORM_PROVIDERS is not a JSON array of providers: ${(error as Error).message}`);
-  }
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  const declared = specs.flatMap((p) => {
-    const provider: ResolvedProvider = {
-      id: `provider-${slug(p.name)}`, name: p.name, kind: p.kind, baseUrl: p.baseUrl ?? null, timeoutMs: p.timeoutMs ?? 30_000, platform: true,
-      hasApiKey: !!p.apiKey, createdAt: EPOCH, secret: { plain: p.apiKey ?? null }, version: '0',
-    };
-    return (p.models ?? []).map((m) => ({
-      id: `model-${slug(p.name)}-${slug(m.name)}`, name: m.name, purpose: m.purpose, contextWindow: m.contextWindow ?? 8192,
-      inputPricePer1K: m.inputPricePer1K ?? 0, outputPricePer1K: m.outputPricePer1K ?? 0, quality: m.quality ?? 5, platform: true, provider, createdAt: EPOCH,
-    }));
-  });
-  return { local, declared };
-}
-
-export function resolveProvider(row: ProviderRow): ResolvedProvider {
-  return {
-    id: row.id, name: row.name, kind: row.kind as ProviderKind, baseUrl: row.baseUrl ?? null, timeoutMs: row.timeoutMs, platform: false,
-    hasApiKey: !!row.apiKeySealed, createdAt: row.createdAt, secret: { sealed: row.apiKeySealed ?? null }, version: row.updatedAt.toISOString(),
-  };
-}
-
-export function resolveModel(row: ModelRow, provider: ResolvedProvider): ResolvedModel {
-  return {
-    id: row.id, name: row.name, purpose: row.purpose as Purpose, contextWindow: row.contextWindow, inputPricePer1K: row.inputPricePer1K,
-    outputPricePer1K: row.outputPricePer1K, quality: row.quality, platform: false, provider, createdAt: row.createdAt,
-  };
-}
 
 export interface GatewayOptions {
   orm: MikroORM;
@@ -177,12 +40,6 @@ export interface GatewayOptions {
   deadlineMs: number;
   defaultMaxTokens: number;
   now?: () => number;
-}
-
-class CallFailure extends Error {
-  constructor(readonly outcome: Outcome, readonly httpStatus: number | null, message: string, readonly retryAfterMs?: number) {
-    super(message);
-  }
 }
 
 const MAX_MESSAGES = 100;
@@ -199,7 +56,7 @@ const CATALOG_TTL_MS = 5_000;
 export class LlmGateway {
   readonly breakers: CircuitBreakers;
   private readonly platform: { local: ResolvedModel[]; declared: ResolvedModel[] };
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly providers: ProviderClients;
   private readonly latency = new Map<string, number>();
   private readonly memo = new Map<string, { until: number; value: Promise<[{ own: ResolvedModel[]; platform: ResolvedModel[] }, Policy]> }>();
   private readonly now: () => number;
@@ -215,6 +72,7 @@ export class LlmGateway {
     this.now = options.now ?? Date.now;
     this.breakers = new CircuitBreakers({ threshold: options.breakerFailures, cooldownMs: options.breakerCooldownMs, now: this.now });
     this.platform = platformCatalog(options.platformProviders);
+    this.providers = new ProviderClients(options.keys, options.log);
     this.ledger = new Ledger({ orm: options.orm, redis: options.redis, log: options.log, now: this.now });
     const registers = [options.metrics.registry];
     this.m = {
@@ -404,7 +262,7 @@ export class LlmGateway {
         }
         called = true;
         try {
-          const answer = await this.callChat(model, masked, { maxTokens, temperature, timeoutMs: Math.max(1, Math.floor(Math.min(model.provider.timeoutMs, remaining))) });
+          const answer = await this.providers.chat(model, masked, { maxTokens, temperature, timeoutMs: Math.max(1, Math.floor(Math.min(model.provider.timeoutMs, remaining))) });
           const latencyMs = Math.round(performance.now() - started);
           this.breakers.success(model.id);
           this.latency.set(model.id, this.latency.has(model.id) ? 0.8 * this.latency.get(model.id)! + 0.2 * latencyMs : latencyMs);
@@ -474,7 +332,7 @@ export class LlmGateway {
       throw new AppError('UPSTREAM_UNAVAILABLE', `The embedding model ${model.name} is failing; retry later`, { service: 'models' });
     }
     try {
-      const result = await this.callEmbed(model, masked);
+      const result = await this.providers.embed(model, masked);
       this.breakers.success(model.id);
       this.m.requests.inc({ model: model.name, outcome: 'OK' });
       const used = result.inputTokens ?? inputTokens;
@@ -492,82 +350,4 @@ export class LlmGateway {
       throw new AppError('UPSTREAM_UNAVAILABLE', `The embedding model ${model.name} did not answer`, { service: 'models', outcome: failure.outcome, httpStatus: failure.httpStatus });
     }
   }
-
-  // ------------------------------------------------------------------ provider calls
-
-  private client(provider: ResolvedProvider): OpenAI {
-    const key = `${provider.id}@${provider.version}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      for (const k of this.clients.keys()) if (k.startsWith(`${provider.id}@`)) this.clients.delete(k);
-      const apiKey = provider.secret.plain ?? (provider.secret.sealed ? decryptSecret(provider.secret.sealed, this.options.keys) : null) ?? 'none';
-      const common = { apiKey, maxRetries: 0, timeout: provider.timeoutMs, logLevel: 'off' as const };
-      client =
-        provider.kind === 'AZURE_OPENAI'
-          ? new AzureOpenAI({ ...common, endpoint: provider.baseUrl ?? undefined, apiVersion: '2024-10-21' })
-          : new OpenAI({ ...common, baseURL: provider.baseUrl ?? 'https://api.openai.com/v1' });
-      this.clients.set(key, client);
-    }
-    return client;
-  }
-
-  private async callChat(model: ResolvedModel, messages: ChatMessage[], params: { maxTokens: number; temperature: number | null; timeoutMs: number }) {
-    return withSpan('llm.chat', { 'llm.model': model.name, 'llm.provider': model.provider.name, 'llm.provider.kind': model.provider.kind }, async (span) => {
-      if (model.provider.kind === 'LOCAL') {
-        const text = localComplete(messages);
-        return { text, inputTokens: undefined, outputTokens: undefined, httpStatus: null };
-      }
-      try {
-        const { data, response } = await this.client(model.provider)
-          .chat.completions.create(
-            {
-              model: model.name,
-              messages: messages.map((m) => ({ role: m.role.toLowerCase() as 'system' | 'user' | 'assistant', content: m.content })),
-              max_tokens: params.maxTokens,
-              ...(params.temperature !== null ? { temperature: params.temperature } : {}),
-            },
-            { timeout: params.timeoutMs },
-          )
-          .withResponse();
-        span.setAttribute('llm.usage.input_tokens', data.usage?.prompt_tokens ?? 0);
-        span.setAttribute('llm.usage.output_tokens', data.usage?.completion_tokens ?? 0);
-        return { text: data.choices[0]?.message?.content ?? '', inputTokens: data.usage?.prompt_tokens, outputTokens: data.usage?.completion_tokens, httpStatus: response.status };
-      } catch (error) {
-        if (!(error instanceof OpenAI.APIError)) this.options.log.warn('model call failed', { model: model.name, provider: model.provider.name, error: (error as Error)?.name, detail: process.env.MODELS_DEBUG ? String((error as Error)?.stack) : undefined });
-        throw toFailure(error);
-      }
-    });
-  }
-
-  private async callEmbed(model: ResolvedModel, texts: string[]): Promise<{ vectors: number[][]; inputTokens?: number }> {
-    return withSpan('llm.embed', { 'llm.model': model.name, 'llm.provider': model.provider.name, 'llm.provider.kind': model.provider.kind }, async () => {
-      if (model.provider.kind === 'LOCAL') return { vectors: localEmbed(texts) };
-      try {
-        const res = await this.client(model.provider).embeddings.create({ model: model.name, input: texts, encoding_format: 'float' }, { timeout: model.provider.timeoutMs });
-        const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as number[]);
-        return { vectors, inputTokens: res.usage?.prompt_tokens };
-      } catch (error) {
-        throw toFailure(error);
-      }
-    });
-  }
-
-}
-
-/** An SDK error as an attempt's outcome. Its message never carries the request (or the key). */
-export function toFailure(error: unknown): CallFailure {
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return new CallFailure('TIMEOUT', null, 'timed out');
-  if (error instanceof OpenAI.APIUserAbortError) return new CallFailure('TIMEOUT', null, 'aborted');
-  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
-    if (error.status === 429) {
-      const raw = error.headers?.get?.('retry-after') ?? null;
-      const seconds = raw !== null ? Number(raw) : NaN;
-      const date = raw !== null && Number.isNaN(seconds) ? Date.parse(raw) - Date.now() : NaN;
-      const retryAfterMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Number.isFinite(date) ? Math.max(0, date) : undefined;
-      return new CallFailure('RATE_LIMITED', 429, 'HTTP 429', retryAfterMs);
-    }
-    return new CallFailure('ERROR', error.status, `HTTP ${error.status}`);
-  }
-  if (error instanceof OpenAI.APIConnectionError) return new CallFailure('ERROR', null, 'connection failed');
-  return new CallFailure('ERROR', null, 'provider call failed');
 }

@@ -1,7 +1,7 @@
 import { ADMIN_ROLES, ALL_ROLES, BadInputError, ConflictError, NotFoundError, authorize, type Role } from '@switchboard/kit';
 import type { ModelsContext } from '../../context';
 import { encryptSecret } from '../../llm/crypto';
-import { resolveModel, resolveProvider, type ResolvedModel, type ResolvedProvider } from '../../llm/gateway';
+import { resolveModel, resolveProvider, type ResolvedModel, type ResolvedProvider } from '../../llm/catalog';
 import { checkBaseUrl } from '../../llm/ssrf';
 import { ModelRow, ProviderRow, RoutingPolicyRow } from './entities';
 import type { Model, ModelInput, ModelUpdateInput, Provider, ProviderInput, ProviderUpdateInput, RoutingPolicy, RoutingPolicyInput } from './types';
