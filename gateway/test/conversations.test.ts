@@ -45,6 +45,26 @@ describe('conversations through the gateway', () => {
     expect((await stack.gql(MESSAGES, { id: c.id }, agent)).data.conversation.messages.totalCount).toBe(2);
   });
 
+  it('keeps each API key’s idempotency keys its own: two integrations sending key "1" into one conversation store both', async () => {
+    const c = await start();
+    const key = async (name: string) => {
+      const res = await stack.gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name, scopes: ['conversations:write', 'conversations:read'] } }, admin);
+      return { 'x-api-key': res.data.createApiKey.secret as string };
+    };
+    const [whatsapp, crm] = [await key('whatsapp connector'), await key('crm sync')];
+    const send = (as: Record<string, string>, text: string) => stack.gql(SEND, { input: { conversationId: c.id, text, idempotencyKey: '1' } }, as);
+    const first = (await send(whatsapp, 'Where is my order?')).data.sendMessage;
+    const second = (await send(crm, 'Order 991 was updated')).data.sendMessage;
+    expect([first.created, second.created]).toEqual([true, true]);
+    expect(second.message).toMatchObject({ text: 'Order 991 was updated', authorKind: 'CUSTOMER' });
+    // Each integration's retry is still answered with its own message, and stores nothing.
+    const retried = (await send(crm, 'Order 991 was updated')).data.sendMessage;
+    expect(retried).toEqual({ ...second, created: false });
+    expect((await send(whatsapp, 'Where is my order?')).data.sendMessage).toEqual({ ...first, created: false });
+    const read = await stack.gql(MESSAGES, { id: c.id }, agent);
+    expect(read.data.conversation.messages.nodes.map((m: any) => m.text)).toEqual(['Hello?', 'Where is my order?', 'Order 991 was updated']);
+  });
+
   it('refuses bad input with a clear error and stores nothing', async () => {
     const c = await start();
     const cases: [Record<string, unknown>, string, string?][] = [

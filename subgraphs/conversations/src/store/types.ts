@@ -70,6 +70,8 @@ export interface Message {
   conversationId: string;
   authorKind: AuthorKind;
   authorId: string | null;
+  /** The API key that sent it (a connector, a bot, a partner's integration); null for a person. */
+  senderKeyId: string | null;
   text: string;
   attachments: Attachment[];
   metadata: Record<string, unknown>;
@@ -133,13 +135,16 @@ export interface ConversationPatch {
 export interface NewMessage {
   authorKind: AuthorKind;
   authorId?: string | null;
+  /** The API key sending it, when an API key sends (its messages have no author id). */
+  senderKeyId?: string | null;
   text: string;
   attachments?: Attachment[];
   metadata?: Record<string, unknown>;
   /**
-   * Client-supplied: a retry with the same key from the same sender (authorKind + authorId)
-   * in the same conversation returns the stored message. Another sender's key, or the same
-   * key in another conversation, never touches it.
+   * Client-supplied: a retry with the same key from the same sender (authorKind + authorId +
+   * senderKeyId) in the same conversation returns the stored message. Another sender's key —
+   * another person's, another API key's — or the same key in another conversation, never
+   * touches it.
    */
   idempotencyKey?: string | null;
   /** Default now. Never before the conversation's lastMessageAt (see appendMessage). */

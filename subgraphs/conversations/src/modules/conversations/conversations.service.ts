@@ -83,7 +83,7 @@ export async function startConversation(ctx: ConversationsContext, input: StartC
       tags,
     });
     emitStarted(tx, conversation);
-    const sent = first ? await tx.appendMessage(conversation.id, { authorKind: 'CUSTOMER', text: first }) : null;
+    const sent = first ? await tx.appendMessage(conversation.id, { authorKind: 'CUSTOMER', senderKeyId: caller.kind === 'user' ? null : (caller.apiKeyId ?? null), text: first }) : null;
     if (sent) emitMessageSent(tx, sent.message);
     return { conversation: sent ? ((await tx.getConversation(conversation.id)) ?? conversation) : conversation, messageId: sent?.message.id };
   });
@@ -91,14 +91,15 @@ export async function startConversation(ctx: ConversationsContext, input: StartC
   return started.conversation;
 }
 
-function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null } {
+/** Who sends: a person as AGENT (their user id), an API key as CUSTOMER or BOT (the key's id: its idempotency keys are its own). */
+function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null; senderKeyId: string | null } {
   if (caller.kind === 'user') {
     if (requested && requested !== 'AGENT') throw new BadInputError('as', 'people send as AGENT; only API keys send as CUSTOMER or BOT');
-    return { authorKind: 'AGENT', authorId: caller.userId ?? null };
+    return { authorKind: 'AGENT', authorId: caller.userId ?? null, senderKeyId: null };
   }
   const kind = (requested ?? 'CUSTOMER') as AuthorKind;
   if (kind !== 'CUSTOMER' && kind !== 'BOT') throw new BadInputError('as', 'an API key sends as CUSTOMER or BOT');
-  return { authorKind: kind, authorId: null };
+  return { authorKind: kind, authorId: null, senderKeyId: caller.apiKeyId ?? null };
 }
 
 export async function sendMessage(ctx: ConversationsContext, input: SendMessageInput) {

@@ -78,6 +78,10 @@ export class MessageEntity extends TenantOwned {
   @Property({ type: 'text', nullable: true })
   authorId: string | null = null;
 
+  /** The API key that sent it; null for a person. Part of the sender an idempotency key belongs to. */
+  @Property({ type: 'uuid', nullable: true })
+  senderKeyId: string | null = null;
+
   @Property({ type: 'text' })
   text!: string;
 
