@@ -89,7 +89,7 @@ export interface Step {
   url: string;
   query: string;
   variables?: Record<string, unknown>;
-  /** The caller's signed headers for this audience go with this step (none for a gateway, which takes the JWT). */
+  /** The caller's signed headers for this audience go with this step; without one, all of the caller's (a gateway: ours takes the JWT, Hive the forwarded headers). */
   audience?: string;
   entities?: { from: number; path: string[]; fields: string[] };
 }
@@ -141,7 +141,8 @@ export async function measureSequence(steps: Step[], load: Callers, seconds: num
     const answers: unknown[] = [];
     for (const step of steps) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...caller.headers };
-      for (const s of caller.sign ?? []) if (s.identity.audience === step.audience) headers[s.header] = signIdentity(s.identity, load.secret, 60);
+      // A subgraph step gets the identity for its audience; a gateway step (no audience) all of them, one header per subgraph.
+      for (const s of caller.sign ?? []) if (step.audience === undefined || s.identity.audience === step.audience) headers[s.header] = signIdentity(s.identity, load.secret, 60);
       let variables = step.variables ?? {};
       if (step.entities) {
         const found: unknown[] = [];
