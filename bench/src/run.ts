@@ -26,7 +26,7 @@ import { Client } from 'pg';
 import { chartSvg, type ChartRow } from './chart';
 import { planFetches, startHive, supergraphFor } from './gateways';
 import { check, headersOf, type Callers, type Measurement, type Step } from './measure';
-import { cpuSeconds, freePort, measureInWorker, startService } from './processes';
+import { cpuSeconds, cpuTimes, freePort, measureInWorker, startService } from './processes';
 import { seedBench } from './seed';
 import { benchSubgraphs, bootInProcess, startProcesses } from './subgraphs';
 
@@ -221,6 +221,7 @@ async function main() {
           const before = await statements(subgraphUrls);
           const load = loadavg();
           const each0 = Object.entries(processes.children).map(([name, c]) => [name, cpuSeconds(c.pid)] as const);
+          const sys0 = t.pid ? cpuTimes(t.pid).system : 0;
           const [cpu0, sub0, t0] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids), Date.now()];
           const m = await measureInWorker(t.url, t.load, body(t.query(which)), { connections: CONNECTIONS, seconds: SECONDS });
           const [cpu1, sub1, t1] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids), Date.now()];
@@ -229,8 +230,9 @@ async function main() {
           const cpu = (1000 * (cpu1 - cpu0)) / n;
           const subCpu = (1000 * Math.max(0, sub1 - sub0 - idleRate * ((t1 - t0) / 1000))) / n;
           runs.push({ target: t.name, case: which, round, m, sql, load, cpu, subCpu });
+          const sys = cpu1 > cpu0 ? `, ${Math.round((100 * ((t.pid ? cpuTimes(t.pid).system : 0) - sys0)) / (cpu1 - cpu0))}% in the kernel` : '';
           const each = each0.map(([name, c0]) => `${name} ${((1000 * (cpuSeconds(processes.children[name]!.pid) - c0)) / n).toFixed(2)}`).join(' ');
-          log(`round ${round} ${t.name.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req  CPU ${cpu.toFixed(2)}+${subCpu.toFixed(2)} ms/req (${each})  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
+          log(`round ${round} ${t.name.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req  CPU ${cpu.toFixed(2)}+${subCpu.toFixed(2)} ms/req (${each}${sys})  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
         }
         // One connection, the same client for all: each gateway (Hive with the forwarded identities), then the plan's fetches sent directly.
         const low: [string, Step[], Callers][] = [
