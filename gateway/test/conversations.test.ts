@@ -65,6 +65,22 @@ describe('conversations through the gateway', () => {
     expect(read.data.conversation.messages.nodes.map((m: any) => m.text)).toEqual(['Hello?', 'Where is my order?', 'Order 991 was updated']);
   });
 
+  it('keeps each connector’s keys its own too: two integrations connectors (service identities) sending key "wamid.1" store both', async () => {
+    const c = await start();
+    const tenantId = tenantOf(agent);
+    // What the integrations subgraph sends for a connector (conversations-client.ts): a service identity of the tenant.
+    const as = (connectorId: string) => ({
+      [IDENTITY_HEADER]: signIdentity({ kind: 'service', service: `integrations:${connectorId}`, tenantId, roles: [], scopes: ['conversations:read', 'conversations:write'], audience: 'conversations' }, TEST_SECRETS.INTERNAL_SECRET),
+    });
+    const send = (connector: string, text: string) => post(stack.conversations!.url, { query: SEND.replace('author { name }', ''), variables: { input: { conversationId: c.id, text, idempotencyKey: 'wamid.1' } } }, as(connector));
+    const first = (await send('connector-a', 'from connector A')).data.sendMessage;
+    const second = (await send('connector-b', 'from connector B')).data.sendMessage;
+    expect([first.created, second.created]).toEqual([true, true]);
+    expect((await send('connector-b', 'from connector B (redelivered)')).data.sendMessage).toEqual({ ...second, created: false });
+    const read = await stack.gql(MESSAGES, { id: c.id }, agent);
+    expect(read.data.conversation.messages.nodes.map((m: any) => m.text)).toEqual(['Hello?', 'from connector A', 'from connector B']);
+  });
+
   it('refuses bad input with a clear error and stores nothing', async () => {
     const c = await start();
     const cases: [Record<string, unknown>, string, string?][] = [

@@ -199,19 +199,19 @@ export function storeContract(options: ContractOptions): void {
         expect((await store.getConversation(t, c.id))!.unreadCount).toBe(1);
       });
 
-      it('scopes a key to its API key: two integrations sending customer messages with key K keep both', async () => {
+      it('scopes a key to its sender ref: two integrations sending customer messages with key K keep both', async () => {
         const t = tenant();
         const c = await store.createConversation(t, conversationInput());
-        const [whatsapp, crm] = [randomUUID(), randomUUID()];
-        const first = await store.appendMessage(t, c.id, say('from WhatsApp', { senderKeyId: whatsapp, idempotencyKey: '1' }));
-        const second = await store.appendMessage(t, c.id, say('from the CRM', { senderKeyId: crm, idempotencyKey: '1' }));
+        const [whatsapp, crm] = [`service:integrations:${randomUUID()}`, `key:${randomUUID()}`];
+        const first = await store.appendMessage(t, c.id, say('from WhatsApp', { senderRef: whatsapp, idempotencyKey: '1' }));
+        const second = await store.appendMessage(t, c.id, say('from the CRM', { senderRef: crm, idempotencyKey: '1' }));
         expect([first.created, second.created]).toEqual([true, true]);
-        expect(second.message).toMatchObject({ authorKind: 'CUSTOMER', authorId: null, senderKeyId: crm, text: 'from the CRM' });
+        expect(second.message).toMatchObject({ authorKind: 'CUSTOMER', authorId: null, senderRef: crm, text: 'from the CRM' });
         // Each key's retry finds its own message; a person's message never has a sender key.
-        expect(await store.appendMessage(t, c.id, say('from WhatsApp (retried)', { senderKeyId: whatsapp, idempotencyKey: '1' }))).toEqual({ created: false, message: first.message });
-        expect(await store.appendMessage(t, c.id, say('from the CRM (retried)', { senderKeyId: crm, idempotencyKey: '1' }))).toEqual({ created: false, message: second.message });
+        expect(await store.appendMessage(t, c.id, say('from WhatsApp (retried)', { senderRef: whatsapp, idempotencyKey: '1' }))).toEqual({ created: false, message: first.message });
+        expect(await store.appendMessage(t, c.id, say('from the CRM (retried)', { senderRef: crm, idempotencyKey: '1' }))).toEqual({ created: false, message: second.message });
         const keyless = await store.appendMessage(t, c.id, say('no sender key', { idempotencyKey: '1' }));
-        expect(keyless).toMatchObject({ created: true, message: { senderKeyId: null } });
+        expect(keyless).toMatchObject({ created: true, message: { senderRef: null } });
         expect(await store.appendMessage(t, c.id, say('no sender key (retried)', { idempotencyKey: '1' }))).toEqual({ created: false, message: keyless.message });
         expect((await store.listMessages(t, c.id)).edges.map((e) => e.node.text)).toEqual(['from WhatsApp', 'from the CRM', 'no sender key']);
         expect((await store.getMessages(t, [second.message.id]))[0]).toEqual(second.message);

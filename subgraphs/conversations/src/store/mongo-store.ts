@@ -63,8 +63,8 @@ interface MessageDoc {
   conversationId: string;
   authorKind: AuthorKind;
   authorId: string | null;
-  /** The API key that sent it; absent for a person (an index reads a missing field as null). */
-  senderKeyId?: string;
+  /** Who sent it when not a person (`key:<id>`, `service:<name>`); absent for a person (an index reads a missing field as null). */
+  senderRef?: string;
   text: string;
   attachments: Attachment[];
   metadata: Record<string, unknown>;
@@ -315,9 +315,9 @@ export class MongoConversationStore implements OwnedConversationStore {
       this.messages.createIndexes([
         { key: { tenantId: 1, conversationId: 1, createdAt: 1, _id: 1 }, name: 'tenant_conversation_created' },
         {
-          // A key is the sender's own, within one conversation: a person (authorId) or an API key (senderKeyId).
-          key: { tenantId: 1, conversationId: 1, authorKind: 1, authorId: 1, senderKeyId: 1, idempotencyKey: 1 },
-          name: 'tenant_conversation_sender_key_idempotency_key',
+          // A key is the sender's own, within one conversation: a person (authorId), an API key or a service (senderRef).
+          key: { tenantId: 1, conversationId: 1, authorKind: 1, authorId: 1, senderRef: 1, idempotencyKey: 1 },
+          name: 'tenant_conversation_sender_ref_idempotency_key',
           unique: true,
           partialFilterExpression: { idempotencyKey: { $exists: true } },
         },
@@ -463,7 +463,7 @@ export class MongoConversationStore implements OwnedConversationStore {
   async appendIn(session: ClientSession, tenantId: string, conversationId: string, input: NewMessage): Promise<AppendResult> {
     const key = input.idempotencyKey ?? null;
     const authorId = input.authorId ?? null;
-    const senderKeyId = input.senderKeyId ?? null;
+    const senderRef = input.senderRef ?? null;
     // Writing the conversation first is its lock for the rest of the transaction.
     const conversation = await this.conversations.findOneAndUpdate(
       { _id: conversationId, tenantId },
@@ -473,14 +473,14 @@ export class MongoConversationStore implements OwnedConversationStore {
     if (!conversation) throw new NotFoundError('Conversation', conversationId);
     if (key !== null) {
       // A person's message is stored without a sender key.
-      const sender = senderKeyId !== null ? { senderKeyId } : { senderKeyId: { $exists: false } };
+      const sender = senderRef !== null ? { senderRef } : { senderRef: { $exists: false } };
       const existing = await this.messages.findOne({ tenantId, conversationId, authorKind: input.authorKind, authorId, ...sender, idempotencyKey: key }, { session });
       if (existing) return { message: toMessage(existing), created: false };
     }
-    const { id, idempotencyKey, senderKeyId: keyId, ...fields } = newMessage(tenantId, conversationId, input, conversation.lastMessageAt);
+    const { id, idempotencyKey, senderRef: ref, ...fields } = newMessage(tenantId, conversationId, input, conversation.lastMessageAt);
     const createdAt = fields.createdAt;
     // The unique partial index covers documents that have a key: none is stored without one.
-    const doc: MessageDoc = { _id: id, ...fields, ...(keyId !== null ? { senderKeyId: keyId } : {}), ...(idempotencyKey !== null ? { idempotencyKey } : {}) };
+    const doc: MessageDoc = { _id: id, ...fields, ...(ref !== null ? { senderRef: ref } : {}), ...(idempotencyKey !== null ? { idempotencyKey } : {}) };
     await this.messages.insertOne(doc, { session });
     await this.conversations.updateOne(
       { _id: conversationId, tenantId },

@@ -257,7 +257,7 @@ export class PostgresConversationStore implements OwnedConversationStore {
     if (!isUuid(conversationId)) throw new NotFoundError('Conversation', conversationId);
     const key = input.idempotencyKey ?? null;
     const authorId = input.authorId ?? null;
-    const senderKeyId = input.senderKeyId ?? null;
+    const senderRef = input.senderRef ?? null;
     const s = this.schema;
     // The row lock serializes sends to one conversation: createdAt values follow commit
     // order, and a retry waiting here sees the first send's message once it gets the lock
@@ -265,7 +265,7 @@ export class PostgresConversationStore implements OwnedConversationStore {
     const conversation = await em.findOne(ConversationEntity, { id: conversationId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!conversation) throw new NotFoundError('Conversation', conversationId);
     if (key !== null) {
-      const existing = await em.findOne(MessageEntity, { tenantId, conversationId, authorKind: input.authorKind, authorId, senderKeyId, idempotencyKey: key });
+      const existing = await em.findOne(MessageEntity, { tenantId, conversationId, authorKind: input.authorKind, authorId, senderRef, idempotencyKey: key });
       if (existing) return { message: toMessage(existing), created: false };
     }
     const message = newMessage(tenantId, conversationId, input, conversation.lastMessageAt);
@@ -273,11 +273,11 @@ export class PostgresConversationStore implements OwnedConversationStore {
     const connection = em.getConnection();
     const ctx = em.getTransactionContext();
     const inserted = await connection.execute<{ id: string }[]>(
-      `insert into "${s}"."message" ("id", "tenant_id", "conversation_id", "author_kind", "author_id", "sender_key_id", "text", "attachments", "metadata", "idempotency_key", "created_at")
+      `insert into "${s}"."message" ("id", "tenant_id", "conversation_id", "author_kind", "author_id", "sender_ref", "text", "attachments", "metadata", "idempotency_key", "created_at")
        values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::timestamptz)
-       on conflict ("tenant_id", "conversation_id", "author_kind", "author_id", "sender_key_id", "idempotency_key") where "idempotency_key" is not null do nothing
+       on conflict ("tenant_id", "conversation_id", "author_kind", "author_id", "sender_ref", "idempotency_key") where "idempotency_key" is not null do nothing
        returning "id"`,
-      [message.id, tenantId, conversationId, message.authorKind, message.authorId, message.senderKeyId, message.text, JSON.stringify(message.attachments), JSON.stringify(message.metadata), key, createdAt.toISOString()],
+      [message.id, tenantId, conversationId, message.authorKind, message.authorId, message.senderRef, message.text, JSON.stringify(message.attachments), JSON.stringify(message.metadata), key, createdAt.toISOString()],
       'all',
       ctx,
     );

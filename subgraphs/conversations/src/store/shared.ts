@@ -161,14 +161,14 @@ export function conversationOf(c: Omit<Conversation, 'contact'>, contact: Contac
   };
 }
 
-export function messageOf(m: Omit<Message, 'idempotencyKey' | 'senderKeyId'> & { idempotencyKey?: string | null; senderKeyId?: string | null }): Message {
+export function messageOf(m: Omit<Message, 'idempotencyKey' | 'senderRef'> & { idempotencyKey?: string | null; senderRef?: string | null }): Message {
   return {
     id: m.id,
     tenantId: m.tenantId,
     conversationId: m.conversationId,
     authorKind: m.authorKind,
     authorId: m.authorId,
-    senderKeyId: m.senderKeyId ?? null,
+    senderRef: m.senderRef ?? null,
     text: m.text,
     attachments: m.attachments.map((a) => ({ ...a })),
     metadata: { ...m.metadata },
@@ -189,7 +189,7 @@ export function newMessage(tenantId: string, conversationId: string, input: NewM
     conversationId,
     authorKind: input.authorKind,
     authorId: input.authorId ?? null,
-    senderKeyId: input.senderKeyId ?? null,
+    senderRef: input.senderRef ?? null,
     text: input.text,
     attachments: (input.attachments ?? []).map((a) => ({ name: a.name, url: a.url, mimeType: a.mimeType, size: a.size })),
     metadata: { ...(input.metadata ?? {}) },

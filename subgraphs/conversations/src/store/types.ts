@@ -70,8 +70,8 @@ export interface Message {
   conversationId: string;
   authorKind: AuthorKind;
   authorId: string | null;
-  /** The API key that sent it (a connector, a bot, a partner's integration); null for a person. */
-  senderKeyId: string | null;
+  /** Who sent it when not a person: `key:<api key id>` (a partner's integration, a bot key) or `service:<name>` (a connector, the assistant); null for a person. */
+  senderRef: string | null;
   text: string;
   attachments: Attachment[];
   metadata: Record<string, unknown>;
@@ -135,15 +135,15 @@ export interface ConversationPatch {
 export interface NewMessage {
   authorKind: AuthorKind;
   authorId?: string | null;
-  /** The API key sending it, when an API key sends (its messages have no author id). */
-  senderKeyId?: string | null;
+  /** Who sends it when not a person (`key:<id>`, `service:<name>`): such messages have no author id. */
+  senderRef?: string | null;
   text: string;
   attachments?: Attachment[];
   metadata?: Record<string, unknown>;
   /**
    * Client-supplied: a retry with the same key from the same sender (authorKind + authorId +
-   * senderKeyId) in the same conversation returns the stored message. Another sender's key —
-   * another person's, another API key's — or the same key in another conversation, never
+   * senderRef) in the same conversation returns the stored message. Another sender's key —
+   * another person's, another API key's or service's — or the same key in another conversation, never
    * touches it.
    */
   idempotencyKey?: string | null;

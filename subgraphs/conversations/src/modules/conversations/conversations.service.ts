@@ -83,7 +83,7 @@ export async function startConversation(ctx: ConversationsContext, input: StartC
       tags,
     });
     emitStarted(tx, conversation);
-    const sent = first ? await tx.appendMessage(conversation.id, { authorKind: 'CUSTOMER', senderKeyId: caller.kind === 'user' ? null : (caller.apiKeyId ?? null), text: first }) : null;
+    const sent = first ? await tx.appendMessage(conversation.id, { authorKind: 'CUSTOMER', senderRef: senderRefOf(caller), text: first }) : null;
     if (sent) emitMessageSent(tx, sent.message);
     return { conversation: sent ? ((await tx.getConversation(conversation.id)) ?? conversation) : conversation, messageId: sent?.message.id };
   });
@@ -91,15 +91,26 @@ export async function startConversation(ctx: ConversationsContext, input: StartC
   return started.conversation;
 }
 
-/** Who sends: a person as AGENT (their user id), an API key as CUSTOMER or BOT (the key's id: its idempotency keys are its own). */
-function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null; senderKeyId: string | null } {
+/**
+ * Who sent a message when it was not a person (a person's user id is its author id): the API
+ * key (`key:<id>`) or the service (`service:<name>`: an integration's connector, the
+ * assistant). Each is a sender of its own, so its idempotency keys are its own.
+ */
+function senderRefOf(caller: Caller): string | null {
+  if (caller.kind === 'user') return null;
+  if (caller.apiKeyId) return `key:${caller.apiKeyId}`;
+  return caller.service ? `service:${caller.service}` : null;
+}
+
+/** Who sends: a person as AGENT (their user id), an API key or a service as CUSTOMER or BOT (its sender ref). */
+function authorOf(caller: Caller, requested: string | null | undefined): { authorKind: AuthorKind; authorId: string | null; senderRef: string | null } {
   if (caller.kind === 'user') {
     if (requested && requested !== 'AGENT') throw new BadInputError('as', 'people send as AGENT; only API keys send as CUSTOMER or BOT');
-    return { authorKind: 'AGENT', authorId: caller.userId ?? null, senderKeyId: null };
+    return { authorKind: 'AGENT', authorId: caller.userId ?? null, senderRef: null };
   }
   const kind = (requested ?? 'CUSTOMER') as AuthorKind;
   if (kind !== 'CUSTOMER' && kind !== 'BOT') throw new BadInputError('as', 'an API key sends as CUSTOMER or BOT');
-  return { authorKind: kind, authorId: null, senderKeyId: caller.apiKeyId ?? null };
+  return { authorKind: kind, authorId: null, senderRef: senderRefOf(caller) };
 }
 
 export async function sendMessage(ctx: ConversationsContext, input: SendMessageInput) {

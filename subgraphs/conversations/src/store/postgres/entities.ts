@@ -78,9 +78,9 @@ export class MessageEntity extends TenantOwned {
   @Property({ type: 'text', nullable: true })
   authorId: string | null = null;
 
-  /** The API key that sent it; null for a person. Part of the sender an idempotency key belongs to. */
-  @Property({ type: 'uuid', nullable: true })
-  senderKeyId: string | null = null;
+  /** Who sent it when not a person: `key:<api key id>` or `service:<name>`. Part of the sender an idempotency key belongs to. */
+  @Property({ type: 'text', nullable: true })
+  senderRef: string | null = null;
 
   @Property({ type: 'text' })
   text!: string;
