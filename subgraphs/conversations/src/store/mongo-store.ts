@@ -472,7 +472,7 @@ export class MongoConversationStore implements OwnedConversationStore {
     );
     if (!conversation) throw new NotFoundError('Conversation', conversationId);
     if (key !== null) {
-      // A person's message is stored without a sender key.
+      // A person's message is stored without a sender ref.
       const sender = senderRef !== null ? { senderRef } : { senderRef: { $exists: false } };
       const existing = await this.messages.findOne({ tenantId, conversationId, authorKind: input.authorKind, authorId, ...sender, idempotencyKey: key }, { session });
       if (existing) return { message: toMessage(existing), created: false };
