@@ -220,18 +220,20 @@ async function main() {
         for (const t of order) {
           const before = await statements(subgraphUrls);
           const load = loadavg();
-          const each0 = Object.entries(processes.children).map(([name, c]) => [name, cpuSeconds(c.pid)] as const);
-          const sys0 = t.pid ? cpuTimes(t.pid).system : 0;
-          const [cpu0, sub0, t0] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids), Date.now()];
+          // CPU seconds before and after: the target's (user, kernel) and each subgraph's.
+          const sample = () => ({ target: t.pid ? cpuTimes(t.pid) : { user: 0, system: 0 }, subgraphs: Object.entries(processes.children).map(([name, c]) => [name, cpuSeconds(c.pid)] as const), at: Date.now() });
+          const s0 = sample();
           const m = await measureInWorker(t.url, t.load, body(t.query(which)), { connections: CONNECTIONS, seconds: SECONDS });
-          const [cpu1, sub1, t1] = [t.pid ? cpuSeconds(t.pid) : 0, cpuOf(subgraphPids), Date.now()];
+          const s1 = sample();
           const n = Math.max(m.requests, 1);
           const sql = ((await statements(subgraphUrls)) - before) / n;
-          const cpu = (1000 * (cpu1 - cpu0)) / n;
-          const subCpu = (1000 * Math.max(0, sub1 - sub0 - idleRate * ((t1 - t0) / 1000))) / n;
+          const targetCpu = s1.target.user + s1.target.system - (s0.target.user + s0.target.system);
+          const cpu = (1000 * targetCpu) / n;
+          const used = s1.subgraphs.map(([name, c], i) => [name, c - s0.subgraphs[i]![1]] as const);
+          const subCpu = (1000 * Math.max(0, used.reduce((sum, [, c]) => sum + c, 0) - idleRate * ((s1.at - s0.at) / 1000))) / n;
           runs.push({ target: t.name, case: which, round, m, sql, load, cpu, subCpu });
-          const sys = cpu1 > cpu0 ? `, ${Math.round((100 * ((t.pid ? cpuTimes(t.pid).system : 0) - sys0)) / (cpu1 - cpu0))}% in the kernel` : '';
-          const each = each0.map(([name, c0]) => `${name} ${((1000 * (cpuSeconds(processes.children[name]!.pid) - c0)) / n).toFixed(2)}`).join(' ');
+          const sys = targetCpu > 0 ? `, ${Math.round((100 * (s1.target.system - s0.target.system)) / targetCpu)}% in the kernel` : '';
+          const each = used.map(([name, c]) => `${name} ${((1000 * c) / n).toFixed(2)}`).join(' ');
           log(`round ${round} ${t.name.padEnd(34)} ${which}  ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${sql.toFixed(2)} SQL/req  CPU ${cpu.toFixed(2)}+${subCpu.toFixed(2)} ms/req (${each}${sys})  load ${load.toFixed(2)}${m.errors ? `  ${m.errors} errors` : ''}`);
         }
         // One connection, the same client for all: each gateway (Hive with the forwarded identities), then the plan's fetches sent directly.
