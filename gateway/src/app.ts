@@ -27,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator, type Principal } from './authenticate';
 import { authenticateRequests } from './edge/authenticate-requests';
 import { PrincipalCache } from './principal-cache';
+import { installResultShaping } from './result-shaping';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './data-source';
 import { createResponder, restoreEdgeCode, type Refuse } from './edge/errors';
@@ -97,6 +98,8 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   const liveLag = metricHistogram(metrics, 'live_delivery_lag_seconds', 'Live events: from publication by the subgraph to the result handed to the subscribers’ sockets (per subscription group and event)', []);
   const fetchDuration = metricHistogram(metrics, 'subgraph_fetch_duration_seconds', 'Subgraph fetches by subgraph (queries, mutations, subscription fetches), errors included', ['subgraph']);
   const onFetch = (subgraph: string, seconds: number) => fetchDuration.observe({ subgraph }, seconds);
+  // @apollo/gateway's result shaping, compiled once per document (result-shaping.ts).
+  installResultShaping();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {

@@ -1,16 +1,5 @@
+import { seededRandom } from '@switchboard/kit/src/testing';
 import { COMPRESSION, digestOf, mergeDigests, quantile, type Digest } from './tdigest';
-
-/** Deterministic random numbers (mulberry32), so the measured errors are the same every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** PostgreSQL's percentile_cont over sorted values. */
 function percentileCont(sorted: number[], q: number): number {
@@ -42,7 +31,7 @@ function rankOf(sorted: number[], x: number): number {
 
 describe('t-digest', () => {
   it('is exact (percentile_cont) for a few values, merged or not', () => {
-    const rand = rng(7);
+    const rand = seededRandom(7);
     for (const n of [1, 2, 3, 10, 40]) {
       const values = Array.from({ length: n }, () => Math.round(rand() * 1000));
       const sorted = [...values].sort((a, b) => a - b);
@@ -60,7 +49,7 @@ describe('t-digest', () => {
     ['uniform', (r: () => number) => r() * 86_400],
     ['bimodal (bot in seconds, people in hours)', (r: () => number) => (r() < 0.7 ? 5 + r() * 30 : 3_600 + r() * 20_000)],
   ])('hourly digests merged into days and then 90 days stay within 1 %% rank error (%s)', (_name, draw) => {
-    const rand = rng(42);
+    const rand = seededRandom(42);
     const hours = 90 * 24;
     const values: number[][] = Array.from({ length: hours }, () => []);
     for (let i = 0; i < 100_000; i++) values[Math.floor(rand() * hours)]!.push(draw(rand));
