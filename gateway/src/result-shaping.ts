@@ -365,3 +365,10 @@ export function installResultShaping(): void {
   }
   if (!operations.operationFromDocument.original) operations.operationFromDocument = reusingOperations(operations.operationFromDocument);
 }
+
+/** Puts Apollo's own back (the executor benchmark runs both in one process). */
+export function uninstallResultShaping(): void {
+  const operations = federationOperations();
+  if (original) apolloShaping().computeResponse = original;
+  if (operations.operationFromDocument.original) operations.operationFromDocument = operations.operationFromDocument.original;
+}
