@@ -51,6 +51,14 @@ export interface ConsumeOptions {
   backoff?: (attempt: number) => number;
   /** Events read from the bus at a time (default 100): the largest batch a `BatchHandler` is given. */
   batchSize?: number;
+  /**
+   * Events of one read handled at once, at most (default 1: one after the other). Events
+   * with the same `orderKey` are still handled one after the other, in the order read; a
+   * handler slow on one key (a model call for one conversation) no longer holds the others.
+   */
+  concurrency?: number;
+  /** What must stay in order under `concurrency` (default: nothing — each event its own key). */
+  orderKey?: (event: DomainEvent) => string | undefined;
 }
 
 export const DEFAULT_BATCH_SIZE = 100;
@@ -127,7 +135,26 @@ export class Deliverer {
         return;
       }
     }
-    for (const i of items) await this.offer(i.event, i.settle);
+    const concurrency = Math.max(1, Math.floor(this.policy.concurrency ?? 1));
+    if (concurrency === 1 || items.length < 2) {
+      for (const i of items) await this.offer(i.event, i.settle);
+      return;
+    }
+    // One lane per order key, in the order read; `concurrency` workers take lanes in turn.
+    const lanes = new Map<string, typeof items>();
+    for (const item of items) {
+      const key = this.policy.orderKey?.(item.event) ?? `\u0000${item.event.id}`;
+      const lane = lanes.get(key);
+      if (lane) lane.push(item);
+      else lanes.set(key, [item]);
+    }
+    const queue = [...lanes.values()];
+    const work = async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) for (const i of lane) await this.offer(i.event, i.settle);
+    };
+    // Every lane runs to its end before the bus reads more; the first failure (a settle that could not reach the bus) is then thrown.
+    const failed = (await Promise.allSettled(Array.from({ length: Math.min(concurrency, queue.length) }, work))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Events waiting for another attempt. */

@@ -423,6 +423,49 @@ describe.each(buses)('the delivery policy on the %s bus', (busName, make) => {
     }
   });
 
+  it('handles up to `concurrency` events of a read at once, and the events of one order key one after another, in order', async () => {
+    const { bus, publishBeforeConsume, cleanup } = await make();
+    const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });
+    const events = ['a1', 'a2', 'b1', 'a3', 'c1', 'd1', 'e1'].map((name) => event('thing.done', { name, key: name[0] }));
+    const run = async (options: { concurrency?: number; orderKey?: (e: DomainEvent) => string | undefined }) => {
+      let running = 0;
+      let most = 0;
+      const started: string[] = [];
+      const overlapped = new Set<string>();
+      const busy = new Set<string>();
+      const stop = consumer.consume(`test.lanes-${randomUUID().slice(0, 8)}`, ['thing.done'], async (e) => {
+        const { name, key } = e.data as { name: string; key: string };
+        if (busy.has(key)) overlapped.add(key);
+        busy.add(key);
+        started.push(name);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 40));
+        running--;
+        busy.delete(key);
+      }, options);
+      try {
+        if (!publishBeforeConsume) await bus.publish(events);
+        await until(() => started.length, (n) => n === events.length);
+        await until(() => running, (n) => n === 0);
+      } finally {
+        await stop();
+      }
+      return { most, overlapped: [...overlapped], order: started.filter((n) => n.startsWith('a')) };
+    };
+    try {
+      if (publishBeforeConsume) await bus.publish(events);
+      const lanes = await run({ concurrency: 3, orderKey: (e) => (e.data as { key: string }).key });
+      expect(lanes.most).toBe(3);
+      expect(lanes.overlapped).toEqual([]);
+      expect(lanes.order).toEqual(['a1', 'a2', 'a3']);
+      // The default: one after the other (a new group on the Redis bus reads the same events from the start).
+      expect((await run({})).most).toBe(1);
+    } finally {
+      await bus.close();
+      await cleanup();
+    }
+  });
+
   it('dead-letters a redriven event again when it still fails, with the new error and the attempts added up', async () => {
     const { bus, publishBeforeConsume, cleanup } = await make();
     const consumer = eventConsumer({ bus, orm, logger: silent, redrivePollMs: 60_000 });
