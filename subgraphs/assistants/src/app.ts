@@ -38,7 +38,12 @@ export async function bootstrap(config: AssistantsConfig & { DATABASE_URL: strin
     schema: assistantsSchema,
     background: ({ orm, events, log }) => [
       // Answers call other subgraphs and a model; each event is retried with backoff, and posts once (its idempotency key).
-      events.consume(ANSWER_GROUP, ['message.sent'], (event) => onCustomerMessage({ orm, platform: calls, config, log }, event), { maxAttempts: 5 }),
+      // Several conversations are answered at once; one conversation's messages in the order they were sent.
+      events.consume(ANSWER_GROUP, ['message.sent'], (event) => onCustomerMessage({ orm, platform: calls, config, log }, event), {
+        maxAttempts: 5,
+        concurrency: config.ASSISTANT_ANSWER_CONCURRENCY,
+        orderKey: (event) => (event.data as { conversationId?: string }).conversationId,
+      }),
       consumeOutcomes(orm, events),
       consumeTriage({ orm, platform: calls, config, log }, events),
     ],

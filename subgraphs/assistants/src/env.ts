@@ -17,6 +17,8 @@ export const assistantsEnv = {
   ASSISTANT_TRANSCRIPT_MESSAGES: env.int({ default: 8, min: 1 }),
   /** How many knowledge chunks the answer is built from. */
   ASSISTANT_RETRIEVAL_HITS: env.int({ default: 3, min: 1 }),
+  /** Customer messages answered at once by one process (each conversation's still one after another, in order). */
+  ASSISTANT_ANSWER_CONCURRENCY: env.int({ default: 8, min: 1 }),
   /** Time limit of one call to another subgraph (ms). */
   ASSISTANT_CALL_TIMEOUT_MS: env.int({ default: 30_000, min: 1 }),
   /** Ticket auto-triage: below this classifier confidence (0–1) the routed model is asked instead. */
