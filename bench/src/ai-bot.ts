@@ -30,7 +30,8 @@
  * question names. Cross-tenant cache hits: globex cache hits on a question globex itself had
  * never got an answer to from the model — every such hit was filled by acme (with the cache
  * per tenant, globex's first answer to each question is a miss).
- * DATABASE_URL (else the embedded PostgreSQL) and REDIS_URL (else in-process) as elsewhere.
+ * DATABASE_URL (else the embedded PostgreSQL) and REDIS_URL (else in-process) as elsewhere;
+ * ASSISTANT_ANSWER_CONCURRENCY is passed to the assistants subgraph (1: one answer at a time, as before 2026-12-02).
  */
 import { bootstrap as startGateway, readGatewayConfig, type GatewayApp } from '@switchboard/gateway';
 import { busFor, createLogger, createRedis, startEmbeddedPostgres, type DemoUser, type EmbeddedPostgres, type LogLevel, type RegisteredSubgraph, type SeedContext } from '@switchboard/kit';
@@ -156,7 +157,7 @@ async function main() {
   const t0 = Date.now();
   const booted = await bootInProcess(
     definitions,
-    { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, EVENT_STREAM: stream, MODELS_PLATFORM_PROVIDERS: JSON.stringify(platform), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    { ...secrets, HOST: '127.0.0.1', DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, EVENT_STREAM: stream, MODELS_PLATFORM_PROVIDERS: JSON.stringify(platform), ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...(process.env.ASSISTANT_ANSWER_CONCURRENCY ? { ASSISTANT_ANSWER_CONCURRENCY: process.env.ASSISTANT_ANSWER_CONCURRENCY } : {}) },
     { logger: quiet, bus },
   );
   let gateway: GatewayApp | undefined;
@@ -231,18 +232,21 @@ async function main() {
           complete: () => {},
         },
       );
-      // A subscription that missed the answer (it was not in place yet): a slow poll finds the outcome.
+      // A subscription that missed the answer (it was not in place yet): a slow poll finds the
+      // outcome. Its waits end as soon as the conversation settled (before, the conversation
+      // waited out the poll's first 10 s whatever happened, which bound the run to 4 per 10 s).
       let polling = true;
+      const wait = (ms: number) => Promise.race([delay(ms), settled]);
       const poll = (async () => {
         const deadline = Date.now() + TIMEOUT_MS;
-        await delay(10_000);
+        await wait(10_000);
         while (polling && Date.now() < deadline) {
           const c = (await gql(BOT_STATE, { id }, t.agent).catch(() => null))?.conversation;
           const bot = c?.messages.nodes.find((m: any) => m.authorKind === 'BOT');
           const handoff = c?.messages.nodes.find((m: any) => m.authorKind === 'SYSTEM' && m.text.startsWith('Handed off'));
           if (bot) return settle({ kind: 'answer', ms: null, turn: bot.aiTurn });
           if (handoff) return settle({ kind: 'handoff', ms: null, handoffReason: reason(handoff.text) });
-          await delay(2_000);
+          await wait(2_000);
         }
         if (polling) settle({ kind: 'timeout', ms: null });
       })();
