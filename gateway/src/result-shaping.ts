@@ -14,9 +14,12 @@
  * is the original's: `result-shaping.test.ts` runs both over generated answers, valid and
  * invalid, on the real supergraph.
  *
- * Installed by `installResultShaping()` in place of the module's export, which
- * `executeQueryPlan` reads at each call; @apollo/gateway is pinned (docs/stack.md), and the
- * test fails if the module or its export is not where this expects.
+ * The selections are only compiled once if the Operation they belong to lasts: the second
+ * half of this file has `executeQueryPlan` reuse the Operation of a document it has seen.
+ *
+ * Installed by `installResultShaping()` in place of the two modules' exports, which their
+ * callers read at each call; @apollo/gateway is pinned (2.14.4), and installing throws at
+ * start-up if either export is not where this expects.
  */
 import { ERRORS, isSubtype, Variable, type CompositeType, type Directive, type NamedType, type Operation, type Schema, type SelectionSet, type Type } from '@apollo/federation-internals';
 
