@@ -118,7 +118,8 @@ export class Deliverer {
   /**
    * First attempt at several new events: one call of the policy's `batchHandler` when it has
    * one (then every event is settled as handled), else — or when the batch failed — `offer`
-   * for each in turn.
+   * for each: in turn, or with the policy's `concurrency` up to that many at once, one
+   * `orderKey`'s events in turn.
    */
   async offerBatch(items: { event: DomainEvent; settle?: (outcome: 'handled' | 'dead-lettered') => Promise<void> }[]): Promise<void> {
     const batch = this.policy.batchHandler;
