@@ -183,6 +183,38 @@ describe('API keys', () => {
 });
 
 describe('remembered credentials', () => {
+  /** SQL statements the tenants subgraph has sent so far (its Prometheus counter). */
+  const tenantsStatements = async () => {
+    const text = await (await fetch(stack.tenants.url.replace('/graphql', '/metrics'))).text();
+    return Number(/^db_statements_total(?:\{[^}]*\})? (\d+)/m.exec(text)![1]);
+  };
+  // `{ __typename }` is answered by the gateway itself: what tenants does is the lookup alone.
+  const TYPENAME = `{ __typename }`;
+
+  it('cost one statement in tenants when the gateway does not remember them, and none when it does', async () => {
+    const analyst = await stack.as('analyst@acme.test');
+    let before = await tenantsStatements();
+    expect((await stack.gql(TYPENAME, {}, analyst)).data).toEqual({ __typename: 'Query' });
+    expect((await tenantsStatements()) - before).toBe(1); // the user joined to its (active) tenant
+    before = await tenantsStatements();
+    expect((await stack.gql(TYPENAME, {}, analyst)).data).toEqual({ __typename: 'Query' });
+    expect((await tenantsStatements()) - before).toBe(0);
+
+    // An API key's first use also records when it was used (once a minute at most).
+    const admin = await stack.as('admin@acme.test');
+    const { data } = await stack.gql(`mutation { createApiKey(input: { name: "counted", scopes: ["tenant:read"] }) { secret } }`, {}, admin);
+    before = await tenantsStatements();
+    expect((await stack.gql(TYPENAME, {}, { 'x-api-key': data.createApiKey.secret })).data).toEqual({ __typename: 'Query' });
+    expect((await tenantsStatements()) - before).toBe(2);
+
+    // A token whose user is not in the tenant it names: one statement, and refused.
+    const { id } = (await stack.gql(`{ me { id } }`, {}, analyst)).data.me;
+    const stranger = { authorization: `Bearer ${signJwt({ sub: id, tid: '00000000-0000-4000-8000-000000000001', role: 'ANALYST' }, TEST_SECRETS.JWT_SECRET, 600).token}` };
+    before = await tenantsStatements();
+    expect(codes(await stack.gql(TYPENAME, {}, stranger))).toEqual(['UNAUTHENTICATED']);
+    expect((await tenantsStatements()) - before).toBe(1);
+  });
+
   it('follow a role change on the very next request', async () => {
     const admin = await stack.as('admin@acme.test');
     const agent2 = await stack.as('agent2@acme.test');
