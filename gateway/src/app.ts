@@ -302,6 +302,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
         await subscriptions?.close(); // in-flight events delivered, sockets closed with 1001
         await apollo.stop();
         principals.close();
+        authenticator.close();
         await redis?.quit().catch(() => redis.disconnect());
         await stopTelemetry();
       })()),

@@ -1,4 +1,5 @@
 import { PrincipalCache } from './principal-cache';
+import { subgraphFetcher } from './subgraph-fetcher';
 import { AppError, UnauthenticatedError, refuseRequest, currentScope, signIdentity, verifyJwt, withSpan, IDENTITY_HEADER, type Identity } from '@switchboard/kit';
 
 export interface Authenticated {
@@ -11,6 +12,8 @@ export interface Authenticated {
 export interface Authenticator {
   /** The caller's identity from the request headers; anonymous when there are none. */
   authenticate(headers: { authorization?: string; apiKey?: string }, hooks?: AuthenticateHooks): Promise<Authenticated>;
+  /** Closes the kept-alive connections to the tenants subgraph. */
+  close(): void;
 }
 
 export interface AuthenticateHooks {
@@ -68,10 +71,17 @@ export function createAuthenticator(options: {
     return answer;
   }
 
+  // The same client as subgraph fetches (keep-alive node:http, one deadline for the exchange):
+  // a lookup is on the request path of every caller the cache does not remember, and the
+  // global fetch (undici, web streams) cost several times its CPU (docs/architecture.md).
+  const http = subgraphFetcher({ timeoutMs: options.timeoutMs });
+  let base = '';
+  let url = '';
+  const principalUrl = (b: string) => (b === base ? url : ((base = b), (url = new URL('/internal/principal', b).href)));
   async function askTenants(body: Record<string, string>): Promise<Principal | null> {
-    let response: Response;
+    let response: Awaited<ReturnType<typeof http>>;
     try {
-      response = await fetch(new URL('/internal/principal', options.tenantsUrl()), {
+      response = await http(principalUrl(options.tenantsUrl()), {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -79,7 +89,8 @@ export function createAuthenticator(options: {
           [IDENTITY_HEADER]: signIdentity({ kind: 'service', roles: [], scopes: [], audience: 'tenants', requestId: currentScope()?.requestId }, options.internalSecret),
         },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        // A read (and once-a-minute bookkeeping): resent once if a kept-alive socket was closed under it.
+        idempotent: true,
       });
     } catch {
       throw unavailable();
@@ -90,6 +101,7 @@ export function createAuthenticator(options: {
   }
 
   return {
+    close: () => http.close(),
     async authenticate({ authorization, apiKey }, hooks = {}) {
       const exp = Math.floor(Date.now() / 1000) + 60;
       if (authorization) {
