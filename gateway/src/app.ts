@@ -41,7 +41,7 @@ import { subgraphUrlOverrides, supergraphSubgraphNames, type GatewayConfig } fro
 import { explorerRouter } from './explorer';
 import { inboundWebhooks } from './inbound';
 import { subscriptionsOverWebSocketOnly } from './edge/http-subscriptions';
-import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve, wellFormedText } from './plugins';
+import { anonymousOnlyLogin, firstPartyIntrospection, operationMustResolve, valueCompletionAsErrors, wellFormedText } from './plugins';
 import { startSubscriptions, type SubscriptionServer } from './subscriptions';
 
 export interface GatewayApp {
@@ -152,6 +152,7 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
       subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
+      valueCompletionAsErrors(formatError),
       ...abuse.plugins,
       {
         async serverWillStart() {

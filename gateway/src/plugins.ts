@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import { AppError, UnauthenticatedError, findMalformedText, refuseRequest, type Identity } from '@switchboard/kit';
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
@@ -112,4 +113,34 @@ function introspects(set: SelectionSetNode, document: DocumentNode, seen: Set<st
     }
   }
   return false;
+}
+
+/**
+ * A subgraph answer @apollo/gateway cannot complete — a null at a non-null position, an enum
+ * value or `__typename` the schema does not have — is nulled (up to the nearest nullable
+ * field) and reported in `extensions.valueCompletion`, not in `errors`: a client would see a
+ * null with no error, and Apollo's raw `INVALID_GRAPHQL` errors would bypass formatError.
+ * They are moved to `errors`, formatted like every other error (docs/api.md: an unexpected
+ * failure on our side is `INTERNAL_SERVER_ERROR` with `extensions.traceId`, and is logged).
+ */
+export function valueCompletionAsErrors(formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          const completion = result.extensions?.valueCompletion;
+          if (!Array.isArray(completion) || completion.length === 0) return;
+          const { valueCompletion: _moved, ...extensions } = result.extensions!;
+          if (Object.keys(extensions).length) result.extensions = extensions;
+          else delete result.extensions;
+          const formatted = completion.map((error: { toJSON?: () => GraphQLFormattedError; message?: string; path?: readonly (string | number)[] }) =>
+            formatError(error.toJSON ? error.toJSON() : { message: String(error.message), ...(error.path ? { path: error.path } : {}) }, error),
+          );
+          result.errors = [...(result.errors ?? []), ...formatted];
+        },
+      };
+    },
+  };
 }
