@@ -94,6 +94,16 @@ export interface Step {
   entities?: { from: number; path: string[]; fields: string[] };
 }
 
+/** A step's variables: with `entities`, the representations taken from the earlier answer it names. */
+export function stepVariables(step: Step, answers: unknown[]): Record<string, unknown> {
+  const variables = step.variables ?? {};
+  if (!step.entities) return variables;
+  const found: unknown[] = [];
+  collect((answers[step.entities.from] as { data?: unknown }).data, step.entities.path, found);
+  const fields = step.entities.fields;
+  return { ...variables, representations: found.map((o) => Object.fromEntries(fields.map((f) => [f, (o as Record<string, unknown>)[f]]))) };
+}
+
 function collect(value: unknown, path: string[], out: unknown[]): void {
   if (value == null) return;
   if (!path.length) {
@@ -143,14 +153,7 @@ export async function measureSequence(steps: Step[], load: Callers, seconds: num
       const headers: Record<string, string> = { 'content-type': 'application/json', ...caller.headers };
       // A subgraph step gets the identity for its audience; a gateway step (no audience) all of them, one header per subgraph.
       for (const s of caller.sign ?? []) if (step.audience === undefined || s.identity.audience === step.audience) headers[s.header] = signIdentity(s.identity, load.secret, 60);
-      let variables = step.variables ?? {};
-      if (step.entities) {
-        const found: unknown[] = [];
-        collect((answers[step.entities.from] as { data?: unknown }).data, step.entities.path, found);
-        const fields = step.entities.fields;
-        variables = { ...variables, representations: found.map((o) => Object.fromEntries(fields.map((f) => [f, (o as Record<string, unknown>)[f]]))) };
-      }
-      const { status, json } = await post(step.url, headers, JSON.stringify({ query: step.query, variables }));
+      const { status, json } = await post(step.url, headers, JSON.stringify({ query: step.query, variables: stepVariables(step, answers) }));
       if (status !== 200 || (json as { errors?: unknown }).errors) errors++;
       answers.push(json);
     }

@@ -63,6 +63,8 @@ const DIRECT: Record<Case, string> = {
 const OURS = 'Switchboard gateway';
 const RUST = 'Hive Gateway (Rust planner)';
 const PHYSICAL = 'physical limit (plan fetches, direct)';
+/** bench/src/relay.ts: the plan's fetches made by a bare Node process in between (no GraphQL). */
+const RELAY = 'bare Node relay (no GraphQL)';
 
 interface Run {
   target: string;
@@ -200,6 +202,13 @@ async function main() {
       steps[which] = fetches.map((f) => ({ url: processes.urls[f.subgraph]!, query: f.query, variables: f.variables, audience: f.subgraph }));
       plans[which] = fetches.map((f) => `${f.subgraph}${f.variables.representations ? ` _entities(${(f.variables.representations as unknown[]).length})` : ''}`);
     }
+    // The floor of a Node process in the middle: the same fetches, made by a bare relay (relay.ts).
+    let relay: { url: string; stop(): Promise<void> } | undefined;
+    if (l2 === passes[0]) {
+      const rp = await freePort();
+      const started = await startService('bench/src/relay.ts', { RELAY_STEPS: JSON.stringify(steps), PORT: String(rp) }, rp);
+      relay = { url: `http://127.0.0.1:${rp}`, stop: started.stop };
+    }
     for (const t of targets) for (const which of CASE_KEYS) await check(t.url, t.load, body(t.query(which)));
     // Warm-up, not counted: JIT, connection pools, every caller's credential seen once.
     for (const t of targets) for (const which of CASE_KEYS) await measureInWorker(t.url, t.load, body(t.query(which)), { connections: CONNECTIONS, seconds: 1 });
@@ -240,6 +249,7 @@ async function main() {
         const low: [string, Step[], Callers][] = [
           ...targets.filter((t) => t.pid).map((t) => [t.name, [{ url: t.url, query: CASES[which].query, variables: variablesOf(CASES[which].query) }], t.load] as [string, Step[], Callers]),
           ...(l2 === passes[0] ? ([[PHYSICAL, steps[which]!, direct]] as [string, Step[], Callers][]) : []),
+          ...(relay ? ([[RELAY, [{ url: `${relay.url}/${which}`, query: '' }], forwarded]] as [string, Step[], Callers][]) : []),
         ];
         for (const [name, s, callers] of round % 2 ? low : [...low].reverse()) {
           const load = loadavg();
@@ -250,6 +260,7 @@ async function main() {
       }
     }
     for (const t of targets) await t.stop();
+    await relay?.stop();
     await processes.stop();
   }
 
@@ -330,6 +341,10 @@ async function main() {
   for (const which of CASE_KEYS) {
     const over = overhead(RUST, which);
     if (over !== undefined) lines.push(`for comparison, (${which}) ${RUST} at 1 connection: ${over.toFixed(2)} ms over the plan's fetches sent directly`);
+  }
+  for (const which of CASE_KEYS) {
+    const over = overhead(RELAY, which);
+    if (over !== undefined) lines.push(`the floor, (${which}) a ${RELAY} at 1 connection: ${over.toFixed(2)} ms over the plan's fetches sent directly`);
   }
   lines.push('', `(whole run: ${((Date.now() - started) / 1000).toFixed(0)}s)`);
   process.stdout.write(`${lines.join('\n')}\n`);
