@@ -188,31 +188,37 @@ describe('remembered credentials', () => {
     const text = await (await fetch(stack.tenants.url.replace('/graphql', '/metrics'))).text();
     return Number(/^db_statements_total(?:\{[^}]*\})? (\d+)/m.exec(text)![1]);
   };
+  /**
+   * The statements tenants sent during `request`, the fewest over five tries: the counter also
+   * counts tenants' background work (the outbox relay's poll), which can only add to a try.
+   */
+  const statementsOf = async (request: (attempt: number) => Promise<unknown>) => {
+    let fewest = Infinity;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = await tenantsStatements();
+      await request(attempt);
+      fewest = Math.min(fewest, (await tenantsStatements()) - before);
+    }
+    return fewest;
+  };
   // `{ __typename }` is answered by the gateway itself: what tenants does is the lookup alone.
   const TYPENAME = `{ __typename }`;
 
   it('cost one statement in tenants when the gateway does not remember them, and none when it does', async () => {
     const analyst = await stack.as('analyst@acme.test');
-    let before = await tenantsStatements();
-    expect((await stack.gql(TYPENAME, {}, analyst)).data).toEqual({ __typename: 'Query' });
-    expect((await tenantsStatements()) - before).toBe(1); // the user joined to its (active) tenant
-    before = await tenantsStatements();
-    expect((await stack.gql(TYPENAME, {}, analyst)).data).toEqual({ __typename: 'Query' });
-    expect((await tenantsStatements()) - before).toBe(0);
+    const { id } = (await stack.gql(`{ me { id } }`, {}, analyst)).data.me; // now remembered
+    expect(await statementsOf(async () => expect((await stack.gql(TYPENAME, {}, analyst)).data).toEqual({ __typename: 'Query' }))).toBe(0);
 
-    // An API key's first use also records when it was used (once a minute at most).
+    // A token whose user is not in the tenant it names: never remembered, so each try is a
+    // lookup — the user joined to its (active) tenant, one statement — and it is refused.
+    const stranger = (attempt: number) => ({ authorization: `Bearer ${signJwt({ sub: id, tid: `00000000-0000-4000-8000-00000000000${attempt}`, role: 'ANALYST' }, TEST_SECRETS.JWT_SECRET, 600).token}` });
+    expect(await statementsOf(async (attempt) => expect(codes(await stack.gql(TYPENAME, {}, stranger(attempt)))).toEqual(['UNAUTHENTICATED']))).toBe(1);
+
+    // An API key's first use: the key joined to its tenant, and when it was used (once a minute at most).
     const admin = await stack.as('admin@acme.test');
-    const { data } = await stack.gql(`mutation { createApiKey(input: { name: "counted", scopes: ["tenant:read"] }) { secret } }`, {}, admin);
-    before = await tenantsStatements();
-    expect((await stack.gql(TYPENAME, {}, { 'x-api-key': data.createApiKey.secret })).data).toEqual({ __typename: 'Query' });
-    expect((await tenantsStatements()) - before).toBe(2);
-
-    // A token whose user is not in the tenant it names: one statement, and refused.
-    const { id } = (await stack.gql(`{ me { id } }`, {}, analyst)).data.me;
-    const stranger = { authorization: `Bearer ${signJwt({ sub: id, tid: '00000000-0000-4000-8000-000000000001', role: 'ANALYST' }, TEST_SECRETS.JWT_SECRET, 600).token}` };
-    before = await tenantsStatements();
-    expect(codes(await stack.gql(TYPENAME, {}, stranger))).toEqual(['UNAUTHENTICATED']);
-    expect((await tenantsStatements()) - before).toBe(1);
+    const keys: string[] = [];
+    for (let i = 0; i < 5; i++) keys.push((await stack.gql(`mutation { createApiKey(input: { name: "counted ${i}", scopes: ["tenant:read"] }) { secret } }`, {}, admin)).data.createApiKey.secret);
+    expect(await statementsOf(async (attempt) => expect((await stack.gql(TYPENAME, {}, { 'x-api-key': keys[attempt]! })).data).toEqual({ __typename: 'Query' }))).toBe(2);
   });
 
   it('follow a role change on the very next request', async () => {
