@@ -146,13 +146,14 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Before the observability plugin, whose willSendResponse counts the errors by code.
+      valueCompletionAsErrors(formatError),
       observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
       operationMustResolve(),
       wellFormedText(),
       subscriptionsOverWebSocketOnly(),
       anonymousOnlyLogin(),
       firstPartyIntrospection(),
-      valueCompletionAsErrors(formatError),
       ...abuse.plugins,
       {
         async serverWillStart() {

@@ -38,6 +38,8 @@ it('answers a value the schema does not have with null and an INTERNAL_SERVER_ER
   expect(typeof res.errors![0]!.extensions!.traceId).toBe('string');
   expect((res as { extensions?: Record<string, unknown> }).extensions?.valueCompletion).toBeUndefined();
   expect(stack.logs.some((l) => l.service === 'gateway' && l.msg === 'unexpected error' && String(JSON.stringify(l.error)).includes('TicketStatus'))).toBe(true);
+  const metrics = await (await fetch(stack.gateway.url.replace('/graphql', '/metrics'))).text();
+  expect(metrics).toMatch(/graphql_errors_total\{code="INTERNAL_SERVER_ERROR",service="gateway"\} [1-9]/);
 });
 
 it('adds nothing to a valid answer', async () => {
