@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { AppError, UnauthenticatedError, findMalformedText, refuseRequest, type Identity } from '@switchboard/kit';
 import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext } from './context';
@@ -123,23 +123,21 @@ function introspects(set: SelectionSetNode, document: DocumentNode, seen: Set<st
  * failure on our side is `INTERNAL_SERVER_ERROR` with `extensions.traceId`, and is logged).
  */
 export function valueCompletionAsErrors(formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          const completion = result.extensions?.valueCompletion;
-          if (!Array.isArray(completion) || completion.length === 0) return;
-          const { valueCompletion: _moved, ...extensions } = result.extensions!;
-          if (Object.keys(extensions).length) result.extensions = extensions;
-          else delete result.extensions;
-          const formatted = completion.map((error: { toJSON?: () => GraphQLFormattedError; message?: string; path?: readonly (string | number)[] }) =>
-            formatError(error.toJSON ? error.toJSON() : { message: String(error.message), ...(error.path ? { path: error.path } : {}) }, error),
-          );
-          result.errors = [...(result.errors ?? []), ...formatted];
-        },
-      };
+  // One listener for every request (it keeps no per-request state): nothing allocated per request.
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async willSendResponse({ response }) {
+      if (response.body.kind !== 'single') return;
+      const result = response.body.singleResult;
+      const completion = result.extensions?.valueCompletion;
+      if (!Array.isArray(completion) || completion.length === 0) return;
+      const { valueCompletion: _moved, ...extensions } = result.extensions!;
+      if (Object.keys(extensions).length) result.extensions = extensions;
+      else delete result.extensions;
+      const formatted = completion.map((error: { toJSON?: () => GraphQLFormattedError; message?: string; path?: readonly (string | number)[] }) =>
+        formatError(error.toJSON ? error.toJSON() : { message: String(error.message), ...(error.path ? { path: error.path } : {}) }, error),
+      );
+      result.errors = [...(result.errors ?? []), ...formatted];
     },
   };
+  return { requestDidStart: async () => listener };
 }
