@@ -3,7 +3,7 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
 import { newTraceContext, type Identity, type Logger } from '@switchboard/kit';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import type { GatewayContext } from '../context';
 import { PrimaryDataSource, type LiveContext } from './plan';
@@ -50,7 +50,14 @@ export class Executor {
     return { identity, trace: newTraceContext(), requestId: randomUUID(), ...extra };
   }
 
-  run(
+  /**
+   * Runs the plan. A subgraph answer @apollo/gateway cannot complete (a null at a non-null
+   * position, an enum value the schema lacks) comes back nulled with the reason in
+   * `extensions.valueCompletion`, not in `errors`; it is moved to `errors` here, as
+   * `valueCompletionAsErrors` does for queries, so the subscriber gets the error (formatted
+   * and masked like any other) instead of an event silently dropped or a bare null.
+   */
+  async run(
     plan: QueryPlan,
     operationContext: OperationContext,
     request: { source: string; variables: Record<string, unknown>; operationName: string | undefined },
@@ -63,6 +70,10 @@ export class Executor {
       metrics: {},
       cache: undefined,
     } as unknown as GatewayGraphQLRequestContext<GatewayContext>;
-    return executeQueryPlan(plan, this.serviceMap as never, requestContext, operationContext, this.supergraphSchema, this.apiFedSchema);
+    const result = await executeQueryPlan(plan, this.serviceMap as never, requestContext, operationContext, this.supergraphSchema, this.apiFedSchema);
+    const completion = result.extensions?.valueCompletion;
+    if (!Array.isArray(completion) || completion.length === 0) return result;
+    const { valueCompletion: _moved, ...extensions } = result.extensions!;
+    return { data: result.data, errors: [...(result.errors ?? []), ...(completion as GraphQLError[])], ...(Object.keys(extensions).length ? { extensions } : {}) };
   }
 }
