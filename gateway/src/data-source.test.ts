@@ -1,5 +1,6 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Headers } from 'node-fetch';
+import { IDENTITY_HEADER, verifyIdentity } from '@switchboard/kit';
 import { SubgraphDataSource } from './data-source';
 import type { GatewayContext } from './context';
 
@@ -84,6 +85,59 @@ describe('SubgraphDataSource', () => {
       const { ds, sent } = entitiesSource((reps) => ({ data: { _entities: reps.map((r) => ({ __typename: 'User', id: r.id })) } }));
       await ask(ds, [user('a'), user('b')]);
       expect(sent).toEqual([[user('a'), user('b')]]);
+    });
+  });
+
+  describe('one fetch', () => {
+    const SECRET = 'a-secret-of-enough-length';
+    function sending(status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+      const ds = new SubgraphDataSource('tickets', 'http://subgraph/graphql', SECRET, 1000);
+      const sent: { url: string; method: string; headers: Record<string, string>; body: string }[] = [];
+      ds.fetcher = (async (url: string, init: { method: string; headers: Record<string, string>; body: string }) => {
+        sent.push({ url, ...init });
+        return new Response(body, { status, headers });
+      }) as never;
+      return { ds, sent };
+    }
+
+    it('posts the operation as JSON with the signed identity for this subgraph, the trace and the request id', async () => {
+      const { ds, sent } = sending(200, JSON.stringify({ data: { ticketCounts: [] } }));
+      const o = options('query Q { ticketCounts { status count } }', 'u1');
+      (o.request as { operationName?: string }).operationName = 'Q';
+      o.request.http!.headers.set('apollo-federation-include-trace', 'ftv1');
+      const answer = await ds.process(o);
+      expect(answer.data).toEqual({ ticketCounts: [] });
+      expect(answer.errors).toBeUndefined();
+      expect(sent).toHaveLength(1);
+      const [fetch] = sent;
+      expect(fetch!.url).toBe('http://subgraph/graphql');
+      expect(fetch!.method).toBe('POST');
+      expect(fetch!.body).toBe(JSON.stringify({ query: 'query Q { ticketCounts { status count } }', variables: { n: 1 }, operationName: 'Q' }));
+      expect(fetch!.headers).toMatchObject({ 'content-type': 'application/json', 'x-request-id': 'r', 'apollo-federation-include-trace': 'ftv1' });
+      expect(fetch!.headers.traceparent).toMatch(/^00-a{32}-[0-9a-f]{16}-01$/);
+      expect(verifyIdentity(fetch!.headers[IDENTITY_HEADER]!, SECRET, { audience: 'tickets' })).toMatchObject({ ok: true, identity: { userId: 'u1', audience: 'tickets', requestId: 'r' } });
+    });
+
+    it("restricts the response's cache policy by the subgraph's cache-control (max-age 0 without one)", async () => {
+      for (const [header, hint] of [
+        [undefined, { maxAge: 0 }],
+        ['max-age=60, private', { maxAge: 60, scope: 'PRIVATE' }],
+        ['public, max-age="30"', { maxAge: 30, scope: 'PUBLIC' }],
+      ] as const) {
+        const { ds } = sending(200, JSON.stringify({ data: {} }), { 'content-type': 'application/json', ...(header ? { 'cache-control': header } : {}) });
+        const hints: unknown[] = [];
+        const o = options('query Q { x }', 'u1');
+        (o as { incomingRequestContext: unknown }).incomingRequestContext = { overallCachePolicy: { restrict: (h: unknown) => hints.push(h) } };
+        await ds.process(o);
+        expect(hints).toEqual([hint]);
+      }
+    });
+
+    it('refuses an answer that is not a JSON object, and names the HTTP status of a refusal', async () => {
+      await expect(sending(200, 'hello', { 'content-type': 'text/plain' }).ds.process(options('query Q { x }', 'u1'))).rejects.toThrow('Expected JSON response body, but received: hello');
+      await expect(sending(200, '[1]').ds.process(options('query Q { x }', 'u1'))).rejects.toThrow('Expected JSON response body');
+      await expect(sending(401, JSON.stringify({ errors: [{ message: 'no' }] })).ds.process(options('query Q { x }', 'u1'))).rejects.toThrow(/^tickets answered HTTP 401: /);
+      await expect(sending(503, 'down', { 'content-type': 'text/plain' }).ds.process(options('query Q { x }', 'u1'))).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
     });
   });
 });

@@ -84,13 +84,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
    * A header captured on its way to one subgraph is refused by every other, and by its own
    * subgraph the second time. Subscriptions fetch through this same class.
    */
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const http = request.http!;
+  headersFor(context: GatewayContext | undefined, extra: Iterable<[string, string]> | undefined): Record<string, string> {
     if (!context?.identity) throw new Error('gateway context without identity');
+    const headers: Record<string, string> = {};
+    if (extra) for (const [name, value] of extra) headers[name.toLowerCase()] = value;
     const { exp: _exp, audience: _aud, jti: _jti, ...identity } = context.identity;
-    http.headers.set(IDENTITY_HEADER, signIdentity({ ...identity, audience: this.name, requestId: context.requestId }, this.internalSecret, IDENTITY_TTL_SECONDS));
-    http.headers.set('traceparent', formatTraceparent(outgoingTraceContext(context.trace)));
-    http.headers.set('x-request-id', context.requestId);
+    headers['content-type'] = 'application/json';
+    headers[IDENTITY_HEADER] = signIdentity({ ...identity, audience: this.name, requestId: context.requestId }, this.internalSecret, IDENTITY_TTL_SECONDS);
+    headers.traceparent = formatTraceparent(outgoingTraceContext(context.trace));
+    headers['x-request-id'] = context.requestId;
+    return headers;
   }
 
   /** Identical subgraph fetches in flight, by (operation, variables, caller). */
@@ -159,12 +162,41 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   /** One fetch, timed for `subgraph_fetch_duration_seconds{subgraph}` (errors included). */
   private async timed(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    if (!this.onFetch) return super.process(options);
+    if (!this.onFetch) return this.send(options);
     const started = process.hrtime.bigint();
     try {
-      return await super.process(options);
+      return await this.send(options);
     } finally {
       this.onFetch(this.name, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /**
+   * What `RemoteGraphQLDataSource.process` does for this gateway — it sends no APQ hashes
+   * to subgraphs and has no `didReceiveResponse` — without the node-fetch `Headers` it
+   * builds and validates per fetch, the `Request` it builds only to hand to
+   * `didEncounterError`, and the header map rebuilt from them (docs/architecture.md,
+   * "Performance"). The same body (`{"query":…,"variables":…,"operationName":…}`), the same
+   * refusal of a non-JSON or non-object answer, the same `errorFromResponse` for a non-2xx,
+   * and the subgraph's `cache-control` restricts the response's cache policy as before.
+   */
+  private async send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request, context } = options;
+    if (!request.query) throw new Error('Missing query');
+    const { http, ...body } = request;
+    const init = { method: 'POST', headers: this.headersFor(context as GatewayContext | undefined, http?.headers), body: JSON.stringify(body) };
+    let response: FetcherResponse | undefined;
+    try {
+      response = await this.fetcher(this.url!, init);
+      if (!response.ok) throw await this.errorFromResponse(response);
+      const type = response.headers.get('content-type');
+      const answer: unknown = type && (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) ? await response.json() : await response.text();
+      if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) throw new Error(`Expected JSON response body, but received: ${String(answer)}`);
+      if (options.kind === 'incoming operation') restrictCachePolicy(options.incomingRequestContext.overallCachePolicy, response.headers.get('cache-control'));
+      return answer as GatewayGraphQLResponse;
+    } catch (error) {
+      this.didEncounterError(error as Error, undefined, response, context, request);
+      throw error;
     }
   }
 
@@ -180,6 +212,23 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // a plain Error, so the client sees INTERNAL_SERVER_ERROR and the log has the detail.
     throw new Error(`${this.name} answered HTTP ${response.status}: ${error.message}`);
   }
+}
+
+/**
+ * A subgraph's `cache-control` restricts the client response's cache policy, as
+ * RemoteGraphQLDataSource does (`honorSubgraphCacheControlHeader`, on by default): no header
+ * or no `max-age` is `maxAge: 0`; `private` / `public` set the scope.
+ */
+function restrictCachePolicy(policy: { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined, header: string | null): void {
+  if (!policy || typeof policy.restrict !== 'function') return;
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  for (const part of header ? header.trim().split(/\s*,\s*/) : []) {
+    const [name, value] = part.split(/\s*=\s*/, 2);
+    if (name === 'max-age' && value !== undefined && /^[0-9]+$/.test(value.replace(/^"|"$/g, ''))) hint.maxAge = Number(value.replace(/^"|"$/g, ''));
+    if (name === 'private' && value === undefined) hint.scope = 'PRIVATE';
+    if (name === 'public' && value === undefined) hint.scope = 'PUBLIC';
+  }
+  policy.restrict(hint);
 }
 
 /**

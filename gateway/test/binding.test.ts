@@ -23,10 +23,11 @@ const CONVERSATIONS = { query: `{ conversations(first: 1) { totalCount } }` };
 /** The identity headers the gateway sends while `fn` runs, by subgraph. */
 async function capture(fn: () => Promise<unknown>): Promise<{ subgraph: string; header: string }[]> {
   const sent: { subgraph: string; header: string }[] = [];
-  const original = SubgraphDataSource.prototype.willSendRequest;
-  const spy = jest.spyOn(SubgraphDataSource.prototype, 'willSendRequest').mockImplementation(function (this: SubgraphDataSource, options) {
-    original.call(this, options);
-    sent.push({ subgraph: this.name, header: options.request.http!.headers.get(IDENTITY_HEADER)! });
+  const original = SubgraphDataSource.prototype.headersFor;
+  const spy = jest.spyOn(SubgraphDataSource.prototype, 'headersFor').mockImplementation(function (this: SubgraphDataSource, context, extra) {
+    const headers = original.call(this, context, extra);
+    sent.push({ subgraph: this.name, header: headers[IDENTITY_HEADER]! });
+    return headers;
   });
   try {
     await fn();
