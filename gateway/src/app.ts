@@ -2,8 +2,9 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import {
+  apolloHandler,
+  chain,
   createHttpApp,
   createLogger,
   createMetrics,
@@ -216,19 +217,20 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
   app.use('/explorer', explorerRouter());
   // Inbound channel webhooks (WhatsApp, Slack): carried to the integrations subgraph, which checks their signatures.
   app.use('/webhooks', inboundWebhooks({ integrationsUrl: () => overrides.integrations ?? urls.get('integrations'), internalSecret: config.INTERNAL_SECRET, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, logger: log }));
+  // One layer for the whole /graphql chain, and Apollo without express's res.send (kit graphql-http.ts).
   app.use(
     '/graphql',
-    ...httpGuard(refuse),
-    authenticate,
-    ...abuse.httpGuards(refuse, (req) => isApqRegistration(req, safelist)),
-    safelistMiddleware(safelist, refuse),
-    apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => {
+    chain([
+      ...httpGuard(refuse),
+      authenticate,
+      ...abuse.httpGuards(refuse, (req) => isApqRegistration(req, safelist)),
+      safelistMiddleware(safelist, refuse),
+      apqRegistrationGuard(safelist, config.APQ_MAX_DOCUMENT_BYTES, refuse),
+      apolloHandler(apollo, async ({ res }) => {
         const scope = currentScope()!;
         return { identity: res.locals.identity as Identity, trace: scope.trace, requestId: scope.requestId, ip: res.locals.ip as string | undefined };
-      },
-    }),
+      }),
+    ]),
   );
   app.use(lastResortErrorHandler(refuse, log));
 

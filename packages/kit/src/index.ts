@@ -16,6 +16,7 @@ export * from './event-bus';
 export * from './events';
 export * from './redis-stream-bus';
 export * from './federation';
+export * from './graphql-http';
 export * from './http';
 export * from './http-status';
 export * from './identity';

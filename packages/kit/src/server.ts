@@ -1,13 +1,13 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { currentScope } from './context';
 import { createHttpApp, formatErrorFor, headerValue, observabilityPlugin } from './http';
+import { apolloHandler, chain } from './graphql-http';
 import { IDENTITY_HEADER, ReplayGuard, verifyIdentity, type Identity } from './identity';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
@@ -97,8 +97,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options.routes?.(app);
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ res }) => options.context(res.locals.identity as Identity) }),
+    chain([
+      express.json({ limit: '1mb' }),
+      apolloHandler(apollo, async ({ res }) => options.context(res.locals.identity as Identity)),
+    ]),
   );
 
   try {
