@@ -123,6 +123,7 @@ describe('SubgraphDataSource', () => {
         [undefined, { maxAge: 0 }],
         ['max-age=60, private', { maxAge: 60, scope: 'PRIVATE' }],
         ['public, max-age="30"', { maxAge: 30, scope: 'PUBLIC' }],
+        ['private, public, max-age=5, max-age=abc', { maxAge: 0, scope: 'PUBLIC' }],
       ] as const) {
         const { ds } = sending(200, JSON.stringify({ data: {} }), { 'content-type': 'application/json', ...(header ? { 'cache-control': header } : {}) });
         const hints: unknown[] = [];

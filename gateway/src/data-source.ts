@@ -221,13 +221,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
  */
 function restrictCachePolicy(policy: { restrict?: (hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }) => void } | undefined, header: string | null): void {
   if (!policy || typeof policy.restrict !== 'function') return;
-  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  // Apollo's parseCacheControlHeader: the last value of each directive wins, quotes dropped.
+  const directives = new Map<string, string | true>();
   for (const part of header ? header.trim().split(/\s*,\s*/) : []) {
     const [name, value] = part.split(/\s*=\s*/, 2);
-    if (name === 'max-age' && value !== undefined && /^[0-9]+$/.test(value.replace(/^"|"$/g, ''))) hint.maxAge = Number(value.replace(/^"|"$/g, ''));
-    if (name === 'private' && value === undefined) hint.scope = 'PRIVATE';
-    if (name === 'public' && value === undefined) hint.scope = 'PUBLIC';
+    directives.set(name!, value === undefined ? true : value.replace(/^"|"$/g, ''));
   }
+  const maxAge = directives.get('max-age');
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0 };
+  if (directives.get('private') === true) hint.scope = 'PRIVATE';
+  if (directives.get('public') === true) hint.scope = 'PUBLIC';
   policy.restrict(hint);
 }
 
