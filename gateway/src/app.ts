@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import {
   apolloHandler,
   chain,
+  combinePlugins,
   createHttpApp,
   createLogger,
   createMetrics,
@@ -147,15 +148,18 @@ export async function bootstrap(config: GatewayConfig, logger?: Logger, options:
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      // Before the observability plugin, whose willSendResponse counts the errors by code.
-      valueCompletionAsErrors(formatError),
-      observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
-      operationMustResolve(),
-      wellFormedText(),
-      subscriptionsOverWebSocketOnly(),
-      anonymousOnlyLogin(),
-      firstPartyIntrospection(),
-      ...abuse.plugins,
+      // Ours as one request listener: Apollo's per-listener promises on every hook, once (kit graphql-http.ts).
+      combinePlugins([
+        // Before the observability plugin, whose willSendResponse counts the errors by code.
+        valueCompletionAsErrors(formatError),
+        observabilityPlugin(metrics, log, { knownOperations: safelist.operations.map((o) => o.name), maxOperationLabels: config.METRICS_MAX_OPERATION_LABELS }),
+        operationMustResolve(),
+        wellFormedText(),
+        subscriptionsOverWebSocketOnly(),
+        anonymousOnlyLogin(),
+        firstPartyIntrospection(),
+        ...abuse.plugins,
+      ]),
       {
         async serverWillStart() {
           return {

@@ -1,10 +1,11 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as legacyParse } from 'node:url';
-import { apolloHandler, chain, searchOf } from './graphql-http';
+import { GraphQLError } from 'graphql';
+import { apolloHandler, chain, combinePlugins, searchOf } from './graphql-http';
 
 /** The lean /graphql path (graphql-http.ts) must behave as what it replaces. */
 describe('chain', () => {
@@ -123,4 +124,65 @@ describe('apolloHandler', () => {
       expect(expected!.status).toBeGreaterThanOrEqual(200);
     });
   }
+});
+
+describe('combinePlugins', () => {
+  const typeDefs = 'type Query { hello: String! }';
+  const resolvers = { Query: { hello: () => 'hi' } };
+  async function answer(plugins: ApolloServerPlugin[], query = '{ hello }') {
+    const server = new ApolloServer({ typeDefs, resolvers, plugins });
+    await server.start();
+    try {
+      const res = await server.executeOperation({ query });
+      return res.body.kind === 'single' ? res.body.singleResult : undefined;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it('calls each listener that has a hook, in the plugins’ order, and all of them before any is awaited', async () => {
+    const seen: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const result = await answer([
+      combinePlugins([
+        { requestDidStart: async () => ({ didResolveOperation: async () => void seen.push('a: resolved'), willSendResponse: async () => { seen.push('a: waits'); await gate; seen.push('a: done'); } }) },
+        { requestDidStart: async () => undefined },
+        { requestDidStart: async () => ({ willSendResponse: async () => { seen.push('b: opens'); open(); } }) },
+        { requestDidStart: async () => ({ didResolveOperation: async () => void seen.push('c: resolved') }) },
+      ]),
+    ]);
+    expect(result?.data).toEqual({ hello: 'hi' });
+    // b runs while a waits for it: as Apollo's Promise.all over separate plugins does.
+    expect(seen).toEqual(['a: resolved', 'c: resolved', 'a: waits', 'b: opens', 'a: done']);
+  });
+
+  it('answers the request with a hook’s error, and a response one listener gives', async () => {
+    const refusing = await answer([combinePlugins([{ requestDidStart: async () => ({ didResolveOperation: async () => { throw new GraphQLError('refused here', { extensions: { code: 'FORBIDDEN' } }); } }) }])]);
+    expect(refusing?.errors?.[0]).toMatchObject({ message: 'refused here', extensions: { code: 'FORBIDDEN' } });
+    const answered = await answer([
+      combinePlugins([
+        { requestDidStart: async () => ({ responseForOperation: async () => null }) },
+        { requestDidStart: async () => ({ responseForOperation: async () => ({ body: { kind: 'single', singleResult: { data: { hello: 'from a plugin' } } }, http: { headers: new HeaderMap(), status: undefined } }) }) },
+        { requestDidStart: async () => ({ responseForOperation: async () => { throw new Error('not asked: an earlier one answered'); } }) },
+      ]),
+    ]);
+    expect(answered?.data).toEqual({ hello: 'from a plugin' });
+  });
+
+  it('gives what separate plugins give when one listener writes the response another reads', async () => {
+    const plugins = (): ApolloServerPlugin[] => [
+      { requestDidStart: async () => ({ willSendResponse: async ({ response }) => { if (response.body.kind === 'single') response.body.singleResult.extensions = { stamped: true }; } }) },
+      { requestDidStart: async () => ({ willSendResponse: async ({ response }) => { if (response.body.kind === 'single') (response.body.singleResult.extensions as Record<string, unknown>).seen = Boolean(response.body.singleResult.extensions?.stamped); } }) },
+    ];
+    expect(await answer([combinePlugins(plugins())])).toEqual(await answer(plugins()));
+    expect((await answer([combinePlugins(plugins())]))?.extensions).toEqual({ stamped: true, seen: true });
+  });
+
+  it('refuses what it cannot combine: server hooks at once, other request hooks at the first request', async () => {
+    expect(() => combinePlugins([{ serverWillStart: async () => undefined }])).toThrow(/request plugins only; this one has serverWillStart/);
+    const combined = combinePlugins([{ requestDidStart: async () => ({ executionDidStart: async () => undefined }) }]);
+    await expect(combined.requestDidStart!({} as never)).rejects.toThrow("combinePlugins cannot combine a listener's executionDidStart");
+    await expect(answer([combined])).rejects.toThrow(); // a request through it fails, loudly
+  });
 });

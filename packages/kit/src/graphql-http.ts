@@ -1,4 +1,4 @@
-import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext, type ContextFunction, type GraphQLRequestListener } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
@@ -84,4 +84,63 @@ export function searchOf(url: string): string {
   const hash = url.indexOf('#');
   if (hash >= 0 && hash < query) return '';
   return url.slice(query, hash > query ? hash : undefined);
+}
+
+type Listener<TContext extends BaseContext> = GraphQLRequestListener<TContext>;
+/** Hooks Apollo calls on every listener at once (`Promise.all`), a rejection answering the request. */
+const NOTIFICATIONS = ['didResolveSource', 'didResolveOperation', 'willSendResponse', 'didEncounterErrors', 'didEncounterSubsequentErrors', 'willSendSubsequentPayload'] as const;
+
+/**
+ * Request plugins as one. Apollo Server calls each hook on every plugin's request listener
+ * through `Promise.all` (or, for `responseForOperation`, one after the other), so each plugin
+ * costs a few promises per hook per request whether it listens or not — the gateway's dozen
+ * plugins were Apollo's largest allocation after the answer itself (docs/architecture.md,
+ * "Performance"). The combined plugin starts the plugins' `requestDidStart` in order and
+ * answers with one listener that calls, for each hook, only the listeners that have it, in
+ * the same order and with the same semantics (all started before any is awaited; the first
+ * rejection wins; `responseForOperation` until one answers). Only request plugins of
+ * notification hooks and `responseForOperation` may be combined: a plugin with server hooks
+ * (`serverWillStart` …) or a listener with `parsingDidStart`, `validationDidStart` or
+ * `executionDidStart` is refused, at start and at its first request respectively.
+ */
+export function combinePlugins<TContext extends BaseContext>(plugins: ApolloServerPlugin<TContext>[]): ApolloServerPlugin<TContext> {
+  for (const plugin of plugins) {
+    const extra = Object.keys(plugin).filter((k) => k !== 'requestDidStart');
+    if (extra.length) throw new Error(`combinePlugins takes request plugins only; this one has ${extra.join(', ')}`);
+  }
+  const starts = plugins.map((p) => p.requestDidStart).filter((s): s is NonNullable<typeof s> => typeof s === 'function');
+  return {
+    async requestDidStart(requestContext) {
+      const started = await Promise.all(starts.map((start) => start(requestContext)));
+      const listeners = started.filter((l): l is Listener<TContext> => l != null);
+      const combined: Listener<TContext> = {};
+      for (const listener of listeners) {
+        for (const hook of Object.keys(listener)) {
+          if (hook !== 'responseForOperation' && !(NOTIFICATIONS as readonly string[]).includes(hook)) throw new Error(`combinePlugins cannot combine a listener's ${hook}`);
+        }
+      }
+      for (const hook of NOTIFICATIONS) {
+        const calls = listeners.filter((l) => typeof l[hook] === 'function');
+        if (calls.length === 1) {
+          const only = calls[0]!;
+          (combined as Record<string, unknown>)[hook] = (...args: unknown[]) => (only[hook] as (...a: unknown[]) => unknown).apply(only, args);
+        } else if (calls.length > 1) {
+          (combined as Record<string, unknown>)[hook] = async (...args: unknown[]) => {
+            await Promise.all(calls.map((l) => (l[hook] as (...a: unknown[]) => unknown).apply(l, args)));
+          };
+        }
+      }
+      const answering = listeners.filter((l) => typeof l.responseForOperation === 'function');
+      if (answering.length) {
+        combined.responseForOperation = async (context) => {
+          for (const l of answering) {
+            const response = await l.responseForOperation!(context);
+            if (response != null) return response;
+          }
+          return null;
+        };
+      }
+      return combined;
+    },
+  };
 }
