@@ -184,5 +184,12 @@ describe('combinePlugins', () => {
     const combined = combinePlugins([{ requestDidStart: async () => ({ executionDidStart: async () => undefined }) }]);
     await expect(combined.requestDidStart!({} as never)).rejects.toThrow("combinePlugins cannot combine a listener's executionDidStart");
     await expect(answer([combined])).rejects.toThrow(); // a request through it fails, loudly
+    // A listener's hooks as class methods are seen too (Apollo calls them so).
+    class Listener {
+      async validationDidStart() {
+        return undefined;
+      }
+    }
+    await expect(combinePlugins([{ requestDidStart: async () => new Listener() }]).requestDidStart!({} as never)).rejects.toThrow("cannot combine a listener's validationDidStart");
   });
 });

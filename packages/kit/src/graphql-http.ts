@@ -5,10 +5,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  * The hot path of every service's `/graphql`, leaner than express's general-purpose layers
  * around it. The gateway's profile at one connection (docs/architecture.md, "Performance")
  * put express's router, body-parser and `res.send` at about a tenth of a small query's CPU.
- * Two pieces, each keeping the behaviour of what it replaces (gateway/test/http.test.ts and
+ * Three pieces, each keeping the behaviour of what it replaces (gateway/test/http.test.ts and
  * `graphql-http.test.ts` hold them to it):
  *  - `chain`: a route's handlers as one express layer;
- *  - `apolloHandler`: Apollo Server's express 5 integration without `res.send`/`url.parse`.
+ *  - `apolloHandler`: Apollo Server's express 5 integration without `res.send`/`url.parse`;
+ *  - `combinePlugins`: request plugins as one Apollo listener (found by the allocation profile).
  * (A lean replacement of body-parser's `json` was tried and measured no cheaper: body-parser
  * stays.)
  */
@@ -87,14 +88,19 @@ export function searchOf(url: string): string {
 }
 
 type Listener<TContext extends BaseContext> = GraphQLRequestListener<TContext>;
-/** Hooks Apollo calls on every listener at once (`Promise.all`), a rejection answering the request. */
-const NOTIFICATIONS = ['didResolveSource', 'didResolveOperation', 'willSendResponse', 'didEncounterErrors', 'didEncounterSubsequentErrors', 'willSendSubsequentPayload'] as const;
+/**
+ * The hooks that can be combined: those Apollo calls on every listener at once
+ * (`Promise.all`, a rejection answering the request), and `responseForOperation`.
+ */
+const COMBINABLE = new Set(['didResolveSource', 'didResolveOperation', 'willSendResponse', 'didEncounterErrors', 'didEncounterSubsequentErrors', 'willSendSubsequentPayload', 'responseForOperation']);
+/** Every hook of Apollo Server 5's request listener: the combinable ones and those refused. */
+const REQUEST_HOOKS = [...COMBINABLE, 'parsingDidStart', 'validationDidStart', 'executionDidStart'];
 
 /**
  * Request plugins as one. Apollo Server calls each hook on every plugin's request listener
  * through `Promise.all` (or, for `responseForOperation`, one after the other), so each plugin
- * costs a few promises per hook per request whether it listens or not — the gateway's dozen
- * plugins were Apollo's largest allocation after the answer itself (docs/architecture.md,
+ * costs a few promises per hook per request whether it listens or not — the gateway's ten
+ * request plugins were Apollo's largest allocation after the answer itself (docs/architecture.md,
  * "Performance"). The combined plugin starts the plugins' `requestDidStart` in order and
  * answers with one listener that calls, for each hook, only the listeners that have it, in
  * the same order and with the same semantics (all started before any is awaited; the first
@@ -112,35 +118,39 @@ export function combinePlugins<TContext extends BaseContext>(plugins: ApolloServ
   return {
     async requestDidStart(requestContext) {
       const started = await Promise.all(starts.map((start) => start(requestContext)));
-      const listeners = started.filter((l): l is Listener<TContext> => l != null);
-      const combined: Listener<TContext> = {};
-      for (const listener of listeners) {
-        for (const hook of Object.keys(listener)) {
-          if (hook !== 'responseForOperation' && !(NOTIFICATIONS as readonly string[]).includes(hook)) throw new Error(`combinePlugins cannot combine a listener's ${hook}`);
+      // Which listeners have each hook, in the plugins' order (one pass; anything else refused).
+      const byHook = new Map<string, Listener<TContext>[]>();
+      for (const listener of started) {
+        if (listener == null) continue;
+        for (const hook of REQUEST_HOOKS) {
+          // Read as Apollo reads them: methods of a class count as much as own properties.
+          if (typeof (listener as Record<string, unknown>)[hook] !== 'function') continue;
+          if (!COMBINABLE.has(hook)) throw new Error(`combinePlugins cannot combine a listener's ${hook}`);
+          const calls = byHook.get(hook);
+          if (calls) calls.push(listener);
+          else byHook.set(hook, [listener]);
         }
       }
-      for (const hook of NOTIFICATIONS) {
-        const calls = listeners.filter((l) => typeof l[hook] === 'function');
-        if (calls.length === 1) {
-          const only = calls[0]!;
-          (combined as Record<string, unknown>)[hook] = (...args: unknown[]) => (only[hook] as (...a: unknown[]) => unknown).apply(only, args);
-        } else if (calls.length > 1) {
-          (combined as Record<string, unknown>)[hook] = async (...args: unknown[]) => {
-            await Promise.all(calls.map((l) => (l[hook] as (...a: unknown[]) => unknown).apply(l, args)));
+      const combined: Record<string, (...args: never[]) => unknown> = {};
+      for (const [hook, calls] of byHook) {
+        const call = (l: Listener<TContext>, args: unknown[]) => ((l as Record<string, unknown>)[hook] as (...a: unknown[]) => unknown).apply(l, args);
+        if (hook === 'responseForOperation') {
+          combined[hook] = async (...args: unknown[]) => {
+            for (const l of calls) {
+              const response = await call(l, args);
+              if (response != null) return response;
+            }
+            return null;
+          };
+        } else if (calls.length === 1) {
+          combined[hook] = (...args: unknown[]) => call(calls[0]!, args);
+        } else {
+          combined[hook] = async (...args: unknown[]) => {
+            await Promise.all(calls.map((l) => call(l, args)));
           };
         }
       }
-      const answering = listeners.filter((l) => typeof l.responseForOperation === 'function');
-      if (answering.length) {
-        combined.responseForOperation = async (context) => {
-          for (const l of answering) {
-            const response = await l.responseForOperation!(context);
-            if (response != null) return response;
-          }
-          return null;
-        };
-      }
-      return combined;
+      return combined as Listener<TContext>;
     },
   };
 }
