@@ -13,7 +13,10 @@
  * BENCH_SECONDS (5) and BENCH_CONNECTIONS (10) shape each run, BENCH_ROUNDS (5) the rounds;
  * BENCH_QUICK=1 (or `-- --quick`): 3 s runs, 3 rounds; BENCH_CASES=a,b: only those cases. BENCH_CPU_PROF=<dir>: the gateway runs
  * with `node --cpu-prof` and writes its profile there when it stops. BENCH_BASELINE=<checkout>:
- * that checkout's gateway is measured too, alternating, as "(baseline)". With DATABASE_URL /
+ * that checkout's gateway is measured too, alternating, as "(baseline)". BENCH_TIMELINE=1: our
+ * gateway runs with bench/src/timeline.cjs preloaded, and where its wall time goes at one
+ * connection (edge, Apollo Server, plan execution, each fetch, the response) is printed
+ * after the one-connection table. With DATABASE_URL /
  * REDIS_URL it uses those servers; else the embedded PostgreSQL, without L2.
  */
 import { busFor, createLogger, signJwt, startEmbeddedPostgres, IDENTITY_HEADER, type EmbeddedPostgres, type Identity } from '@switchboard/kit';
@@ -38,6 +41,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const LOW_SECONDS = Math.max(2, Math.round(SECONDS / 2));
 const IDLE_SECONDS = QUICK ? 5 : 10;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const TIMELINE = process.env.BENCH_TIMELINE === '1';
 /** Another checkout of this repository (node_modules included): its gateway runs beside ours as "(baseline)", for before → after. */
 const BASELINE = process.env.BENCH_BASELINE;
 const ROOT = path.resolve(__dirname, '../..');
@@ -65,6 +69,30 @@ const RUST = 'Hive Gateway (Rust planner)';
 const PHYSICAL = 'physical limit (plan fetches, direct)';
 /** bench/src/relay.ts: the plan's fetches made by a bare Node process in between (no GraphQL). */
 const RELAY = 'bare Node relay (no GraphQL)';
+
+/** What bench/src/timeline.cjs writes: per operation and sequence of marks, the median of each step. */
+type Timeline = { operation: string; requests: number; steps: { from: string; to: string; ms: number }[]; totalMs: number }[];
+
+/** The timeline of each case's most common sequence (a principal lookup adds a fetch before Apollo), as a table. */
+function timelineLines(timeline: Timeline): string[] {
+  const lines = [
+    "Where our gateway's wall time goes at one connection (BENCH_TIMELINE=1: bench/src/timeline.cjs preloaded; medians over the requests that had the gateway to themselves, ms; \"subgraphs\" is the wait from each fetch sent to its answer's headers, the rest is the gateway's own):",
+    '',
+    '| case | requests | HTTP in, express, edge | Apollo Server to the plan | to the first fetch | subgraphs | between fetches | last answer, merge, shaping | response out | gateway own | total |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const which of CASE_KEYS) {
+    const operation = /^\s*query\s+(\w+)/.exec(CASES[which].query)?.[1];
+    const group = timeline.filter((g) => g.operation === operation).sort((x, y) => y.requests - x.requests)[0];
+    if (!group) continue;
+    const sum = (from: string, to: string) => group.steps.filter((step) => step.from === from && step.to === to).reduce((n, step) => n + step.ms, 0);
+    const waiting = sum('fetch>', 'fetch<');
+    const cells = [sum('in', 'apollo'), sum('apollo', 'plan'), sum('plan', 'fetch>'), waiting, sum('fetch<', 'fetch>'), sum('fetch<', 'shaped'), sum('shaped', 'out')];
+    const own = cells.reduce((n, v) => n + v, 0) - waiting;
+    lines.push(`| ${which} | ${group.requests} | ${cells.map((v) => v.toFixed(2)).join(' | ')} | ${own.toFixed(2)} | ${group.totalMs.toFixed(2)} |`);
+  }
+  return lines;
+}
 
 interface Run {
   target: string;
@@ -143,6 +171,7 @@ async function main() {
   const body = (query: string) => JSON.stringify({ query, variables: variablesOf(query) });
 
   const runs: Run[] = [];
+  let timeline: Timeline | undefined;
   const idleRates: number[] = [];
   const lowRuns: Run[] = [];
   const plans: Partial<Record<Case, string[]>> = {};
@@ -157,7 +186,9 @@ async function main() {
     const gp = await freePort();
     const profDir = CPU_PROF && l2 === passes[0] ? path.resolve(CPU_PROF) : undefined;
     if (profDir) mkdirSync(profDir, { recursive: true });
-    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv }, gp, { nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
+    const timelineFile = TIMELINE && l2 === passes[0] ? path.join(mkdtempSync(path.join(os.tmpdir(), 'sb-timeline-')), 'timeline.json') : undefined;
+    const nodeArgs = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(timelineFile ? ['-r', path.join(__dirname, 'timeline.cjs')] : [])];
+    const gateway = await startService('gateway/src/main.ts', { ...env, GATEWAY_PORT: String(gp), ...processes.urlEnv, ...(timelineFile ? { TIMELINE_OUT: timelineFile } : {}) }, gp, { nodeArgs });
     const targets: Target[] = [{ name: ours, url: gateway.url, load: jwtCallers, query: (w) => CASES[w].query, pid: gateway.pid, stop: gateway.stop }];
     if (BASELINE && l2 === passes[0]) {
       // Another checkout's gateway (before a change) on the same subgraphs, alternated with this one.
@@ -260,6 +291,7 @@ async function main() {
       }
     }
     for (const t of targets) await t.stop();
+    if (timelineFile) timeline = JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline;
     await relay?.stop();
     await processes.stop();
   }
@@ -307,6 +339,7 @@ async function main() {
       if (m) lines.push(`| ${which} | ${t} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.errors} |`);
     }
   }
+  if (timeline) lines.push('', ...timelineLines(timeline));
   lines.push('');
   const ourBest = names[0]!;
   for (const which of CASE_KEYS) {
