@@ -54,7 +54,10 @@ export function createAuthenticator(options: {
   async function principal(body: Record<string, string>, hooks: AuthenticateHooks): Promise<Principal | null> {
     const key = PrincipalCache.keyFor(body);
     const cached = options.cache?.get(key);
-    if (cached) return cached;
+    if (cached) {
+      if (options.cache!.claimRefresh(key)) void refresh(options.cache!, key, body);
+      return cached;
+    }
     await hooks.beforeLookup?.();
     const ticket = options.cache?.ticket(); // before asking: a notice during the lookup voids its answer
     let answer: Principal | null;
@@ -69,6 +72,23 @@ export function createAuthenticator(options: {
     }
     if (answer) options.cache?.set(key, answer, ticket);
     return answer;
+  }
+
+  /**
+   * Re-asks tenants for a remembered credential near the end of its TTL, off the request
+   * path (PrincipalCache, refresh-ahead). A notice during it voids the answer as for any
+   * lookup; a credential no longer valid is dropped so the next request is refused; a
+   * failure leaves the entry to run out.
+   */
+  async function refresh(cache: PrincipalCache<Principal>, key: string, body: Record<string, string>): Promise<void> {
+    const ticket = cache.ticket();
+    try {
+      const answer = await withSpan('gateway.authenticate', { 'switchboard.credential': body.apiKey ? 'apiKey' : 'jwt', 'switchboard.refresh': true }, () => askTenants(body));
+      if (answer) cache.set(key, answer, ticket);
+      else cache.forget(key);
+    } catch {
+      /* tenants unreachable: the entry lasts until its TTL, then the request path asks */
+    }
   }
 
   // The same client as subgraph fetches (keep-alive node:http, one deadline for the exchange):

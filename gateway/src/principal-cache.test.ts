@@ -1,4 +1,7 @@
-import type { Notifier } from '@switchboard/kit';
+import { signJwt, type Notifier } from '@switchboard/kit';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAuthenticator, type Principal } from './authenticate';
 import { PrincipalCache, type CachedPrincipal } from './principal-cache';
 
 /** A notifier whose channel is always up, delivering what the test publishes. */
@@ -126,5 +129,131 @@ describe('PrincipalCache: the last known principal while tenants cannot be asked
     cache.set(key, alice, cache.ticket());
     clock.now += ttl + 1;
     expect(cache.lastKnown(key)).toBeUndefined();
+  });
+});
+
+describe('PrincipalCache: refresh-ahead', () => {
+  const ttl = 30_000;
+
+  it('claims a used entry once in the last quarter of its TTL, and not one its key expiry bounds', () => {
+    const { notifier } = fakeNotifier();
+    const clock = { now: Date.parse('2026-12-01T00:00:00Z') };
+    const cache = new PrincipalCache<CachedPrincipal>(notifier, ttl, () => clock.now);
+    cache.set(key, alice, cache.ticket());
+    clock.now += 20_000;
+    expect(cache.claimRefresh(key)).toBe(false); // 10 s left: not yet
+    clock.now += 3_000;
+    expect(cache.claimRefresh(key)).toBe(true); // 7 s left
+    expect(cache.claimRefresh(key)).toBe(false); // claimed already
+    expect(cache.get(key)).toEqual(alice); // still served meanwhile
+    cache.set(key, alice, cache.ticket()); // the refresh's answer
+    clock.now += 23_000;
+    expect(cache.claimRefresh(key)).toBe(true);
+    cache.forget(key);
+    expect(cache.get(key)).toBeUndefined();
+    expect(cache.claimRefresh(key)).toBe(false);
+
+    // A key expiring in 20 s: its entry ends then whatever tenants says, so it is never re-asked early.
+    cache.set('k', { tenantId: 't1', apiKeyId: 'k1', validUntil: new Date(clock.now + 20_000).toISOString() }, cache.ticket());
+    clock.now += 15_000;
+    expect(cache.claimRefresh('k')).toBe(false);
+    expect(cache.get('k')).toMatchObject({ apiKeyId: 'k1' });
+  });
+
+  describe('through the authenticator, against a tenants stand-in over HTTP', () => {
+    const SECRET = 'refresh-ahead-test-secret-0123456789';
+    let server: http.Server;
+    let url = '';
+    /** Questions tenants was asked, and how it answers the next ones. */
+    const tenants = { asked: 0, valid: true, down: false, hold: undefined as Promise<void> | undefined };
+    beforeAll(async () => {
+      server = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', async () => {
+          tenants.asked++;
+          await tenants.hold;
+          if (tenants.down) return void res.writeHead(503).end();
+          const principal: Principal = { kind: 'user', tenantId: 't1', userId: 'u1', roles: ['AGENT'], scopes: [], requestsPerMinute: 600 };
+          res.writeHead(tenants.valid ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(tenants.valid ? principal : { error: 'unknown credential' }));
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise((r) => server.close(r)));
+
+    function setup() {
+      Object.assign(tenants, { asked: 0, valid: true, down: false, hold: undefined });
+      const clock = { now: Date.now() };
+      const cache = new PrincipalCache<Principal>(fakeNotifier().notifier, ttl, () => clock.now);
+      const auth = createAuthenticator({ jwtSecret: SECRET, internalSecret: SECRET, tenantsUrl: () => url, timeoutMs: 2_000, cache });
+      const authorization = `Bearer ${signJwt({ sub: 'u1', tid: 't1', role: 'AGENT' }, SECRET, 600).token}`;
+      /** Lets the background refresh's answer arrive (it is not awaited by anyone). */
+      const settle = () => new Promise((r) => setTimeout(r, 100));
+      return { clock, auth, authenticate: () => auth.authenticate({ authorization }), settle };
+    }
+
+    it('answers a caller who keeps calling from memory while it re-asks tenants in the background', async () => {
+      const { clock, auth, authenticate, settle } = setup();
+      try {
+        expect((await authenticate()).identity.userId).toBe('u1');
+        expect(tenants.asked).toBe(1); // the first request waits for the lookup
+        clock.now += 10_000;
+        await authenticate();
+        expect(tenants.asked).toBe(1); // remembered, far from the TTL's end
+
+        // 25 s in: answered at once, even while tenants has not answered the refresh yet.
+        let release!: () => void;
+        tenants.hold = new Promise<void>((r) => (release = r));
+        clock.now += 15_000;
+        expect((await authenticate()).identity.userId).toBe('u1');
+        await settle();
+        expect(tenants.asked).toBe(2);
+        release();
+        await settle();
+
+        // 40 s in, past the first answer's TTL: the refreshed answer stands, nobody waits.
+        clock.now += 15_000;
+        await authenticate();
+        await settle();
+        expect(tenants.asked).toBe(2);
+      } finally {
+        auth.close();
+      }
+    });
+
+    it('drops a credential the refresh finds gone, so the next request is refused', async () => {
+      const { clock, auth, authenticate, settle } = setup();
+      try {
+        await authenticate();
+        tenants.valid = false; // suspended where no notice comes from
+        clock.now += 25_000;
+        await authenticate(); // still within the TTL: served, and the refresh learns the news
+        await settle();
+        await expect(authenticate()).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+        expect(tenants.asked).toBe(3);
+      } finally {
+        auth.close();
+      }
+    });
+
+    it('re-asks once when tenants cannot answer, and then the TTL ends the entry as before', async () => {
+      const { clock, auth, authenticate, settle } = setup();
+      try {
+        await authenticate();
+        tenants.down = true;
+        clock.now += 25_000;
+        await authenticate();
+        await settle();
+        await authenticate();
+        await settle();
+        expect(tenants.asked).toBe(2); // one refresh, not one per request
+        clock.now += 6_000; // past the TTL: the request path asks, and tenants is still down
+        await expect(authenticate()).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+        expect(tenants.asked).toBe(3);
+      } finally {
+        auth.close();
+      }
+    });
   });
 });

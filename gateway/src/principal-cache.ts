@@ -28,10 +28,15 @@ export interface CachedPrincipal {
  * tenants is down none can be made; while the announcements are not heard, nothing is
  * served at all, and what was remembered before they were last lost is forgotten. A key's
  * own expiry still bounds it.
+ *
+ * Refresh-ahead: an entry used in the last `refreshAheadMs` of its TTL is claimed once
+ * (`claimRefresh`) for a background re-ask, so a caller who keeps calling never waits for a
+ * lookup on its request path. The answer is served until the TTL as before: the freshness
+ * bound does not move, and a refresh that finds the credential gone drops the entry early.
  */
 export class PrincipalCache<P extends CachedPrincipal> {
   /** `fresh` bounds `get()` (the TTL), `stale` bounds `lastKnown()`; both within a key's expiry. */
-  private readonly entries = new Map<string, { principal: P; fresh: number; stale: number; epoch: number }>();
+  private readonly entries = new Map<string, { principal: P; fresh: number; stale: number; epoch: number; keyExpiry: number; refreshing?: true }>();
   /** 'user:<id>' | 'key:<id>' | 'tenant:<id>' → cache keys that mention it. */
   private readonly index = new Map<string, Set<string>>();
   private readonly subscription: NoticeSubscription | undefined;
@@ -48,6 +53,8 @@ export class PrincipalCache<P extends CachedPrincipal> {
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 10_000,
     private readonly staleMs = 0,
+    /** How long before its TTL ends a used entry is re-asked in the background (default a quarter of the TTL). */
+    private readonly refreshAheadMs = ttlMs / 4,
   ) {
     this.subscription = notifier && (ttlMs > 0 || staleMs > 0) ? notifier.subscribe(PRINCIPALS_CHANNEL, (m) => this.invalidate(m)) : undefined;
   }
@@ -78,6 +85,27 @@ export class PrincipalCache<P extends CachedPrincipal> {
     return entry[bound] > now ? entry.principal : undefined;
   }
 
+  /**
+   * True once for an entry that `get()` would serve and whose TTL ends within
+   * `refreshAheadMs`: the caller re-asks tenants in the background and hands the answer to
+   * `set()` (or `forget()` when the credential is gone). Not for an entry bounded by its
+   * key's expiry (a new answer would not last longer). A refresh that fails is not retried:
+   * the entry runs out and the next request asks, as without refresh-ahead.
+   */
+  claimRefresh(key: string): boolean {
+    const entry = this.entries.get(key);
+    if (!entry || entry.refreshing || !this.subscription?.connected() || entry.epoch !== this.subscription.epoch()) return false;
+    const now = this.now();
+    if (entry.fresh <= now || entry.fresh - now > this.refreshAheadMs || entry.keyExpiry <= entry.fresh) return false;
+    entry.refreshing = true;
+    return true;
+  }
+
+  /** Drops what is remembered for `key` (a refresh found the credential no longer valid). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   /** Take before asking the tenants subgraph; pass to `set()` with its answer. */
   ticket(): number {
     return this.generation;
@@ -98,7 +126,7 @@ export class PrincipalCache<P extends CachedPrincipal> {
     }
     const keyExpiry = principal.validUntil ? new Date(principal.validUntil).getTime() : Infinity;
     const now = this.now();
-    this.entries.set(key, { principal, fresh: Math.min(now + this.ttlMs, keyExpiry), stale: Math.min(now + Math.max(this.ttlMs, this.staleMs), keyExpiry), epoch: this.subscription.epoch() });
+    this.entries.set(key, { principal, fresh: Math.min(now + this.ttlMs, keyExpiry), stale: Math.min(now + Math.max(this.ttlMs, this.staleMs), keyExpiry), epoch: this.subscription.epoch(), keyExpiry });
     for (const ref of refs) {
       const keys = this.index.get(ref) ?? new Set<string>();
       keys.add(key);

@@ -28,8 +28,9 @@ export type Principal =
  * answer for PRINCIPAL_CACHE_SECONDS and drops it on the notice this service publishes before
  * answering a role change or a key revocation, so those take effect on the next request, and
  * a key's expiry bounds its entry. A tenant suspended or re-planned in the database (no API
- * does it, so no notice) takes effect within PRINCIPAL_CACHE_SECONDS. Each question is one
- * statement: an indexed lookup joined to the tenant row.
+ * does it, so no notice) takes effect within PRINCIPAL_CACHE_SECONDS (for a caller who keeps
+ * calling, at the gateway's background re-ask near the end of that time). Each question is
+ * one statement: an indexed lookup joined to the tenant row.
  */
 export async function resolvePrincipal(em: EntityManager, credential: { apiKey?: string; userId?: string; tenantId?: string }, now = new Date()): Promise<Principal | null> {
   if (credential.apiKey) return resolveApiKey(em, credential.apiKey, now);
